@@ -1,0 +1,200 @@
+import { z } from 'zod';
+
+import { autoBlurSigma, CLEANUP_MODES, renderCutout } from './compose/cutout';
+import { type EngineConfig, readEngineConfig } from './config';
+import { EngineError } from './errors';
+import { parseHexColor } from './image/color';
+import { decodeImage } from './image/decode';
+import { encodeImage, validateEncodeOptions } from './image/encode';
+import { cropRaw, multiplyMasks, splitAlpha } from './image/raw';
+import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from './image/types';
+import { enhanceForeground } from './matte/enhance';
+import { type BoundingBox, expandBox, featherMask, maskStats, snapMatte } from './matte/matte';
+import { getWorkerPool } from './runtime/pool';
+import { resolveModel } from './segment/model';
+import { segmentImage } from './segment/segmenter';
+
+export const cleanupOptionsSchema = z
+  .object({
+    mode: z.enum(CLEANUP_MODES as [string, ...string[]]).default('transparent'),
+    /** Background colour for mode "color". */
+    color: z.string().default('#ffffff'),
+    /** Gaussian sigma (px) for mode "blur"; 0 = 1 % of the long side. */
+    blurRadius: z.number().min(0).max(500).default(0),
+    /** Edge softening in px; 0 = off. */
+    featherEdges: z.number().min(0).max(50).default(1),
+    /** Estimate the true subject colour on soft edges (no halo of the old background). */
+    decontaminate: z.boolean().default(true),
+    enhanceFg: z.boolean().default(false),
+    /** Crop the output to the subject's bounding box plus cropMargin px. */
+    crop: z.boolean().default(false),
+    cropMargin: z.number().int().min(0).max(10000).default(0),
+    format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).default('png'),
+    quality: z.number().int().min(1).max(100).default(90),
+    /** A rembg-compatible ONNX file instead of the bundled IS-Net weights. */
+    modelPath: z.string().optional(),
+    modelFamily: z.string().optional(),
+  })
+  .strict();
+
+export type CleanupOptionsInput = z.input<typeof cleanupOptionsSchema>;
+export type CleanupOptions = z.output<typeof cleanupOptionsSchema> & {
+  mode: (typeof CLEANUP_MODES)[number];
+  format: (typeof OUTPUT_FORMATS)[number];
+};
+
+export interface CleanupContext extends Partial<EngineConfig> {
+  warn?: (message: string) => void;
+}
+
+export interface CleanupMetadata {
+  mode: 'cleanup';
+  cleanupMode: CleanupOptions['mode'];
+  engine: 'onnx';
+  model: { name: string; family: string; sha256: string; bundled: boolean };
+  device: 'cpu' | 'cuda';
+  requestedDevice: string;
+  format: CleanupOptions['format'];
+  width: number;
+  height: number;
+  source: { width: number; height: number; format: string; orientation: number; hadAlpha: boolean };
+  /** The subject's box in the (upright) source photo's pixels. */
+  bbox: BoundingBox;
+  /** Share of the photo covered by the subject (mean alpha), 0..1. */
+  coverage: number;
+  settings: {
+    featherEdges: boolean;
+    featherPx: number;
+    decontaminate: boolean;
+    enhanceFg: boolean;
+    crop: boolean;
+    cropMargin: number;
+    color?: string;
+    blurRadius?: number;
+    quality: number;
+  };
+  timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number; composeMs: number; encodeMs: number; totalMs: number };
+  processedAt: string;
+}
+
+export interface CleanupResult {
+  data: Buffer;
+  mimeType: string;
+  extension: string;
+  /** The matte at the source's full resolution (before any crop). */
+  alpha: AlphaMask;
+  metadata: CleanupMetadata;
+}
+
+export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions {
+  const parsed = cleanupOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EngineError('INVALID_OPTION', `Option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const options = parsed.data as CleanupOptions;
+  if (options.mode === 'color') parseHexColor(options.color);
+  validateEncodeOptions({ format: options.format, quality: options.quality }, options.mode === 'transparent');
+  return options;
+}
+
+const round = (ms: number) => Math.round(ms * 10) / 10;
+
+/**
+ * The whole cleanup path for one photo: decode -> segment -> matte -> render -> encode.
+ * Options are validated before any pixel work so a bad option fails fast.
+ */
+export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsInput, context: CleanupContext = {}): Promise<CleanupResult> {
+  const options = parseCleanupOptions(optionsInput);
+  const config = { ...readEngineConfig(), ...stripUndefined(context) };
+  const start = performance.now();
+
+  const decoded = await decodeImage(input, { maxPixels: config.maxPixels });
+  const tDecode = performance.now();
+
+  const model = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });
+  const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
+  const segmentation = await segmentImage(decoded.image, { model, device: config.device, threads: config.inferenceThreads, warn: context.warn });
+  const tSegment = performance.now();
+
+  const modelAlpha = snapMatte(segmentation.mask);
+  let alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
+  alpha = await featherMask(alpha, options.featherEdges);
+  const stats = maskStats(alpha);
+  if (!stats.bbox) {
+    throw new EngineError('NO_SUBJECT', 'No foreground subject was found in the image (the mask is empty)');
+  }
+  let foreground: RawImage = rgb;
+  if (options.decontaminate && options.mode !== 'mask') {
+    const estimated = await getWorkerPool().foreground({
+      kind: 'foreground',
+      width: rgb.width,
+      height: rgb.height,
+      rgb: new Uint8Array(rgb.data),
+      alpha: new Uint8Array(alpha.data),
+    });
+    foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
+  }
+  if (options.enhanceFg && options.mode !== 'mask') foreground = await enhanceForeground(foreground);
+  const tMatte = performance.now();
+
+  const blurSigma = options.blurRadius > 0 ? options.blurRadius : autoBlurSigma(rgb.width, rgb.height);
+  let rendered = await renderCutout(options.mode, foreground, alpha, rgb, { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma });
+  if (options.crop) rendered = await cropRaw(rendered, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height));
+  const tCompose = performance.now();
+
+  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 3 });
+  const tEncode = performance.now();
+
+  return {
+    data,
+    mimeType: MIME_TYPES[options.format],
+    extension: FILE_EXTENSIONS[options.format],
+    alpha,
+    metadata: {
+      mode: 'cleanup',
+      cleanupMode: options.mode,
+      engine: 'onnx',
+      model: { name: model.name, family: model.family.name, sha256: model.sha256, bundled: model.bundled },
+      device: segmentation.provider,
+      requestedDevice: config.device,
+      format: options.format,
+      width: rendered.width,
+      height: rendered.height,
+      source: {
+        width: decoded.image.width,
+        height: decoded.image.height,
+        format: decoded.source.format,
+        orientation: decoded.source.orientation,
+        hadAlpha: decoded.source.hadAlpha,
+      },
+      bbox: stats.bbox,
+      coverage: Math.round(stats.coverage * 10000) / 10000,
+      settings: {
+        featherEdges: options.featherEdges > 0,
+        featherPx: options.featherEdges,
+        decontaminate: options.decontaminate,
+        enhanceFg: options.enhanceFg,
+        crop: options.crop,
+        cropMargin: options.cropMargin,
+        ...(options.mode === 'color' ? { color: options.color } : {}),
+        ...(options.mode === 'blur' ? { blurRadius: blurSigma } : {}),
+        quality: options.quality,
+      },
+      timings: {
+        decodeMs: round(tDecode - start),
+        segmentMs: round(tSegment - tDecode),
+        inferenceMs: round(segmentation.timings.inferenceMs),
+        matteMs: round(tMatte - tSegment),
+        composeMs: round(tCompose - tMatte),
+        encodeMs: round(tEncode - tCompose),
+        totalMs: round(tEncode - start),
+      },
+      processedAt: new Date().toISOString(),
+    },
+  };
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([key, v]) => v !== undefined && key !== 'warn')) as Partial<T>;
+}

@@ -1,0 +1,42 @@
+import sharp from 'sharp';
+
+import { EngineError } from '../errors';
+import { type OutputFormat, type RawImage, OUTPUT_FORMATS } from './types';
+
+export interface EncodeOptions {
+  format: OutputFormat;
+  /** 1-100 for JPEG and WebP; ignored for PNG (lossless). */
+  quality?: number;
+  /** zlib level for PNG, 0-9; lower is faster and larger. */
+  pngCompression?: number;
+}
+
+export function validateEncodeOptions(options: EncodeOptions, hasAlpha: boolean): void {
+  if (!OUTPUT_FORMATS.includes(options.format)) {
+    throw new EngineError('INVALID_OPTION', `Unknown output format "${options.format}" (use ${OUTPUT_FORMATS.join(', ')})`);
+  }
+  if (options.quality !== undefined && !(Number.isInteger(options.quality) && options.quality >= 1 && options.quality <= 100)) {
+    throw new EngineError('INVALID_OPTION', `Quality must be a whole number from 1 to 100, got ${options.quality}`);
+  }
+  if (hasAlpha && options.format === 'jpeg') {
+    throw new EngineError('INVALID_OPTION', 'JPEG cannot store transparency: choose PNG or WebP for a transparent cut-out');
+  }
+}
+
+/** Encodes raw sRGB pixels (grey, RGB or RGBA) into PNG, WebP or JPEG. */
+export async function encodeImage(image: RawImage, options: EncodeOptions): Promise<Buffer> {
+  validateEncodeOptions(options, image.channels === 4);
+  const quality = options.quality ?? 90;
+  const pipeline = sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: image.channels },
+    limitInputPixels: false,
+  });
+  switch (options.format) {
+    case 'png':
+      return pipeline.png({ compressionLevel: options.pngCompression ?? 6, adaptiveFiltering: false }).toBuffer();
+    case 'webp':
+      return pipeline.webp({ quality, alphaQuality: 100, effort: 4 }).toBuffer();
+    case 'jpeg':
+      return pipeline.jpeg({ quality, mozjpeg: false, chromaSubsampling: quality >= 90 ? '4:4:4' : '4:2:0' }).toBuffer();
+  }
+}

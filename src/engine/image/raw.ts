@@ -1,0 +1,64 @@
+import sharp from 'sharp';
+
+import type { BoundingBox } from '../matte/matte';
+import type { AlphaMask, RawImage } from './types';
+
+/** Splits RGBA into RGB and its alpha; RGB passes through with no alpha. */
+export function splitAlpha(image: RawImage): { rgb: RawImage; alpha?: AlphaMask } {
+  if (image.channels !== 4) return { rgb: image };
+  const pixels = image.width * image.height;
+  const rgb = Buffer.allocUnsafe(pixels * 3);
+  const alpha = Buffer.allocUnsafe(pixels);
+  for (let i = 0; i < pixels; i++) {
+    rgb[i * 3] = image.data[i * 4];
+    rgb[i * 3 + 1] = image.data[i * 4 + 1];
+    rgb[i * 3 + 2] = image.data[i * 4 + 2];
+    alpha[i] = image.data[i * 4 + 3];
+  }
+  return {
+    rgb: { data: rgb, width: image.width, height: image.height, channels: 3 },
+    alpha: { data: alpha, width: image.width, height: image.height },
+  };
+}
+
+/** Interleaves RGB with an alpha matte of the same size into RGBA. */
+export function joinAlpha(rgb: RawImage, alpha: AlphaMask): RawImage {
+  const pixels = rgb.width * rgb.height;
+  const data = Buffer.allocUnsafe(pixels * 4);
+  for (let i = 0; i < pixels; i++) {
+    data[i * 4] = rgb.data[i * 3];
+    data[i * 4 + 1] = rgb.data[i * 3 + 1];
+    data[i * 4 + 2] = rgb.data[i * 3 + 2];
+    data[i * 4 + 3] = alpha.data[i];
+  }
+  return { data, width: rgb.width, height: rgb.height, channels: 4 };
+}
+
+/** Multiplies two mattes (e.g. the model's with the input's own transparency). */
+export function multiplyMasks(a: AlphaMask, b: AlphaMask): AlphaMask {
+  const data = Buffer.allocUnsafe(a.data.length);
+  for (let i = 0; i < data.length; i++) data[i] = Math.round((a.data[i] * b.data[i]) / 255);
+  return { data, width: a.width, height: a.height };
+}
+
+export function maskAsImage(mask: AlphaMask): RawImage {
+  return { data: mask.data, width: mask.width, height: mask.height, channels: 1 };
+}
+
+export function sharpFromRaw(image: RawImage): sharp.Sharp {
+  return sharp(image.data, {
+    raw: { width: image.width, height: image.height, channels: image.channels },
+    limitInputPixels: false,
+  });
+}
+
+/** Raw pixels of a sharp pipeline, with their geometry. */
+export async function toRaw(pipeline: sharp.Sharp): Promise<RawImage> {
+  const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
+  return { data, width: info.width, height: info.height, channels: info.channels as RawImage['channels'] };
+}
+
+export async function cropRaw(image: RawImage, box: BoundingBox): Promise<RawImage> {
+  if (box.x === 0 && box.y === 0 && box.width === image.width && box.height === image.height) return image;
+  return toRaw(sharpFromRaw(image).extract({ left: box.x, top: box.y, width: box.width, height: box.height }));
+}

