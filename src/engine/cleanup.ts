@@ -114,7 +114,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
 
   const model = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });
   const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
-  const segmentation = await segmentImage(decoded.image, { model, device: config.device, threads: config.inferenceThreads, warn: context.warn });
+  const segmentation = await segmentImage(decoded.image, { model, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn });
   const tSegment = performance.now();
 
   const modelAlpha = snapMatte(segmentation.mask);
@@ -143,7 +143,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   if (options.crop) rendered = await cropRaw(rendered, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height));
   const tCompose = performance.now();
 
-  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 3 });
+  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 2 });
   const tEncode = performance.now();
 
   return {

@@ -20,10 +20,13 @@ interface LoadedSession {
 
 const sessions = new Map<string, Promise<LoadedSession>>();
 
-async function createSession(modelPath: string, device: Device, threads: number): Promise<LoadedSession> {
+async function createSession(modelPath: string, device: Device, threads: number, optimization: SegmentRequest['graphOptimization']): Promise<LoadedSession> {
   const warnings: string[] = [];
   const base: ort.InferenceSession.SessionOptions = {
-    graphOptimizationLevel: 'all',
+    graphOptimizationLevel: optimization,
+    // Memory patterns pre-plan one huge block per input shape; without them peak memory
+    // drops by ~0.8 GB at 1024 px and CPU speed is unchanged (measured on IS-Net).
+    enableMemPattern: false,
     ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
   };
   let lastError: unknown;
@@ -46,11 +49,12 @@ async function createSession(modelPath: string, device: Device, threads: number)
   throw error;
 }
 
-function getSession(modelPath: string, device: Device, threads: number): Promise<LoadedSession> {
-  const key = `${modelPath}|${device}|${threads}`;
+function getSession(request: SegmentRequest): Promise<LoadedSession> {
+  const { modelPath, device, threads, graphOptimization } = request;
+  const key = `${modelPath}|${device}|${threads}|${graphOptimization}`;
   let entry = sessions.get(key);
   if (!entry) {
-    entry = createSession(modelPath, device, threads);
+    entry = createSession(modelPath, device, threads, graphOptimization);
     entry.catch(() => sessions.delete(key));
     sessions.set(key, entry);
   }
@@ -140,7 +144,7 @@ export function toMask(values: Float32Array, family: ModelFamily): Uint8Array {
 }
 
 async function segment(request: SegmentRequest): Promise<SegmentResult> {
-  const loaded = await getSession(request.modelPath, request.device, request.threads);
+  const loaded = await getSession(request);
   const size = request.family.inputSize;
   const t0 = performance.now();
   const input = toInputTensorData(request.pixels, request.family);

@@ -8,6 +8,7 @@ export interface SegmentRequest {
   modelPath: string;
   device: Device;
   threads: number;
+  graphOptimization: 'basic' | 'extended' | 'all';
   family: ModelFamily;
   /** RGB, 8-bit, family.inputSize squared, row-major. */
   pixels: Uint8Array;

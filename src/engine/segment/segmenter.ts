@@ -9,6 +9,7 @@ export interface SegmentOptions {
   model: ResolvedModel;
   device: Device;
   threads: number;
+  graphOptimization: 'basic' | 'extended' | 'all';
   /** Called once per distinct warning (e.g. CUDA missing, running on CPU). */
   warn?: (message: string) => void;
 }
@@ -46,6 +47,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
     modelPath: options.model.path,
     device: options.device,
     threads: options.threads,
+    graphOptimization: options.graphOptimization,
     family: options.model.family,
     pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length).slice(),
   });

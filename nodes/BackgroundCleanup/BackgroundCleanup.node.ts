@@ -1,0 +1,154 @@
+import {
+  type IDataObject,
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeType,
+  type INodeTypeDescription,
+  NodeConnectionTypes,
+} from 'n8n-workflow';
+
+import { cleanupImage, type CleanupOptionsInput, MODEL_FAMILIES } from '../../src/engine';
+import { imageProperties, runPerItem, outputFileName, readImageInput } from '../shared/itemRunner';
+
+export class BackgroundCleanup implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Background Cleanup',
+    name: 'backgroundCleanup',
+    icon: { light: 'file:backgroundCleanup.svg', dark: 'file:backgroundCleanup.dark.svg' },
+    group: ['transform'],
+    version: 1,
+    subtitle: '={{"Cut-out: " + $parameter["mode"]}}',
+    description: 'Cut out the product in a photo: transparent, on a colour, on a blurred background, or the mask alone',
+    defaults: { name: 'Background Cleanup' },
+    usableAsTool: true,
+    inputs: [NodeConnectionTypes.Main],
+    outputs: [NodeConnectionTypes.Main],
+    properties: [
+      imageProperties.inputBinaryField,
+      {
+        displayName: 'Mode',
+        name: 'mode',
+        type: 'options',
+        noDataExpression: true,
+        default: 'transparent',
+        options: [
+          { name: 'Transparent', value: 'transparent', description: 'The subject on a transparent background (PNG or WebP)' },
+          { name: 'Color', value: 'color', description: 'The subject on a solid colour' },
+          { name: 'Blur', value: 'blur', description: 'The original background, blurred; the subject stays sharp' },
+          { name: 'Mask', value: 'mask', description: 'The 8-bit alpha mask alone (white = subject)' },
+        ],
+      },
+      {
+        displayName: 'Background Color',
+        name: 'color',
+        type: 'color',
+        default: '#ffffff',
+        description: 'Colour behind the subject',
+        displayOptions: { show: { mode: ['color'] } },
+      },
+      {
+        displayName: 'Blur Radius (Px)',
+        name: 'blurRadius',
+        type: 'number',
+        default: 0,
+        typeOptions: { minValue: 0, maxValue: 500 },
+        description: 'Gaussian blur sigma for the background in pixels; 0 picks 1% of the long side',
+        displayOptions: { show: { mode: ['blur'] } },
+      },
+      imageProperties.outputBinaryField,
+      {
+        displayName: 'Options',
+        name: 'options',
+        type: 'collection',
+        placeholder: 'Add Option',
+        default: {},
+        options: [
+          {
+            displayName: 'Crop Margin (Px)',
+            name: 'cropMargin',
+            type: 'number',
+            default: 0,
+            typeOptions: { minValue: 0 },
+            description: 'Space kept around the subject when Crop to Subject is on',
+          },
+          {
+            displayName: 'Crop to Subject',
+            name: 'crop',
+            type: 'boolean',
+            default: false,
+            description: "Whether to crop the output to the subject's bounding box (plus the margin)",
+          },
+          {
+            displayName: 'Decontaminate Edges',
+            name: 'decontaminate',
+            type: 'boolean',
+            default: true,
+            description: 'Whether to estimate the true subject colour on soft edges so no halo of the old background remains',
+          },
+          {
+            displayName: 'Enhance Foreground',
+            name: 'enhanceFg',
+            type: 'boolean',
+            default: false,
+            description: 'Whether to apply a mild, bounded sharpening and saturation boost to the subject (the seed\'s enhanceFg)',
+          },
+          {
+            displayName: 'Feather Edges (Px)',
+            name: 'featherEdges',
+            type: 'number',
+            default: 1,
+            typeOptions: { minValue: 0, maxValue: 50 },
+            description: 'How far the mask edge is softened, in pixels; 0 keeps the model edge as is',
+          },
+          imageProperties.format,
+          {
+            displayName: 'Model Family',
+            name: 'modelFamily',
+            type: 'options',
+            default: '',
+            options: [
+              { name: 'Guess From File Name', value: '' },
+              ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name })),
+            ],
+            description: 'How the custom model wants its input and output (as rembg defines the families)',
+          },
+          {
+            displayName: 'Model Path',
+            name: 'modelPath',
+            type: 'string',
+            default: '',
+            placeholder: '/models/birefnet-general.onnx',
+            description: 'A rembg-compatible ONNX file on the worker; empty uses BG_MODEL_PATH, else the bundled IS-Net weights',
+          },
+          imageProperties.quality,
+        ],
+      },
+    ],
+  };
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const results = await runPerItem(this, async (itemIndex) => {
+      const input = await readImageInput(this, itemIndex);
+      const mode = this.getNodeParameter('mode', itemIndex) as CleanupOptionsInput['mode'];
+      const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+      const request: CleanupOptionsInput = {
+        mode,
+        ...(mode === 'color' ? { color: this.getNodeParameter('color', itemIndex) as string } : {}),
+        ...(mode === 'blur' ? { blurRadius: this.getNodeParameter('blurRadius', itemIndex) as number } : {}),
+        ...(options as Partial<CleanupOptionsInput>),
+      };
+      if (!request.modelPath) delete request.modelPath;
+      if (!request.modelFamily) delete request.modelFamily;
+      const result = await cleanupImage(input.buffer, request, { warn: (message) => this.logger.warn(message) });
+      const outputField = this.getNodeParameter('outputBinaryPropertyName', itemIndex) as string;
+      const fileName = outputFileName(input.fileName, mode === 'mask' ? 'mask' : 'cutout', result.extension);
+      const binary = await this.helpers.prepareBinaryData(result.data, fileName, result.mimeType);
+      return {
+        json: { ...input.item.json, background: { ...result.metadata, fileName } } as IDataObject,
+        binary: { ...(input.item.binary ?? {}), [outputField]: binary },
+        pairedItem: { item: itemIndex },
+      };
+    });
+    return [results];
+  }
+}

@@ -1,0 +1,121 @@
+import path from 'node:path';
+import {
+  type IDataObject,
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeProperties,
+  NodeOperationError,
+} from 'n8n-workflow';
+
+import { errorMessage, isEngineError, mapWithConcurrency, readEngineConfig } from '../../src/engine';
+
+/** Parameters every image node shares, declared once. */
+export const imageProperties = {
+  inputBinaryField: {
+    displayName: 'Input Binary Field',
+    name: 'binaryPropertyName',
+    type: 'string',
+    default: 'data',
+    required: true,
+    description: 'Name of the binary property that holds the photo',
+  } satisfies INodeProperties,
+  outputBinaryField: {
+    displayName: 'Output Binary Field',
+    name: 'outputBinaryPropertyName',
+    type: 'string',
+    default: 'data',
+    required: true,
+    description: 'Name of the binary property to write the result to (the same name replaces the input)',
+  } satisfies INodeProperties,
+  format: {
+    displayName: 'Output Format',
+    name: 'format',
+    type: 'options',
+    default: 'png',
+    options: [
+      { name: 'PNG', value: 'png' },
+      { name: 'WebP', value: 'webp' },
+      { name: 'JPEG', value: 'jpeg', description: 'No transparency: not for the Transparent mode' },
+    ],
+    description: 'File format of the result',
+  } satisfies INodeProperties,
+  quality: {
+    displayName: 'Quality',
+    name: 'quality',
+    type: 'number',
+    default: 90,
+    typeOptions: { minValue: 1, maxValue: 100 },
+    description: 'JPEG/WebP quality (1-100); PNG is lossless',
+  } satisfies INodeProperties,
+};
+
+export interface ImageInput {
+  item: INodeExecutionData;
+  buffer: Buffer;
+  fileName: string;
+}
+
+/** Reads an item's photo through n8n's binary helpers (works in filesystem and database modes). */
+export async function readImageInput(ctx: IExecuteFunctions, itemIndex: number): Promise<ImageInput> {
+  const field = ctx.getNodeParameter('binaryPropertyName', itemIndex) as string;
+  const binary = ctx.helpers.assertBinaryData(itemIndex, field);
+  const buffer = await ctx.helpers.getBinaryDataBuffer(itemIndex, field);
+  return { item: ctx.getInputData()[itemIndex], buffer, fileName: binary.fileName ?? `item-${itemIndex}` };
+}
+
+/** photo.jpg + "cutout" + "png" -> photo-cutout.png */
+export function outputFileName(inputName: string, suffix: string, extension: string): string {
+  const base = path.basename(inputName, path.extname(inputName)) || 'image';
+  return `${base}-${suffix}.${extension}`;
+}
+
+function itemFileName(ctx: IExecuteFunctions, itemIndex: number): string | undefined {
+  const item = ctx.getInputData()[itemIndex];
+  try {
+    const field = ctx.getNodeParameter('binaryPropertyName', itemIndex) as string;
+    return item?.binary?.[field]?.fileName;
+  } catch {
+    return undefined;
+  }
+}
+
+function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+  const fileName = itemFileName(ctx, itemIndex);
+  if (error instanceof NodeOperationError) {
+    error.context.itemIndex ??= itemIndex;
+    return error;
+  }
+  const where = fileName ? `Item ${itemIndex} (${fileName})` : `Item ${itemIndex}`;
+  const description = isEngineError(error) ? `Error code ${error.code}` : undefined;
+  return new NodeOperationError(ctx.getNode(), `${where}: ${errorMessage(error)}`, { itemIndex, description });
+}
+
+/**
+ * Runs `work` for every input item with the engine's bounded concurrency (BG_CONCURRENCY,
+ * default 5 as in the seed), keeps item order and pairedItem, and applies n8n's
+ * continue-on-fail: a failed item becomes {error} (routed to the error output when the
+ * node is set to) and the rest of the batch still finishes.
+ */
+export async function runPerItem(
+  ctx: IExecuteFunctions,
+  work: (itemIndex: number) => Promise<INodeExecutionData>,
+): Promise<INodeExecutionData[]> {
+  const items = ctx.getInputData();
+  let concurrency: number;
+  try {
+    concurrency = readEngineConfig().concurrency;
+  } catch (error) {
+    throw new NodeOperationError(ctx.getNode(), errorMessage(error));
+  }
+  return mapWithConcurrency<INodeExecutionData>(items.length, concurrency, async (itemIndex) => {
+    try {
+      return await work(itemIndex);
+    } catch (error) {
+      const nodeError = toNodeError(ctx, error, itemIndex);
+      if (!ctx.continueOnFail()) throw nodeError;
+      const json: IDataObject = { ...(items[itemIndex]?.json ?? {}), error: nodeError.message };
+      if (isEngineError(error)) json.errorCode = error.code;
+      return { json, pairedItem: { item: itemIndex } };
+    }
+  });
+}
