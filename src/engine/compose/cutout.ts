@@ -42,7 +42,7 @@ export async function renderCutout(
       return toRaw(
         sharpFromRaw({ data: backdrop, width: original.width, height: original.height, channels: 3 }).composite([
           { input: subject.data, raw: { width: subject.width, height: subject.height, channels: 4 } },
-        ]),
+        ]).removeAlpha(),
       );
     }
   }

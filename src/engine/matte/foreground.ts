@@ -6,13 +6,25 @@ import { boxBlur } from './boxBlur';
  * I = a F + (1 - a) B. Local means of the foreground (weighted by a) and of the
  * background (weighted by 1 - a) give F^ and B^, and F = F^ + a (I - a F^ - (1 - a) B^).
  * Two passes: a wide one (box ~91 px) that sees far into each side, computed on a
- * block-averaged grid because it is so smooth, then a narrow one (box 7 px) at full
- * resolution over the edge band only. Opaque pixels keep their colour exactly.
+ * block-averaged grid because it is so smooth, then a narrow one (box 13 px) at full
+ * resolution over the edge band only. A last step drops any part of the correction that
+ * points toward the background colour (background showing through a too-opaque matte).
+ * Opaque pixels keep their colour exactly.
  */
 const WIDE_RADIUS = 45;
-const NARROW_RADIUS = 3;
+const NARROW_RADIUS = 6;
 const COARSE_MAX_SIDE = 512;
 const TILE = 64;
+const WEIGHT_POWER = 4;
+/**
+ * Weights (0..255) of a pixel in the foreground and background means, by its alpha. The
+ * paper weights by a and 1 - a; raising them to the 4th power lets clear subject and clear
+ * background dominate the means, so wide soft areas (fur, hair) borrow less of each other's
+ * colour. On a cut-out composited on pure green this removes 52-66 % of the green fringe
+ * versus 40 % with linear weights (test/unit/matte.test.ts).
+ */
+const WEIGHT_F = Float64Array.from({ length: 256 }, (_, a) => 255 * (a / 255) ** WEIGHT_POWER);
+const WEIGHT_B = Float64Array.from({ length: 256 }, (_, a) => 255 * (1 - a / 255) ** WEIGHT_POWER);
 const EPS = 1e-5;
 
 /** Wide-pass means F^ and B^ on a coarse grid (block averages, then a box blur). */
@@ -35,8 +47,8 @@ function coarseMeans(rgb: Uint8Array, alpha: Uint8Array, width: number, height: 
     for (let x = 0; x < width; x += step) {
       const i = y * width + x;
       const c = crow + cellOfColumn[x];
-      const a = alpha[i];
-      const b = 255 - a;
+      const a = WEIGHT_F[alpha[i]];
+      const b = WEIGHT_B[alpha[i]];
       const r = rgb[i * 3];
       const g = rgb[i * 3 + 1];
       const bl = rgb[i * 3 + 2];
@@ -118,9 +130,13 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
   const side = TILE + 2 * NARROW_RADIUS;
   const a = new Float32Array(side * side);
   const blurA = new Float32Array(side * side);
-  const f1a = new Float32Array(side * side);
-  const b1b = new Float32Array(side * side);
+  const blurWB = new Float32Array(side * side);
+  const f1a = [0, 1, 2].map(() => new Float32Array(side * side));
+  const b1b = [0, 1, 2].map(() => new Float32Array(side * side));
   const scratch = new Float32Array(side * side);
+  const meanF = [0, 0, 0];
+  const meanB = [0, 0, 0];
+  const residual = [0, 0, 0];
 
   // The narrow pass runs tile by tile over tiles that contain soft edges, each with a
   // halo of its window radius, so its cost follows the edge length, not the image area.
@@ -136,12 +152,19 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
     const rh = Math.min(height, ty1 + NARROW_RADIUS) - ry0;
     const n = rw * rh;
     for (let y = 0; y < rh; y++) {
-      for (let x = 0; x < rw; x++) a[y * rw + x] = alpha[(y + ry0) * width + x + rx0] / 255;
+      for (let x = 0; x < rw; x++) {
+        const raw = alpha[(y + ry0) * width + x + rx0];
+        a[y * rw + x] = raw / 255;
+        blurA[y * rw + x] = WEIGHT_F[raw] / 255;
+        blurWB[y * rw + x] = WEIGHT_B[raw] / 255;
+      }
     }
-    blurA.set(a.subarray(0, n));
     boxBlur(blurA.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+    boxBlur(blurWB.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
     for (let k = 0; k < 3; k++) {
       // First estimate F1 (from the wide means) and B^ at every pixel of the region.
+      const fk = f1a[k];
+      const bk = b1b[k];
       for (let y = 0; y < rh; y++) {
         const gy = (y + ry0 + 0.5) / coarse.scale - 0.5;
         for (let x = 0; x < rw; x++) {
@@ -150,34 +173,47 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
           const av = a[j];
           const image = rgb[i * 3 + k] / 255;
           if (av >= 1) {
-            f1a[j] = image;
-            b1b[j] = 0;
+            fk[j] = image;
+            bk[j] = 0;
             continue;
           }
           const gx = (x + rx0 + 0.5) / coarse.scale - 0.5;
-          const meanB = sampleBilinear(coarse.meanB[k], coarse.cw, coarse.ch, gx, gy);
-          b1b[j] = meanB * (1 - av);
+          const wideB = sampleBilinear(coarse.meanB[k], coarse.cw, coarse.ch, gx, gy);
+          bk[j] = wideB * (WEIGHT_B[Math.round(av * 255)] / 255);
           if (av <= 0) {
-            f1a[j] = 0;
+            fk[j] = 0;
             continue;
           }
-          const meanF = sampleBilinear(coarse.meanF[k], coarse.cw, coarse.ch, gx, gy);
-          f1a[j] = clamp01(meanF + av * (image - av * meanF - (1 - av) * meanB)) * av;
+          const wideF = sampleBilinear(coarse.meanF[k], coarse.cw, coarse.ch, gx, gy);
+          fk[j] = clamp01(wideF + av * (image - av * wideF - (1 - av) * wideB)) * (WEIGHT_F[Math.round(av * 255)] / 255);
         }
       }
-      boxBlur(f1a.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-      boxBlur(b1b.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-      for (let y = ty0; y < ty1; y++) {
-        for (let x = tx0; x < tx1; x++) {
-          const i = y * width + x;
-          const raw = alpha[i];
-          if (raw === 0 || raw === 255) continue;
-          const j = (y - ry0) * rw + x - rx0;
-          const av = raw / 255;
-          const meanF = f1a[j] / (blurA[j] + EPS);
-          const meanB = b1b[j] / (1 - blurA[j] + EPS);
-          const image = rgb[i * 3 + k] / 255;
-          out[i * 3 + k] = Math.round(clamp01(meanF + av * (image - av * meanF - (1 - av) * meanB)) * 255);
+      boxBlur(fk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+      boxBlur(bk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+    }
+    for (let y = ty0; y < ty1; y++) {
+      for (let x = tx0; x < tx1; x++) {
+        const i = y * width + x;
+        const raw = alpha[i];
+        if (raw === 0 || raw === 255) continue;
+        const j = (y - ry0) * rw + x - rx0;
+        const av = raw / 255;
+        let dot = 0;
+        let norm = 0;
+        for (let k = 0; k < 3; k++) {
+          meanF[k] = f1a[k][j] / (blurA[j] + EPS);
+          meanB[k] = b1b[k][j] / (blurWB[j] + EPS);
+          residual[k] = rgb[i * 3 + k] / 255 - av * meanF[k] - (1 - av) * meanB[k];
+          const towardBackground = meanB[k] - meanF[k];
+          dot += residual[k] * towardBackground;
+          norm += towardBackground * towardBackground;
+        }
+        // A residual that points from F^ toward the background colour means the matte is
+        // too opaque here (background shows through), not subject detail: drop that part.
+        const spill = dot > 0 && norm > 1e-6 ? dot / norm : 0;
+        for (let k = 0; k < 3; k++) {
+          const correction = residual[k] - spill * (meanB[k] - meanF[k]);
+          out[i * 3 + k] = Math.round(clamp01(meanF[k] + av * correction) * 255);
         }
       }
     }

@@ -16,7 +16,8 @@ export const SUBJECT_THRESHOLD = 8;
 export async function featherMask(mask: AlphaMask, px: number): Promise<AlphaMask> {
   if (px <= 0) return mask;
   const data = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
-    .blur(Math.max(0.3, px / 2))
+    // libvips drops kernels under sigma 0.6 to a single tap: 1 px would silently do nothing.
+    .blur(Math.max(0.6, px / 2))
     .extractChannel(0)
     .raw()
     .toBuffer();

@@ -71,6 +71,11 @@ function readCached(modelPath: string, size: number): string | undefined {
 
 export function ensureBundledModel(cacheDir: string): AssembledModel {
   const { dist, version } = locatePackageDist();
+  return assembleChunkedModel(dist, version, cacheDir);
+}
+
+/** Reassembles BUNDLED_RESOURCE from a resources.json + sha256-named chunks folder. */
+export function assembleChunkedModel(dist: string, version: string, cacheDir: string): AssembledModel {
   const parsed = resourcesSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dist, 'resources.json'), 'utf8')));
   if (!parsed.success) {
     throw new EngineError('MODEL_INVALID', `${BUNDLED_PACKAGE}/dist/resources.json is malformed: ${parsed.error.issues[0].message}`);

@@ -1,0 +1,71 @@
+import {
+  type IBinaryData,
+  type IDataObject,
+  type IExecuteFunctions,
+  type INode,
+  type INodeExecutionData,
+  NodeOperationError,
+} from 'n8n-workflow';
+
+/**
+ * Just enough of n8n's IExecuteFunctions to drive a node's execute() in-process. The real
+ * thing (binary modes, routing to the error output) is covered by the real-n8n test.
+ */
+export interface FakeContextOptions {
+  items: INodeExecutionData[];
+  parameters: Record<string, unknown> | ((name: string, itemIndex: number) => unknown);
+  continueOnFail?: boolean;
+}
+
+export function binaryItem(data: Buffer, fileName: string, mimeType = 'image/jpeg', json: IDataObject = {}): INodeExecutionData {
+  return { json, binary: { data: { data: data.toString('base64'), fileName, mimeType } as IBinaryData } };
+}
+
+export function fakeExecuteFunctions(options: FakeContextOptions) {
+  const node: INode = {
+    id: 'node-1',
+    name: 'Background Cleanup',
+    type: '@vitrinealu/n8n-nodes-background.backgroundCleanup',
+    typeVersion: 1,
+    position: [0, 0],
+    parameters: {},
+  };
+  const warnings: string[] = [];
+  const parameter = (name: string, itemIndex: number) =>
+    typeof options.parameters === 'function' ? options.parameters(name, itemIndex) : options.parameters[name];
+  const context = {
+    getInputData: () => options.items,
+    getNode: () => node,
+    continueOnFail: () => options.continueOnFail ?? false,
+    getNodeParameter: (name: string, itemIndex: number, ...fallback: unknown[]) => {
+      const value = parameter(name, itemIndex);
+      if (value !== undefined) return value;
+      if (fallback.length > 0) return fallback[0];
+      throw new Error(`Could not get parameter "${name}"`);
+    },
+    logger: {
+      warn: (message: string) => warnings.push(message),
+      info: () => undefined,
+      debug: () => undefined,
+      error: () => undefined,
+    },
+    helpers: {
+      assertBinaryData: (itemIndex: number, property: string) => {
+        const binary = options.items[itemIndex]?.binary?.[property];
+        if (!binary) {
+          throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`, { itemIndex });
+        }
+        return binary;
+      },
+      getBinaryDataBuffer: async (itemIndex: number, property: string) => Buffer.from(options.items[itemIndex].binary![property].data, 'base64'),
+      prepareBinaryData: async (data: Buffer, fileName?: string, mimeType?: string): Promise<IBinaryData> => ({
+        data: data.toString('base64'),
+        fileName,
+        mimeType: mimeType ?? 'application/octet-stream',
+        fileExtension: fileName?.split('.').pop(),
+        fileSize: `${data.length} B`,
+      }),
+    },
+  };
+  return { context: context as unknown as IExecuteFunctions, warnings };
+}

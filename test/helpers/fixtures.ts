@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import sharp from 'sharp';
+
+/** ../shared/fixtures beside the repository (VITRINEALU_FIXTURES overrides). */
+export const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures');
+export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+export const PHOTOS = ['coffee.png', 'apple.jpg', 'motorcycle_left.png', 'butterfly.jpg', 'chelsea.png', 'plant.jpg'];
+
+export function photoPath(name: string): string {
+  return path.join(FIXTURES, 'photos', name);
+}
+
+export function readPhoto(name: string): Buffer {
+  return fs.readFileSync(photoPath(name));
+}
+
+export async function referenceMask(name: string): Promise<Buffer> {
+  const file = path.join(FIXTURES, 'reference-masks', name.replace(/\.\w+$/, '.png'));
+  return sharp(file).extractChannel(0).raw().toBuffer();
+}
+
+/** IoU of two 8-bit masks thresholded at 128. */
+export function iou(a: Uint8Array, b: Uint8Array, threshold = 128): number {
+  let intersection = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] >= threshold;
+    const y = b[i] >= threshold;
+    if (x && y) intersection++;
+    if (x || y) union++;
+  }
+  return union === 0 ? 1 : intersection / union;
+}
+
+export function modelCacheDir(): string {
+  return process.env.BG_MODEL_CACHE_DIR ?? path.join(REPO_ROOT, '.cache', 'models');
+}

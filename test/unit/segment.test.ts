@@ -1,0 +1,68 @@
+import path from 'node:path';
+import sharp from 'sharp';
+
+import { decodeImage } from '../../src/engine/image/decode';
+import { closeWorkerPool } from '../../src/engine/runtime/pool';
+import { resolveModel } from '../../src/engine/segment/model';
+import { segmentImage } from '../../src/engine/segment/segmenter';
+import { FIXTURES, iou, modelCacheDir, PHOTOS, readPhoto, referenceMask } from '../helpers/fixtures';
+
+afterAll(() => closeWorkerPool());
+
+const model = () => resolveModel({ cacheDir: modelCacheDir() });
+const options = () => ({ model: model(), device: 'cpu' as const, threads: 0, graphOptimization: 'basic' as const });
+
+describe('segmentation with the bundled IS-Net weights', () => {
+  test.each(PHOTOS)('%s agrees with the reference mask (IoU >= 0.95 at alpha >= 128)', async (name) => {
+    const { image } = await decodeImage(readPhoto(name));
+    const { mask } = await segmentImage(image, options());
+    expect([mask.width, mask.height]).toEqual([image.width, image.height]);
+    const score = iou(mask.data, await referenceMask(name));
+    console.log(`IoU ${name}: ${score.toFixed(4)}`);
+    expect(score).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('plant.jpg against its trimap: the model picks the clip, as the reference does', async () => {
+    const { image } = await decodeImage(readPhoto('plant.jpg'));
+    const { mask } = await segmentImage(image, options());
+    const trimap = await sharp(path.join(FIXTURES, 'photos', 'plant_trimap.png')).extractChannel(0).raw().toBuffer();
+    let sureFg = 0;
+    let sureFgHit = 0;
+    let sureBg = 0;
+    let sureBgHit = 0;
+    for (let i = 0; i < trimap.length; i++) {
+      if (trimap[i] === 255) {
+        sureFg++;
+        if (mask.data[i] >= 128) sureFgHit++;
+      } else if (trimap[i] === 0) {
+        sureBg++;
+        if (mask.data[i] < 128) sureBgHit++;
+      }
+    }
+    const fgRecall = sureFgHit / sureFg;
+    const bgAccuracy = sureBgHit / sureBg;
+    console.log(`plant.jpg vs trimap: sure-foreground recall ${fgRecall.toFixed(3)}, sure-background accuracy ${bgAccuracy.toFixed(3)}`);
+    // Honest expectation: IS-Net keeps the background right but misses most of the plant.
+    expect(bgAccuracy).toBeGreaterThan(0.95);
+    expect(fgRecall).toBeLessThan(0.5);
+  });
+
+  test('the mask is smooth when upscaled from the model size (no 1024-px blocks)', async () => {
+    const big = await sharp(readPhoto('apple.jpg')).resize(3072, 3072).png().toBuffer();
+    const { image } = await decodeImage(big);
+    const { mask } = await segmentImage(image, options());
+    // Along a row crossing the edge, a blocky (nearest) upscale would repeat each value 3x
+    // and jump in steps; a smooth one changes by small amounts from pixel to pixel.
+    let maxStep = 0;
+    let transitions = 0;
+    for (let y = 0; y < mask.height; y += 97) {
+      for (let x = 1; x < mask.width; x++) {
+        const step = Math.abs(mask.data[y * mask.width + x] - mask.data[y * mask.width + x - 1]);
+        if (step > 0) transitions++;
+        maxStep = Math.max(maxStep, step);
+      }
+    }
+    expect(transitions).toBeGreaterThan(0);
+    expect(maxStep).toBeLessThan(128);
+  });
+});
