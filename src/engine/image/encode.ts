@@ -27,10 +27,12 @@ export function validateEncodeOptions(options: EncodeOptions, hasAlpha: boolean)
 export async function encodeImage(image: RawImage, options: EncodeOptions): Promise<Buffer> {
   validateEncodeOptions(options, image.channels === 4);
   const quality = options.quality ?? 90;
-  const pipeline = sharp(image.data, {
+  let pipeline = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },
     limitInputPixels: false,
   });
+  // A single channel (a mask) stays one grey channel instead of being expanded to sRGB.
+  if (image.channels === 1) pipeline = pipeline.toColourspace('b-w');
   switch (options.format) {
     case 'png':
       return pipeline.png({ compressionLevel: options.pngCompression ?? 6, adaptiveFiltering: false }).toBuffer();

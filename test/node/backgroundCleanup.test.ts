@@ -1,0 +1,115 @@
+import sharp from 'sharp';
+
+import { BackgroundCleanup } from '../../nodes/BackgroundCleanup/BackgroundCleanup.node';
+import { closeWorkerPool } from '../../src/engine/runtime/pool';
+import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
+import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+
+beforeAll(() => {
+  process.env.BG_MODEL_CACHE_DIR = modelCacheDir();
+  process.env.DEVICE = 'cpu';
+});
+afterAll(() => closeWorkerPool());
+
+const node = new BackgroundCleanup();
+const baseParameters = { binaryPropertyName: 'data', mode: 'transparent', outputBinaryPropertyName: 'data', options: {} };
+
+describe('Background Cleanup node', () => {
+  test('description: the modes and options a user expects', () => {
+    const names = node.description.properties.map((p) => p.name);
+    expect(names).toEqual(['binaryPropertyName', 'mode', 'color', 'blurRadius', 'outputBinaryPropertyName', 'options']);
+    const mode = node.description.properties.find((p) => p.name === 'mode')!;
+    expect(mode.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['transparent', 'color', 'blur', 'mask']);
+    const options = node.description.properties.find((p) => p.name === 'options')!;
+    expect(options.options!.map((o) => o.name).sort()).toEqual(
+      ['crop', 'cropMargin', 'decontaminate', 'enhanceFg', 'featherEdges', 'format', 'modelFamily', 'modelPath', 'quality'].sort(),
+    );
+  });
+
+  test('returns a transparent PNG, the metadata, the input JSON and pairedItem', async () => {
+    const { context } = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg', { mediaId: 42 })],
+      parameters: baseParameters,
+    });
+    const [[out]] = await node.execute.call(context);
+    expect(out.pairedItem).toEqual({ item: 0 });
+    expect(out.json.mediaId).toBe(42);
+    const background = out.json.background as Record<string, unknown>;
+    expect(background).toMatchObject({ mode: 'cleanup', cleanupMode: 'transparent', engine: 'onnx', device: 'cpu', format: 'png', fileName: 'apple-cutout.png' });
+    expect(background.bbox).toEqual(expect.objectContaining({ x: expect.any(Number), width: expect.any(Number) }));
+    expect(background.coverage).toBeGreaterThan(0.2);
+    expect(background.timings).toEqual(expect.objectContaining({ totalMs: expect.any(Number), inferenceMs: expect.any(Number) }));
+    const image = Buffer.from(out.binary!.data.data, 'base64');
+    const meta = await sharp(image).metadata();
+    expect(meta).toMatchObject({ format: 'png', width: 512, height: 512, hasAlpha: true });
+    expect(out.binary!.data.mimeType).toBe('image/png');
+  });
+
+  test('color mode on a custom colour, cropped, as JPEG into another binary field', async () => {
+    const { context } = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('coffee.png'), 'coffee.png', 'image/png')],
+      parameters: { ...baseParameters, mode: 'color', color: '#102030', outputBinaryPropertyName: 'cutout', options: { crop: true, cropMargin: 10, format: 'jpeg', quality: 80 } },
+    });
+    const [[out]] = await node.execute.call(context);
+    expect(Object.keys(out.binary!).sort()).toEqual(['cutout', 'data']);
+    const background = out.json.background as { bbox: { width: number; height: number }; width: number; height: number; settings: { color: string } };
+    expect(background.settings.color).toBe('#102030');
+    const meta = await sharp(Buffer.from(out.binary!.cutout.data, 'base64')).metadata();
+    expect(meta.format).toBe('jpeg');
+    expect(meta.width).toBeLessThanOrEqual(background.bbox.width + 20);
+    expect(meta.width).toBe(background.width);
+  });
+
+  test('mask mode returns a single-channel PNG', async () => {
+    const { context } = fakeExecuteFunctions({ items: [binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg')], parameters: { ...baseParameters, mode: 'mask' } });
+    const [[out]] = await node.execute.call(context);
+    const meta = await sharp(Buffer.from(out.binary!.data.data, 'base64')).metadata();
+    expect(meta.channels).toBe(1);
+    expect(out.binary!.data.fileName).toBe('butterfly-mask.png');
+  });
+
+  test('with continue-on-fail, bad items become errors naming the item and cause; good ones still come out', async () => {
+    const items = [
+      binaryItem(readPhoto('apple.jpg'), 'apple.jpg'),
+      binaryItem(Buffer.from('not an image'), 'notes.jpg'),
+      { json: { id: 'no-binary' } },
+      binaryItem(Buffer.alloc(0), 'empty.jpg'),
+      binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg'),
+    ];
+    const { context } = fakeExecuteFunctions({ items, parameters: baseParameters, continueOnFail: true });
+    const [out] = await node.execute.call(context);
+    expect(out).toHaveLength(5);
+    expect(out.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
+    expect(out[0].json.background).toBeDefined();
+    expect(out[1].json.error).toMatch(/Item 1 \(notes\.jpg\): Not an image/);
+    expect(out[1].json.errorCode).toBe('INPUT_UNSUPPORTED');
+    expect(out[2].json.error).toMatch(/binary file 'data'/);
+    expect(out[2].json.id).toBe('no-binary');
+    expect(out[3].json.error).toMatch(/Item 3 \(empty\.jpg\): The file is empty/);
+    expect(out[4].json.background).toBeDefined();
+  });
+
+  test('without continue-on-fail, the first bad item stops the node with a NodeOperationError', async () => {
+    const { context } = fakeExecuteFunctions({
+      items: [binaryItem(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="99" height="99"/>'), 'logo.svg', 'image/svg+xml')],
+      parameters: baseParameters,
+    });
+    await expect(node.execute.call(context)).rejects.toMatchObject({
+      name: 'NodeOperationError',
+      message: expect.stringMatching(/Item 0 \(logo\.svg\): SVG is not a supported photo format/),
+      context: expect.objectContaining({ itemIndex: 0 }),
+    });
+  });
+
+  test('bad options are clear errors', async () => {
+    const { context } = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
+      parameters: { ...baseParameters, options: { format: 'jpeg' } },
+    });
+    await expect(node.execute.call(context)).rejects.toThrow(/JPEG cannot store transparency/);
+    const colour = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, mode: 'color', color: 'blue-ish' } });
+    await expect(node.execute.call(colour.context)).rejects.toThrow(/"blue-ish" is not a hex colour/);
+    const model = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, options: { modelPath: '/nope/model.onnx' } } });
+    await expect(node.execute.call(model.context)).rejects.toThrow(/Model file not found: \/nope\/model\.onnx/);
+  });
+});

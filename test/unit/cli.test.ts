@@ -1,0 +1,59 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import sharp from 'sharp';
+
+import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';
+
+const run = promisify(execFile);
+const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
+const env = { ...process.env, BG_MODEL_CACHE_DIR: modelCacheDir(), DEVICE: 'cpu' };
+
+async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 24 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const failed = error as { code: number; stdout: string; stderr: string };
+    return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+  }
+}
+
+describe('vitrinealu-bg CLI', () => {
+  test('cleanup --json prints the node metadata and writes the file', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'apple.webp');
+    const result = await cli(['cleanup', photoPath('apple.jpg'), '-o', out, '--mode', 'color', '--color', '#eeeeee', '--crop', '--margin', '8', '--json']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ output: out, mode: 'cleanup', cleanupMode: 'color', format: 'webp', settings: { crop: true, cropMargin: 8, color: '#eeeeee' } });
+    expect((await sharp(out).metadata()).format).toBe('webp');
+  });
+
+  test('several inputs into a folder; a bad one fails alone with exit code 1', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-'));
+    const bad = path.join(dir, 'broken.jpg');
+    fs.writeFileSync(bad, 'not a photo');
+    const result = await cli(['cleanup', photoPath('butterfly.jpg'), bad, '-o', path.join(dir, 'out/'), '--mode', 'mask']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/broken\.jpg: Not an image/);
+    expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['butterfly-mask.png']);
+  });
+
+  test('health reports device, model hash and versions', async () => {
+    const result = await cli(['health']);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout);
+    expect(report).toMatchObject({ status: 'ok', device: { requested: 'cpu', willUse: 'cpu' }, model: { found: true, bundled: true } });
+    expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(report.versions).toEqual(expect.objectContaining({ onnxruntime: '1.30.0', sharp: '0.34.5' }));
+  });
+
+  test('usage errors exit 2 with the usage text', async () => {
+    const result = await cli(['cleanup', photoPath('apple.jpg')]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/needs at least one input and -o/);
+    expect((await cli(['cleanup', photoPath('apple.jpg'), '-o', '/tmp/x.png', '--feather', 'wide'])).stderr).toMatch(/--feather must be a number/);
+  });
+});
