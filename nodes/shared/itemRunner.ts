@@ -115,7 +115,8 @@ export async function runPerItem(
       if (!ctx.continueOnFail()) throw nodeError;
       const json: IDataObject = { ...(items[itemIndex]?.json ?? {}), error: nodeError.message };
       if (isEngineError(error)) json.errorCode = error.code;
-      return { json, pairedItem: { item: itemIndex } };
+      // `error` on the item is what n8n reads to route it to the node's error output.
+      return { json, error: nodeError, pairedItem: { item: itemIndex } };
     }
   });
 }

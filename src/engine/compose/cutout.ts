@@ -27,18 +27,18 @@ export async function renderCutout(
     case 'transparent':
       return joinAlpha(foreground, alpha);
     case 'color':
-      return toRaw(sharpFromRaw(joinAlpha(foreground, alpha)).flatten({ background: options.color }));
+      return toRaw(sharpFromRaw(await joinAlpha(foreground, alpha)).flatten({ background: options.color }));
     case 'blur': {
       // Blur only the background: weight each pixel by (1 - alpha); sharp's blur is
       // alpha-weighted, so the subject's colours do not smear into the backdrop.
       const inverse = Buffer.allocUnsafe(alpha.data.length);
       for (let i = 0; i < inverse.length; i++) inverse[i] = 255 - alpha.data[i];
-      const backdrop = await sharpFromRaw(joinAlpha(original, { ...alpha, data: inverse }))
+      const backdrop = await sharpFromRaw(await joinAlpha(original, { ...alpha, data: inverse }))
         .blur(options.blurSigma)
         .removeAlpha()
         .raw()
         .toBuffer();
-      const subject = joinAlpha(foreground, alpha);
+      const subject = await joinAlpha(foreground, alpha);
       return toRaw(
         sharpFromRaw({ data: backdrop, width: original.width, height: original.height, channels: 3 }).composite([
           { input: subject.data, raw: { width: subject.width, height: subject.height, channels: 4 } },

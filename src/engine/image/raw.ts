@@ -21,17 +21,9 @@ export function splitAlpha(image: RawImage): { rgb: RawImage; alpha?: AlphaMask 
   };
 }
 
-/** Interleaves RGB with an alpha matte of the same size into RGBA. */
-export function joinAlpha(rgb: RawImage, alpha: AlphaMask): RawImage {
-  const pixels = rgb.width * rgb.height;
-  const data = Buffer.allocUnsafe(pixels * 4);
-  for (let i = 0; i < pixels; i++) {
-    data[i * 4] = rgb.data[i * 3];
-    data[i * 4 + 1] = rgb.data[i * 3 + 1];
-    data[i * 4 + 2] = rgb.data[i * 3 + 2];
-    data[i * 4 + 3] = alpha.data[i];
-  }
-  return { data, width: rgb.width, height: rgb.height, channels: 4 };
+/** Interleaves RGB with an alpha matte of the same size into RGBA (in libvips, off the main thread). */
+export async function joinAlpha(rgb: RawImage, alpha: AlphaMask): Promise<RawImage> {
+  return toRaw(sharpFromRaw(rgb).joinChannel(alpha.data, { raw: { width: alpha.width, height: alpha.height, channels: 1 } }));
 }
 
 /** Multiplies two mattes (e.g. the model's with the input's own transparency). */

@@ -77,11 +77,12 @@ export function expandBox(box: BoundingBox, margin: number, width: number, heigh
 export const SNAP_LOW = 3;
 export const SNAP_HIGH = 252;
 
+const SNAP_TABLE = Uint8Array.from({ length: 256 }, (_, a) => (a <= SNAP_LOW ? 0 : a >= SNAP_HIGH ? 255 : a));
+
 export function snapMatte(mask: AlphaMask): AlphaMask {
   const data = Buffer.allocUnsafe(mask.data.length);
-  for (let i = 0; i < data.length; i++) {
-    const a = mask.data[i];
-    data[i] = a <= SNAP_LOW ? 0 : a >= SNAP_HIGH ? 255 : a;
-  }
+  const source = new Uint8Array(mask.data.buffer, mask.data.byteOffset, mask.data.length);
+  const target = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  for (let i = 0; i < target.length; i++) target[i] = SNAP_TABLE[source[i]];
   return { data, width: mask.width, height: mask.height };
 }

@@ -1,0 +1,112 @@
+/**
+ * npm run bench:cleanup — the cleanup path against bare inference, on the same inputs.
+ *
+ * For the fixture photos scaled to 1024 px (long side) and to 4000x3000, each in its own
+ * child process so peak RSS is per size:
+ *   e2e   median time of cleanupImage() (decode -> segment -> matte -> transparent PNG)
+ *   bare  median time of session.run() alone, same model file and session options,
+ *         on the same images resized to the model input (no decode, no matte, no encode)
+ *   ratio e2e / bare, and the e2e process's peak RSS.
+ * Goal (issue #2): ratio <= 1.15, 12 MP peak RSS <= 1.5 GB. Prints ratios, asserts nothing.
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import * as ort from 'onnxruntime-node';
+import sharp from 'sharp';
+
+import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
+import { resolveModel } from '../src/engine/segment/model';
+import { toInputTensorData } from '../src/engine/runtime/inferenceWorker';
+
+const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
+const PHOTOS = ['coffee.png', 'apple.jpg', 'motorcycle_left.png', 'butterfly.jpg', 'chelsea.png', 'plant.jpg'];
+const SIZES: Record<string, (s: sharp.Sharp) => sharp.Sharp> = {
+  '1024px': (s) => s.resize(1024, 1024, { fit: 'inside' }),
+  '4000x3000': (s) => s.resize(4000, 3000, { fit: 'fill' }),
+};
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+async function inputs(size: string): Promise<Buffer[]> {
+  return Promise.all(PHOTOS.map((name) => SIZES[size](sharp(path.join(FIXTURES, 'photos', name))).jpeg({ quality: 92 }).toBuffer()));
+}
+
+async function phaseE2e(size: string): Promise<object> {
+  const images = await inputs(size);
+  await cleanupImage(images[0], {}); // warm-up: model assembly, session creation
+  const totals: number[] = [];
+  const inference: number[] = [];
+  const stages: Record<string, number[]> = {};
+  for (const image of images) {
+    const started = performance.now();
+    const result = await cleanupImage(image, { mode: 'transparent' });
+    totals.push(performance.now() - started);
+    inference.push(result.metadata.timings.inferenceMs);
+    for (const [key, value] of Object.entries(result.metadata.timings)) (stages[key] ??= []).push(value);
+  }
+  await closeWorkerPool();
+  return {
+    e2eMs: median(totals),
+    stagesMs: Object.fromEntries(Object.entries(stages).map(([key, values]) => [key, Math.round(median(values))])),
+    peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+  };
+}
+
+async function phaseBare(size: string): Promise<object> {
+  const config = readEngineConfig();
+  const model = resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir });
+  const side = model.family.inputSize;
+  const session = await ort.InferenceSession.create(model.path, {
+    graphOptimizationLevel: config.graphOptimization,
+    enableMemPattern: false,
+    executionProviders: ['cpu'],
+  });
+  const tensors = await Promise.all(
+    (await inputs(size)).map(async (image) => {
+      const pixels = await sharp(image).resize(side, side, { fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
+      return new ort.Tensor('float32', toInputTensorData(pixels, model.family), [1, 3, side, side]);
+    }),
+  );
+  await session.run({ [session.inputNames[0]]: tensors[0] }); // warm-up, as for e2e
+  const runs: number[] = [];
+  for (const tensor of tensors) {
+    const started = performance.now();
+    await session.run({ [session.inputNames[0]]: tensor });
+    runs.push(performance.now() - started);
+  }
+  return { bareMs: median(runs), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
+}
+
+function child(phase: string, size: string): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [__filename, '--phase', phase, '--size', size], { encoding: 'utf8', env: { ...process.env, DEVICE: process.env.DEVICE ?? 'cpu' } });
+  return JSON.parse(out.trim().split('\n').pop()!);
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  const phase = args[args.indexOf('--phase') + 1];
+  const size = args[args.indexOf('--size') + 1];
+  if (args.includes('--phase')) {
+    const result = phase === 'e2e' ? await phaseE2e(size) : await phaseBare(size);
+    console.log(JSON.stringify(result));
+    return;
+  }
+  if (!fs.existsSync(path.join(FIXTURES, 'photos'))) throw new Error(`Fixtures not found at ${FIXTURES} (set VITRINEALU_FIXTURES)`);
+  console.log(`bench:cleanup — ${PHOTOS.length} fixture photos, JPEG q92 inputs, transparent PNG output, DEVICE=${process.env.DEVICE ?? 'cpu'}`);
+  const rows = [];
+  for (const size of Object.keys(SIZES)) {
+    const e2e = child('e2e', size) as { e2eMs: number; stagesMs: Record<string, number>; peakRssMb: number };
+    const bare = child('bare', size) as { bareMs: number; peakRssMb: number };
+    rows.push({ size, e2e, bare });
+    console.log(
+      `${size.padEnd(10)} e2e median ${(e2e.e2eMs / 1000).toFixed(2)} s | bare session.run median ${(bare.bareMs / 1000).toFixed(2)} s | ratio ${(e2e.e2eMs / bare.bareMs).toFixed(2)}x | peak RSS e2e ${e2e.peakRssMb} MB (bare ${bare.peakRssMb} MB)`,
+    );
+    console.log(`           e2e stages (median ms): ${JSON.stringify(e2e.stagesMs)}`);
+  }
+  console.log(JSON.stringify({ bench: 'cleanup', rows }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});

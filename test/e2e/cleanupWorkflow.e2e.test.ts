@@ -1,0 +1,103 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+
+import { photoPath } from '../helpers/fixtures';
+import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME } from './n8nHarness';
+
+/**
+ * Real n8n, end to end: Manual Trigger -> Read Files from Disk -> Background Cleanup ->
+ * Write Files to Disk, run headless with `n8n execute`, binary data mode filesystem.
+ * One input is corrupt: with the node set to continue through its error output, the good
+ * photos still come out and the bad one is reported.
+ */
+const WORKFLOW_ID = 'vbgE2eCleanup01';
+
+function workflow(inputDir: string, outputDir: string) {
+  return {
+    id: WORKFLOW_ID,
+    name: 'Background Cleanup e2e',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: 'n1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      {
+        id: 'n2',
+        name: 'Read Photos',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [220, 0],
+        parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} },
+      },
+      {
+        id: 'n3',
+        name: 'Background Cleanup',
+        type: `${PACKAGE_NAME}.backgroundCleanup`,
+        typeVersion: 1,
+        position: [440, 0],
+        onError: 'continueErrorOutput',
+        parameters: { binaryPropertyName: 'data', mode: 'transparent', outputBinaryPropertyName: 'data', options: { crop: true, cropMargin: 4 } },
+      },
+      {
+        id: 'n4',
+        name: 'Write Cut-outs',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [660, -80],
+        parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} },
+      },
+      { id: 'n5', name: 'Failed Photos', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 80], parameters: {} },
+    ],
+    connections: {
+      Start: { main: [[{ node: 'Read Photos', type: 'main', index: 0 }]] },
+      'Read Photos': { main: [[{ node: 'Background Cleanup', type: 'main', index: 0 }]] },
+      'Background Cleanup': {
+        main: [[{ node: 'Write Cut-outs', type: 'main', index: 0 }], [{ node: 'Failed Photos', type: 'main', index: 0 }]],
+      },
+    },
+  };
+}
+
+describe('Background Cleanup in a real n8n', () => {
+  let work: string;
+  let instance: N8nInstance;
+
+  beforeAll(() => {
+    work = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-e2e-'));
+    instance = createInstance(work);
+  }, 1_500_000);
+
+  test('import the workflow and run it with n8n execute', async () => {
+    const input = path.join(work, 'in');
+    const output = path.join(work, 'out');
+    fs.mkdirSync(input);
+    fs.mkdirSync(output);
+    fs.copyFileSync(photoPath('apple.jpg'), path.join(input, 'apple.jpg'));
+    fs.copyFileSync(photoPath('coffee.png'), path.join(input, 'coffee.png'));
+    fs.writeFileSync(path.join(input, 'corrupt.jpg'), fs.readFileSync(photoPath('butterfly.jpg')).subarray(0, 2000));
+    const file = path.join(work, 'workflow.json');
+    fs.writeFileSync(file, JSON.stringify(workflow(input, output)));
+
+    const imported = n8n(instance, ['import:workflow', `--input=${file}`]);
+    expect(imported.status).toBe(0);
+    const run = n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput']);
+    if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
+    expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toMatch(/Unrecognized node type/);
+
+    const written = fs.readdirSync(output).sort();
+    expect(written).toEqual(['apple-cutout.png', 'coffee-cutout.png']);
+    for (const name of written) {
+      const meta = await sharp(path.join(output, name)).metadata();
+      expect(meta).toMatchObject({ format: 'png', hasAlpha: true });
+    }
+    // The corrupt photo went down the error output with a message naming it.
+    const result = executionResult(run.stdout);
+    const failed = result.data.resultData.runData['Failed Photos'][0].data.main[0];
+    expect(failed).toHaveLength(1);
+    expect(failed[0].json.error).toMatch(/corrupt\.jpg.*(corrupt|truncated)/);
+    const cleaned = result.data.resultData.runData['Background Cleanup'][0].data.main[0];
+    expect(cleaned.map((item) => (item.json.background as { cleanupMode: string }).cleanupMode)).toEqual(['transparent', 'transparent']);
+  }, 600_000);
+});
