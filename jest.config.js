@@ -6,7 +6,6 @@ module.exports = {
   roots: ['<rootDir>/dist/test'],
   testMatch: ['**/*.test.js'],
   testTimeout: 120000,
-  // The real-n8n test installs n8n (minutes on a fresh machine): run it alone with `npm run test:e2e`.
-  testPathIgnorePatterns: process.env.E2E ? [] : ['/e2e/'],
+  // One file at a time: the machines have 2 cores and each suite runs onnxruntime.
   maxWorkers: 1,
 };

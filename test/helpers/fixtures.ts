@@ -2,6 +2,8 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
+import { readEngineConfig } from '../../src/engine/config';
+
 /** ../shared/fixtures beside the repository (VITRINEALU_FIXTURES overrides). */
 export const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures');
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -34,6 +36,7 @@ export function iou(a: Uint8Array, b: Uint8Array, threshold = 128): number {
   return union === 0 ? 1 : intersection / union;
 }
 
+/** Where the assembled default model is cached: the engine's own default (outside the repo). */
 export function modelCacheDir(): string {
-  return process.env.BG_MODEL_CACHE_DIR ?? path.join(REPO_ROOT, '.cache', 'models');
+  return readEngineConfig().modelCacheDir;
 }
