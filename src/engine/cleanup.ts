@@ -1,18 +1,13 @@
 import { z } from 'zod';
 
 import { autoBlurSigma, CLEANUP_MODES, renderCutout } from './compose/cutout';
-import { type EngineConfig, readEngineConfig } from './config';
 import { EngineError } from './errors';
 import { parseHexColor } from './image/color';
-import { decodeImage } from './image/decode';
 import { encodeImage, validateEncodeOptions } from './image/encode';
-import { cropRaw, multiplyMasks, splitAlpha } from './image/raw';
-import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from './image/types';
-import { enhanceForeground } from './matte/enhance';
-import { type BoundingBox, expandBox, featherMask, maskStats, snapMatte } from './matte/matte';
-import { getWorkerPool } from './runtime/pool';
-import { resolveModel } from './segment/model';
-import { segmentImage } from './segment/segmenter';
+import { cropRaw } from './image/raw';
+import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from './image/types';
+import { type BoundingBox, expandBox } from './matte/matte';
+import { type EngineContext, extractSubject } from './subject';
 
 export const cleanupOptionsSchema = z
   .object({
@@ -43,9 +38,7 @@ export type CleanupOptions = z.output<typeof cleanupOptionsSchema> & {
   format: (typeof OUTPUT_FORMATS)[number];
 };
 
-export interface CleanupContext extends Partial<EngineConfig> {
-  warn?: (message: string) => void;
-}
+export type CleanupContext = EngineContext;
 
 export interface CleanupMetadata {
   mode: 'cleanup';
@@ -106,36 +99,21 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
  */
 export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsInput, context: CleanupContext = {}): Promise<CleanupResult> {
   const options = parseCleanupOptions(optionsInput);
-  const config = { ...readEngineConfig(), ...stripUndefined(context) };
   const start = performance.now();
-
-  const decoded = await decodeImage(input, { maxPixels: config.maxPixels });
-  const tDecode = performance.now();
-
-  const model = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });
-  const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
-  const segmentation = await segmentImage(decoded.image, { model, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn });
-  const tSegment = performance.now();
-
-  const modelAlpha = snapMatte(segmentation.mask);
-  let alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
-  alpha = await featherMask(alpha, options.featherEdges);
-  const stats = maskStats(alpha);
-  if (!stats.bbox) {
-    throw new EngineError('NO_SUBJECT', 'No foreground subject was found in the image (the mask is empty)');
-  }
-  let foreground: RawImage = rgb;
-  if (options.decontaminate && options.mode !== 'mask') {
-    const estimated = await getWorkerPool().foreground({
-      kind: 'foreground',
-      width: rgb.width,
-      height: rgb.height,
-      rgb: new Uint8Array(rgb.data),
-      alpha: new Uint8Array(alpha.data),
-    });
-    foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
-  }
-  if (options.enhanceFg && options.mode !== 'mask') foreground = await enhanceForeground(foreground);
+  const isMask = options.mode === 'mask';
+  const subject = await extractSubject(
+    input,
+    {
+      featherPx: options.featherEdges,
+      decontaminate: options.decontaminate && !isMask,
+      enhanceFg: options.enhanceFg && !isMask,
+      modelPath: options.modelPath,
+      modelFamily: options.modelFamily,
+    },
+    context,
+  );
+  const { decoded, rgb, alpha, foreground, stats, config } = subject;
+  const model = subject.model!;
   const tMatte = performance.now();
 
   const blurSigma = options.blurRadius > 0 ? options.blurRadius : autoBlurSigma(rgb.width, rgb.height);
@@ -156,7 +134,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       cleanupMode: options.mode,
       engine: 'onnx',
       model: { name: model.name, family: model.family.name, sha256: model.sha256, bundled: model.bundled },
-      device: segmentation.provider,
+      device: subject.device ?? 'cpu',
       requestedDevice: config.device,
       format: options.format,
       width: rendered.width,
@@ -182,10 +160,10 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
         quality: options.quality,
       },
       timings: {
-        decodeMs: round(tDecode - start),
-        segmentMs: round(tSegment - tDecode),
-        inferenceMs: round(segmentation.timings.inferenceMs),
-        matteMs: round(tMatte - tSegment),
+        decodeMs: round(subject.timings.decodeMs),
+        segmentMs: round(subject.timings.segmentMs),
+        inferenceMs: round(subject.timings.inferenceMs),
+        matteMs: round(subject.timings.matteMs),
         composeMs: round(tCompose - tMatte),
         encodeMs: round(tEncode - tCompose),
         totalMs: round(tEncode - start),
@@ -195,6 +173,3 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   };
 }
 
-function stripUndefined<T extends object>(value: T): Partial<T> {
-  return Object.fromEntries(Object.entries(value).filter(([key, v]) => v !== undefined && key !== 'warn')) as Partial<T>;
-}

@@ -80,6 +80,7 @@ describe('Background Cleanup in a real n8n', () => {
     fs.writeFileSync(file, JSON.stringify(workflow(input, output)));
 
     const imported = n8n(instance, ['import:workflow', `--input=${file}`]);
+    if (imported.status !== 0) console.log(imported.stdout.slice(-3000), imported.stderr.slice(-3000));
     expect(imported.status).toBe(0);
     const run = n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput']);
     if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));

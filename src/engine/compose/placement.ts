@@ -1,0 +1,89 @@
+import { EngineError } from '../errors';
+import type { BoundingBox } from '../matte/matte';
+
+/**
+ * Where the subject goes in the output, like Photoroom's outputSize/padding and remove.bg's
+ * scale/position. With no size, ratio or padding the subject stays where it was, at its
+ * original pixels (no resampling).
+ */
+export interface LayoutOptions {
+  /** "WIDTHxHEIGHT", e.g. "2000x2000". */
+  outputSize?: string;
+  /** "W:H", e.g. "4:5": the output keeps the photo's long side. */
+  aspectRatio?: string;
+  /** Space between the subject and the output's edges: pixels ("40") or percent of each side ("10%"). */
+  padding?: string;
+  anchor?: 'center' | 'bottom';
+}
+
+export interface Layout {
+  width: number;
+  height: number;
+  /** False: the subject keeps its position and pixels. */
+  relayout: boolean;
+  /** Placed subject box in the output. */
+  placed: BoundingBox;
+}
+
+export const MAX_OUTPUT_SIDE = 16384;
+
+function parseSize(text: string): { width: number; height: number } {
+  const match = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/i.exec(text);
+  if (!match) throw new EngineError('INVALID_OPTION', `Output size "${text}" must look like 2000x1500`);
+  const width = Number(match[1]);
+  const height = Number(match[2]);
+  for (const side of [width, height]) {
+    if (side < 16 || side > MAX_OUTPUT_SIDE) {
+      throw new EngineError('INVALID_OPTION', `Output size ${width}x${height}: each side must be 16 to ${MAX_OUTPUT_SIDE} px`);
+    }
+  }
+  return { width, height };
+}
+
+function parseRatio(text: string): number {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*[:/]\s*(\d+(?:\.\d+)?)\s*$/.exec(text);
+  const ratio = match ? Number(match[1]) / Number(match[2]) : NaN;
+  if (!Number.isFinite(ratio) || ratio <= 0 || ratio < 0.1 || ratio > 10) {
+    throw new EngineError('INVALID_OPTION', `Aspect ratio "${text}" must look like 4:3 (between 1:10 and 10:1)`);
+  }
+  return ratio;
+}
+
+function parsePadding(text: string, width: number, height: number): { x: number; y: number } {
+  const match = /^\s*(\d+(?:\.\d+)?)\s*(%|px)?\s*$/.exec(text);
+  if (!match) throw new EngineError('INVALID_OPTION', `Padding "${text}" must be pixels (40) or a percentage (10%)`);
+  const value = Number(match[1]);
+  if (match[2] === '%') {
+    if (value >= 50) throw new EngineError('INVALID_OPTION', `Padding ${value}% leaves no room for the subject (use less than 50%)`);
+    return { x: Math.round((width * value) / 100), y: Math.round((height * value) / 100) };
+  }
+  if (2 * value >= Math.min(width, height)) {
+    throw new EngineError('INVALID_OPTION', `Padding ${value}px leaves no room for the subject in a ${width}x${height} output`);
+  }
+  return { x: Math.round(value), y: Math.round(value) };
+}
+
+export function computeLayout(subject: BoundingBox, sourceWidth: number, sourceHeight: number, options: LayoutOptions, maxPixels: number): Layout {
+  if (!options.outputSize && !options.aspectRatio && !options.padding) {
+    return { width: sourceWidth, height: sourceHeight, relayout: false, placed: subject };
+  }
+  let width = sourceWidth;
+  let height = sourceHeight;
+  if (options.outputSize) ({ width, height } = parseSize(options.outputSize));
+  else if (options.aspectRatio) {
+    const ratio = parseRatio(options.aspectRatio);
+    const long = Math.max(sourceWidth, sourceHeight);
+    width = ratio >= 1 ? long : Math.round(long * ratio);
+    height = ratio >= 1 ? Math.round(long / ratio) : long;
+  }
+  if (width * height > maxPixels) {
+    throw new EngineError('INPUT_TOO_LARGE', `Output ${width}x${height} is over the limit of ${(maxPixels / 1e6).toFixed(1)} MP (BG_MAX_MEGAPIXELS)`);
+  }
+  const pad = options.padding ? parsePadding(options.padding, width, height) : { x: 0, y: 0 };
+  const scale = Math.min((width - 2 * pad.x) / subject.width, (height - 2 * pad.y) / subject.height);
+  const placedWidth = Math.max(1, Math.round(subject.width * scale));
+  const placedHeight = Math.max(1, Math.round(subject.height * scale));
+  const left = Math.round((width - placedWidth) / 2);
+  const top = options.anchor === 'bottom' ? height - pad.y - placedHeight : Math.round((height - placedHeight) / 2);
+  return { width, height, relayout: true, placed: { x: left, y: top, width: placedWidth, height: placedHeight } };
+}

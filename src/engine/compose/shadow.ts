@@ -1,0 +1,99 @@
+import sharp from 'sharp';
+
+import type { AlphaMask } from '../image/types';
+import type { ShadowSettings } from '../presets/schema';
+
+/**
+ * Shadows as alpha masks (0..255) the size of the output, built from the subject's own
+ * alpha, to be darkened onto the backdrop *before* the subject goes on top: a shadow can
+ * never cover the subject.
+ *
+ * Contact shadow: the subject's silhouette squashed flat onto its lowest row (the floor
+ * line), spread a little sideways and blurred. Drop shadow: the silhouette offset and blurred.
+ */
+export interface ShadowLayer {
+  mask: AlphaMask;
+  opacity: number;
+}
+
+function lowestRow(alpha: AlphaMask, threshold = 128): number {
+  for (let y = alpha.height - 1; y >= 0; y--) {
+    const row = y * alpha.width;
+    for (let x = 0; x < alpha.width; x++) if (alpha.data[row + x] >= threshold) return y;
+  }
+  return -1;
+}
+
+async function blurred(data: Buffer, width: number, height: number, sigma: number): Promise<Buffer> {
+  if (sigma < 0.6) return data;
+  return sharp(data, { raw: { width, height, channels: 1 } }).blur(sigma).extractChannel(0).raw().toBuffer();
+}
+
+export async function contactShadow(alpha: AlphaMask, settings: NonNullable<ShadowSettings['contact']>): Promise<ShadowLayer | undefined> {
+  const floor = lowestRow(alpha);
+  if (floor < 0) return undefined;
+  const { width, height } = alpha;
+  // Column extent of the subject near its base (bottom 15 % of its height).
+  let top = floor;
+  for (let y = floor; y >= 0 && floor - y < height; y--) {
+    const row = y * width;
+    let hit = false;
+    for (let x = 0; x < width && !hit; x++) hit = alpha.data[row + x] >= 128;
+    if (!hit) break;
+    top = y;
+  }
+  const baseTop = Math.round(floor - (floor - top) * 0.15);
+  let left = width;
+  let right = -1;
+  for (let y = baseTop; y <= floor; y++) {
+    for (let x = 0; x < width; x++) {
+      if (alpha.data[y * width + x] >= 128) {
+        if (x < left) left = x;
+        if (x > right) right = x;
+      }
+    }
+  }
+  const spread = Math.round((right - left + 1) * settings.spread);
+  const thickness = Math.max(2, Math.round((floor - top + 1) * 0.03));
+  const mask = Buffer.alloc(width * height);
+  // A flat ellipse centred on the floor line, so its upper half tucks under the subject.
+  const cx = (left + right) / 2;
+  const rx = (right - left) / 2 + spread;
+  for (let y = Math.max(0, floor - thickness); y <= Math.min(height - 1, floor + thickness); y++) {
+    const dy = (y - floor) / thickness;
+    const half = rx * Math.sqrt(Math.max(0, 1 - dy * dy));
+    for (let x = Math.max(0, Math.floor(cx - half)); x <= Math.min(width - 1, Math.ceil(cx + half)); x++) mask[y * width + x] = 255;
+  }
+  return { mask: { data: await blurred(mask, width, height, settings.blur), width, height }, opacity: settings.opacity };
+}
+
+export async function dropShadow(alpha: AlphaMask, settings: NonNullable<ShadowSettings['drop']>): Promise<ShadowLayer> {
+  const { width, height } = alpha;
+  const mask = Buffer.alloc(width * height);
+  const dx = Math.round(settings.offsetX);
+  const dy = Math.round(settings.offsetY);
+  for (let y = 0; y < height; y++) {
+    const sy = y - dy;
+    if (sy < 0 || sy >= height) continue;
+    for (let x = 0; x < width; x++) {
+      const sx = x - dx;
+      if (sx >= 0 && sx < width) mask[y * width + x] = alpha.data[sy * width + sx];
+    }
+  }
+  return { mask: { data: await blurred(mask, width, height, settings.blur), width, height }, opacity: settings.opacity };
+}
+
+/** Darkens an RGB backdrop in place under the shadow layers (multiply toward black). */
+export function applyShadows(backdrop: Buffer, layers: ShadowLayer[]): void {
+  for (const layer of layers) {
+    const { data } = layer.mask;
+    for (let i = 0; i < data.length; i++) {
+      const a = data[i];
+      if (a === 0) continue;
+      const keep = 1 - (layer.opacity * a) / 255;
+      backdrop[i * 3] = Math.round(backdrop[i * 3] * keep);
+      backdrop[i * 3 + 1] = Math.round(backdrop[i * 3 + 1] * keep);
+      backdrop[i * 3 + 2] = Math.round(backdrop[i * 3 + 2] * keep);
+    }
+  }
+}

@@ -1,0 +1,234 @@
+import sharp from 'sharp';
+
+import { sharpFromRaw, toRaw } from '../image/raw';
+import type { AlphaMask, RawImage } from '../image/types';
+
+/**
+ * See-through regions. Windows, doors and pergola frames enclose panes or gaps through
+ * which the old background shows; salient-object models keep that background inside the
+ * frame. We look for regions inside the subject whose colours continue the background
+ * around it and make them transparent ("gaps") or faintly tinted glass ("glass").
+ *
+ * Working on a copy at most WORK_SIDE px on its long side:
+ *  1. sure background = alpha < 32; the subject = alpha >= 128; the subject's outer ring =
+ *     subject pixels within RING px of the background (for a frame: the frame itself);
+ *  2. colour models (16^3-bin histograms) of the background near the subject and of the ring;
+ *  3. candidates = subject pixels off the ring where P(background | colour) > CANDIDATE_P,
+ *     cleaned by a 3x3 majority vote, split into connected components;
+ *  4. a component becomes see-through when it is big enough, its colours are as a whole
+ *     close to the background's (Bhattacharyya coefficient), and it is mostly enclosed by
+ *     the subject (little of its border touches the outside).
+ * The decision map is scaled back to full resolution with a smooth kernel.
+ */
+export type SeeThroughMode = 'off' | 'gaps' | 'glass';
+export const SEE_THROUGH_MODES: readonly SeeThroughMode[] = ['off', 'gaps', 'glass'];
+
+const WORK_SIDE = 768;
+const BINS = 16;
+const RING_FRACTION = 0.012;
+const CANDIDATE_P = 0.6;
+const MIN_AREA_FRACTION = 0.004;
+const MIN_MEAN_P = 0.72;
+const MIN_BHATTACHARYYA = 0.6;
+const MAX_OPEN_BORDER = 0.35;
+
+export interface SeeThroughResult {
+  /** 0..255: how see-through each pixel is, at full resolution. */
+  map: AlphaMask;
+  regions: number;
+  /** Share of the subject's area made see-through. */
+  share: number;
+}
+
+const bin = (r: number, g: number, b: number) => ((r >> 4) * BINS + (g >> 4)) * BINS + (b >> 4);
+
+function histogram(rgb: Buffer, pick: (i: number) => boolean, pixels: number): Float64Array {
+  const h = new Float64Array(BINS * BINS * BINS);
+  let n = 0;
+  for (let i = 0; i < pixels; i++) {
+    if (!pick(i)) continue;
+    h[bin(rgb[i * 3], rgb[i * 3 + 1], rgb[i * 3 + 2])]++;
+    n++;
+  }
+  if (n > 0) for (let k = 0; k < h.length; k++) h[k] /= n;
+  return h;
+}
+
+/** Distance (in px, chessboard, capped) of each subject pixel to the nearest non-subject pixel. */
+function distanceToOutside(subject: Uint8Array, width: number, height: number, cap: number): Uint16Array {
+  const dist = new Uint16Array(width * height).fill(cap);
+  const queue = new Int32Array(width * height);
+  let head = 0;
+  let tail = 0;
+  for (let i = 0; i < subject.length; i++) {
+    if (!subject[i]) {
+      dist[i] = 0;
+      queue[tail++] = i;
+    }
+  }
+  while (head < tail) {
+    const i = queue[head++];
+    const d = dist[i] + 1;
+    if (d >= cap) continue;
+    const x = i % width;
+    const y = (i - x) / width;
+    for (let dy = -1; dy <= 1; dy++) {
+      for (let dx = -1; dx <= 1; dx++) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+        const j = ny * width + nx;
+        if (dist[j] > d) {
+          dist[j] = d;
+          queue[tail++] = j;
+        }
+      }
+    }
+  }
+  return dist;
+}
+
+export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise<SeeThroughResult> {
+  const scale = Math.min(1, WORK_SIDE / Math.max(rgb.width, rgb.height));
+  const width = Math.max(8, Math.round(rgb.width * scale));
+  const height = Math.max(8, Math.round(rgb.height * scale));
+  const pixels = width * height;
+  const small = scale < 1 ? await toRaw(sharpFromRaw(rgb).resize(width, height, { fit: 'fill' })) : rgb;
+  const smallAlpha = scale < 1
+    ? await sharp(alpha.data, { raw: { width: alpha.width, height: alpha.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer()
+    : alpha.data;
+  const empty = (): SeeThroughResult => ({ map: { data: Buffer.alloc(alpha.width * alpha.height), width: alpha.width, height: alpha.height }, regions: 0, share: 0 });
+
+  const subject = new Uint8Array(pixels);
+  let subjectArea = 0;
+  let x0 = width;
+  let y0 = height;
+  let x1 = -1;
+  let y1 = -1;
+  for (let i = 0; i < pixels; i++) {
+    if (smallAlpha[i] >= 128) {
+      subject[i] = 1;
+      subjectArea++;
+      const x = i % width;
+      const y = (i - x) / width;
+      if (x < x0) x0 = x;
+      if (x > x1) x1 = x;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+    }
+  }
+  if (subjectArea < 64) return empty();
+  const ring = Math.max(2, Math.round(Math.max(width, height) * RING_FRACTION));
+  const dist = distanceToOutside(subject, width, height, ring + 1);
+  // Background near the subject: its box grown by a quarter on each side.
+  const gx = Math.round((x1 - x0) * 0.25);
+  const gy = Math.round((y1 - y0) * 0.25);
+  const near = (i: number) => {
+    const x = i % width;
+    const y = (i - x) / width;
+    return x >= x0 - gx && x <= x1 + gx && y >= y0 - gy && y <= y1 + gy;
+  };
+  const image = small.data;
+  const hBackground = histogram(image, (i) => smallAlpha[i] < 32 && near(i), pixels);
+  const hRing = histogram(image, (i) => subject[i] === 1 && dist[i] <= ring, pixels);
+  const pBackground = new Float32Array(hBackground.length);
+  for (let k = 0; k < pBackground.length; k++) pBackground[k] = (hBackground[k] + 1e-5) / (hBackground[k] + hRing[k] + 2e-5);
+
+  // Candidates, then a 3x3 majority vote against speckle.
+  const raw = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) {
+    if (subject[i] && dist[i] > ring && pBackground[bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2])] > CANDIDATE_P) raw[i] = 1;
+  }
+  const candidate = new Uint8Array(pixels);
+  for (let y = 1; y < height - 1; y++) {
+    for (let x = 1; x < width - 1; x++) {
+      let votes = 0;
+      for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) votes += raw[(y + dy) * width + x + dx];
+      candidate[y * width + x] = votes >= 5 ? 1 : 0;
+    }
+  }
+
+  const label = new Int32Array(pixels);
+  const stack = new Int32Array(pixels);
+  const accepted = new Uint8Array(pixels);
+  let regions = 0;
+  let acceptedArea = 0;
+  let next = 0;
+  for (let seed = 0; seed < pixels; seed++) {
+    if (!candidate[seed] || label[seed]) continue;
+    next++;
+    const members: number[] = [];
+    let top = 0;
+    stack[top++] = seed;
+    label[seed] = next;
+    const hComponent = new Float64Array(hBackground.length);
+    let sumP = 0;
+    let border = 0;
+    let openBorder = 0;
+    while (top > 0) {
+      const i = stack[--top];
+      members.push(i);
+      const k = bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2]);
+      hComponent[k]++;
+      sumP += pBackground[k];
+      const x = i % width;
+      const y = (i - x) / width;
+      const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1];
+      for (const j of neighbours) {
+        if (j < 0) {
+          border++;
+          openBorder++;
+          continue;
+        }
+        if (candidate[j]) {
+          if (!label[j]) {
+            label[j] = next;
+            stack[top++] = j;
+          }
+        } else {
+          border++;
+          if (!subject[j]) openBorder++;
+        }
+      }
+    }
+    const area = members.length;
+    if (area < subjectArea * MIN_AREA_FRACTION) continue;
+    let bhattacharyya = 0;
+    for (let k = 0; k < hComponent.length; k++) bhattacharyya += Math.sqrt((hComponent[k] / area) * hBackground[k]);
+    if (sumP / area < MIN_MEAN_P || bhattacharyya < MIN_BHATTACHARYYA || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
+    regions++;
+    acceptedArea += area;
+    for (const i of members) accepted[i] = 255;
+  }
+  if (regions === 0) return empty();
+  const map = scale < 1
+    ? await sharp(Buffer.from(accepted.buffer), { raw: { width, height, channels: 1 } }).resize(alpha.width, alpha.height, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer()
+    : Buffer.from(accepted.buffer);
+  return { map: { data: map, width: alpha.width, height: alpha.height }, regions, share: acceptedArea / subjectArea };
+}
+
+export interface GlassOptions {
+  opacity: number;
+  tint: { r: number; g: number; b: number };
+}
+
+/**
+ * Applies a see-through map: gaps become transparent; glass keeps `opacity` of the pane,
+ * with the tint as its colour.
+ */
+export function applySeeThrough(alpha: AlphaMask, foreground: RawImage, map: AlphaMask, mode: 'gaps' | 'glass', glass: GlassOptions): { alpha: AlphaMask; foreground: RawImage } {
+  const a = Buffer.from(alpha.data);
+  const f = mode === 'glass' ? Buffer.from(foreground.data) : foreground.data;
+  const tint = [glass.tint.r, glass.tint.g, glass.tint.b];
+  for (let i = 0; i < a.length; i++) {
+    const t = map.data[i] / 255;
+    if (t === 0) continue;
+    if (mode === 'gaps') {
+      a[i] = Math.round(a[i] * (1 - t));
+    } else {
+      a[i] = Math.round(a[i] * (1 - t) + 255 * glass.opacity * t);
+      for (let c = 0; c < 3; c++) f[i * 3 + c] = Math.round(f[i * 3 + c] * (1 - t) + tint[c] * t);
+    }
+  }
+  return { alpha: { ...alpha, data: a }, foreground: { ...foreground, data: f } };
+}

@@ -1,0 +1,114 @@
+import fs from 'node:fs';
+import { z } from 'zod';
+
+import { EngineError } from '../errors';
+import { BUILTIN_PRESETS } from './builtin';
+import { type Backdrop, type CompositeSettings, type GenerationSettings, type Preset, presetSchema } from './schema';
+
+export * from './schema';
+export { BUILTIN_PRESETS, VITRINEALU_PRESET } from './builtin';
+
+/** A preset narrowed to one prompt type: everything a Replace run reads. */
+export interface ResolvedPreset {
+  preset: string;
+  promptType: string;
+  prompt: string;
+  negativePrompt: string;
+  backdrop: Backdrop;
+  generation: GenerationSettings;
+  composite: CompositeSettings;
+}
+
+function formatIssue(issue: z.ZodIssue, source: string): string {
+  const where = issue.path.length ? issue.path.join('.') : '(root)';
+  return `${source}: field "${where}" ${issue.message}`;
+}
+
+/** Parses a custom preset (object or JSON text) with a message naming the bad field. */
+export function parsePreset(input: unknown, source = 'preset'): Preset {
+  let value = input;
+  if (typeof input === 'string') {
+    try {
+      value = JSON.parse(input);
+    } catch (error) {
+      throw new EngineError('INVALID_OPTION', `${source} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const parsed = presetSchema.safeParse(value);
+  if (!parsed.success) throw new EngineError('INVALID_OPTION', formatIssue(parsed.error.issues[0], source));
+  return parsed.data;
+}
+
+export function loadPresetFile(file: string): Preset {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new EngineError('INVALID_OPTION', `Cannot read preset file ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return parsePreset(text, `preset file ${file}`);
+}
+
+export interface PresetChoice {
+  /** Name of a built-in preset, or of one of `custom`. Default: MEDIA_INGEST_BACKGROUND_PRESET, then "vitrinealu". */
+  name?: string;
+  /** Default: MEDIA_INGEST_BACKGROUND_PROMPT_TYPE, then "studio". */
+  promptType?: string;
+  /** Extra presets (parsed), e.g. from a node's JSON parameter or a file. */
+  custom?: Preset[];
+}
+
+export function availablePresets(custom: Preset[] = []): Record<string, Preset> {
+  const all: Record<string, Preset> = {};
+  for (const [name, input] of Object.entries(BUILTIN_PRESETS)) all[name] = presetSchema.parse(input);
+  for (const preset of custom) all[preset.name] = preset;
+  return all;
+}
+
+export function resolvePreset(choice: PresetChoice = {}, env: NodeJS.ProcessEnv = process.env): ResolvedPreset {
+  const presets = availablePresets(choice.custom);
+  const name = (choice.name || env.MEDIA_INGEST_BACKGROUND_PRESET || 'vitrinealu').trim();
+  const preset = presets[name];
+  if (!preset) {
+    throw new EngineError('INVALID_OPTION', `Unknown preset "${name}" (available: ${Object.keys(presets).join(', ')})`);
+  }
+  const promptType = (choice.promptType || env.MEDIA_INGEST_BACKGROUND_PROMPT_TYPE || 'studio').trim();
+  const type = preset.promptTypes[promptType];
+  if (!type) {
+    throw new EngineError(
+      'INVALID_OPTION',
+      `Preset "${name}" has no prompt type "${promptType}" (valid: ${Object.keys(preset.promptTypes).join(', ')})`,
+    );
+  }
+  return {
+    preset: name,
+    promptType,
+    prompt: type.prompt,
+    negativePrompt: preset.negativePrompt,
+    backdrop: type.backdrop,
+    generation: preset.generation,
+    composite: preset.composite,
+  };
+}
+
+/** Custom presets from a node's JSON parameter: one preset object or an array of them. */
+export function parsePresetList(input: unknown, source = 'custom presets'): Preset[] {
+  let value = input;
+  if (typeof input === 'string') {
+    if (input.trim() === '') return [];
+    try {
+      value = JSON.parse(input);
+    } catch (error) {
+      throw new EngineError('INVALID_OPTION', `${source} is not valid JSON: ${(error as Error).message}`);
+    }
+  }
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((entry, index) => parsePreset(entry, Array.isArray(value) ? `${source}[${index}]` : source));
+}
+
+/** Every preset x prompt type, resolved (what the Background Preset node's List returns). */
+export function listPresets(custom: Preset[] = []): ResolvedPreset[] {
+  return Object.values(availablePresets(custom)).flatMap((preset) =>
+    Object.keys(preset.promptTypes).map((promptType) => resolvePreset({ name: preset.name, promptType, custom }, {})),
+  );
+}

@@ -1,0 +1,276 @@
+import { createHash, randomInt } from 'node:crypto';
+import { z } from 'zod';
+
+import { imageBackdrop } from './compose/backdrop';
+import { matchColors } from './compose/colorMatch';
+import { computeLayout, type Layout } from './compose/placement';
+import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from './compose/shadow';
+import { EngineError } from './errors';
+import { getEngine } from './generate/registry';
+import { parseHexColor } from './image/color';
+import { encodeImage, validateEncodeOptions } from './image/encode';
+import { joinAlpha, sharpFromRaw, toRaw } from './image/raw';
+import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from './image/types';
+import type { BoundingBox } from './matte/matte';
+import { type Preset, resolvePreset, type ResolvedPreset, type ShadowSettings } from './presets';
+import { SEE_THROUGH_MODES, type SeeThroughMode } from './matte/seeThrough';
+import { type EngineContext, extractSubject } from './subject';
+
+export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as const;
+
+export const replaceOptionsSchema = z
+  .object({
+    engine: z.string().default('studio'),
+    preset: z.string().optional(),
+    promptType: z.string().optional(),
+    /** Extra presets (already validated), e.g. from the Background Preset node or a file. */
+    customPresets: z.array(z.custom<Preset>()).optional(),
+    /** A preset already resolved upstream (Background Preset node output); wins over preset/promptType. */
+    resolvedPreset: z.custom<ResolvedPreset>().optional(),
+    prompt: z.string().max(1000).optional(),
+    negativePrompt: z.string().max(1000).optional(),
+    steps: z.number().int().min(1).max(150).optional(),
+    guidanceScale: z.number().min(0).max(30).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    /** Overrides the engine's backdrop with a flat colour. */
+    backgroundColor: z.string().optional(),
+    /** Overrides the engine's backdrop with an image (any format the decoder reads). */
+    backgroundImage: z.instanceof(Buffer).optional(),
+    backgroundFit: z.enum(['cover', 'contain']).default('cover'),
+    outputSize: z.string().optional(),
+    aspectRatio: z.string().optional(),
+    padding: z.string().optional(),
+    anchor: z.enum(['center', 'bottom']).default('bottom'),
+    shadow: z.enum(SHADOW_MODES).default('preset'),
+    matchColors: z.boolean().optional(),
+    enhanceFg: z.boolean().optional(),
+    featherEdges: z.boolean().optional(),
+    decontaminate: z.boolean().default(true),
+    /** Panes and gaps inside the subject that show the old background: leave, open, or glaze. */
+    seeThrough: z.enum(SEE_THROUGH_MODES as [SeeThroughMode, ...SeeThroughMode[]]).default('gaps'),
+    glassOpacity: z.number().min(0).max(1).default(0.15),
+    glassTint: z.string().default('#e2eaee'),
+    format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).default('jpeg'),
+    quality: z.number().int().min(1).max(100).default(92),
+    modelPath: z.string().optional(),
+    modelFamily: z.string().optional(),
+  })
+  .strict();
+
+export type ReplaceOptionsInput = z.input<typeof replaceOptionsSchema>;
+type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { format: 'png' | 'webp' | 'jpeg' };
+
+/** The seed's sidecar `background` block, plus what a reviewer needs to reproduce it. */
+export interface ReplaceMetadata {
+  mode: 'replace';
+  engine: string;
+  outJpg?: string;
+  processedAt: string;
+  prompt: string;
+  settings: { steps: number; guidanceScale: number; enhanceFg: boolean; matchColors: boolean; featherEdges: boolean };
+  preset: string;
+  promptType: string;
+  negativePrompt: string;
+  seed: number;
+  backdrop: string;
+  matteSource: 'segmented' | 'input-alpha';
+  seeThrough: { mode: SeeThroughMode; regions: number; share: number };
+  model?: { name: string; family: string; sha256: string };
+  device?: 'cpu' | 'cuda';
+  format: string;
+  width: number;
+  height: number;
+  /** The subject's box in the output. */
+  bbox: BoundingBox;
+  shadow: string[];
+  /** How far colour matching moved the subject's mean colour (Lab delta E); 0 when off. */
+  colorShift: number;
+  timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number; backdropMs: number; composeMs: number; encodeMs: number; totalMs: number };
+}
+
+export interface ReplaceResult {
+  data: Buffer;
+  mimeType: string;
+  extension: string;
+  metadata: ReplaceMetadata;
+}
+
+function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
+  const parsed = replaceOptionsSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new EngineError('INVALID_OPTION', `Option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
+  }
+  const options = parsed.data as ReplaceOptions;
+  if (options.backgroundColor !== undefined) parseHexColor(options.backgroundColor);
+  parseHexColor(options.glassTint);
+  validateEncodeOptions({ format: options.format, quality: options.quality }, false);
+  getEngine(options.engine);
+  return options;
+}
+
+function seedFor(input: Buffer, preset: ResolvedPreset, explicit?: number): number {
+  if (explicit !== undefined) return explicit;
+  const policy = preset.generation.seedPolicy;
+  if (policy === 'fixed') return preset.generation.seed;
+  if (policy === 'random') return randomInt(0, 2 ** 32 - 1);
+  // per-image: stable for the same photo, different between photos.
+  return (createHash('sha256').update(input).digest().readUInt32BE(0) ^ preset.generation.seed) >>> 0;
+}
+
+function shadowSettings(mode: ReplaceOptions['shadow'], preset: ShadowSettings): ShadowSettings {
+  if (mode === 'preset') return preset;
+  if (mode === 'none') return {};
+  const defaults = { contact: { opacity: 0.45, blur: 6, spread: 0.06 }, drop: { opacity: 0.25, blur: 18, offsetX: 12, offsetY: 12 } };
+  return {
+    ...(mode === 'contact' || mode === 'both' ? { contact: preset.contact ?? defaults.contact } : {}),
+    ...(mode === 'drop' || mode === 'both' ? { drop: preset.drop ?? defaults.drop } : {}),
+  };
+}
+
+/** Moves (and, when the layout asks, scales) the subject onto a canvas of the output size. */
+async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: BoundingBox, layout: Layout): Promise<{ subject: RawImage; alpha: AlphaMask }> {
+  if (!layout.relayout) return { subject: foreground, alpha };
+  const rgba = await toRaw(
+    sharpFromRaw(await joinAlpha(foreground, alpha))
+      .extract({ left: bbox.x, top: bbox.y, width: bbox.width, height: bbox.height })
+      .resize(layout.placed.width, layout.placed.height, { fit: 'fill', kernel: 'lanczos3' })
+      .extend({
+        top: layout.placed.y,
+        left: layout.placed.x,
+        bottom: layout.height - layout.placed.y - layout.placed.height,
+        right: layout.width - layout.placed.x - layout.placed.width,
+        background: { r: 0, g: 0, b: 0, alpha: 0 },
+      }),
+  );
+  const pixels = layout.width * layout.height;
+  const rgb = Buffer.allocUnsafe(pixels * 3);
+  const a = Buffer.allocUnsafe(pixels);
+  for (let i = 0; i < pixels; i++) {
+    rgb[i * 3] = rgba.data[i * 4];
+    rgb[i * 3 + 1] = rgba.data[i * 4 + 1];
+    rgb[i * 3 + 2] = rgba.data[i * 4 + 2];
+    a[i] = rgba.data[i * 4 + 3];
+  }
+  return { subject: { data: rgb, width: layout.width, height: layout.height, channels: 3 }, alpha: { data: a, width: layout.width, height: layout.height } };
+}
+
+/** out = F a + B (1 - a), exactly: where a = 255 the subject's pixels pass through untouched. */
+function compositeOver(subject: RawImage, alpha: AlphaMask, backdrop: RawImage): RawImage {
+  const out = Buffer.allocUnsafe(backdrop.data.length);
+  for (let i = 0; i < alpha.data.length; i++) {
+    const a = alpha.data[i];
+    for (let c = 0; c < 3; c++) {
+      const o = i * 3 + c;
+      out[o] = a === 255 ? subject.data[o] : a === 0 ? backdrop.data[o] : Math.round((subject.data[o] * a + backdrop.data[o] * (255 - a)) / 255);
+    }
+  }
+  return { data: out, width: backdrop.width, height: backdrop.height, channels: 3 };
+}
+
+export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}): Promise<ReplaceResult> {
+  const options = parseReplaceOptions(optionsInput);
+  const preset = options.resolvedPreset ?? resolvePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets });
+  const engine = getEngine(options.engine);
+  const enhanceFg = options.enhanceFg ?? preset.composite.enhanceFg;
+  const colorMatch = options.matchColors ?? preset.composite.matchColors;
+  const featherEdges = options.featherEdges ?? preset.composite.featherEdges;
+  const start = performance.now();
+
+  const subject = await extractSubject(
+    input,
+    {
+      featherPx: featherEdges ? 1 : 0,
+      decontaminate: options.decontaminate,
+      enhanceFg,
+      modelPath: options.modelPath,
+      modelFamily: options.modelFamily,
+      reuseInputAlpha: true,
+      seeThrough: options.seeThrough,
+      glass: { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) },
+    },
+    context,
+  );
+  const layout = computeLayout(subject.stats.bbox, subject.rgb.width, subject.rgb.height, options, subject.config.maxPixels);
+  const placed = await placeSubject(subject.foreground, subject.alpha, subject.stats.bbox, layout);
+  const tPlaced = performance.now();
+
+  const prompt = options.prompt ?? preset.prompt;
+  const negativePrompt = options.negativePrompt ?? preset.negativePrompt;
+  const generation = { ...preset.generation, ...(options.steps ? { steps: options.steps } : {}), ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}) };
+  const seed = seedFor(input, preset, options.seed);
+  let backdrop: RawImage;
+  let backdropName: string;
+  if (options.backgroundImage) {
+    backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch((error: Error) => {
+      throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
+    });
+    backdropName = `image (${options.backgroundFit})`;
+  } else if (options.backgroundColor) {
+    backdrop = await getEngine('studio').render({ width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, backdrop: { type: 'solid', color: options.backgroundColor }, subject: placed.subject, alpha: placed.alpha });
+    backdropName = `color ${options.backgroundColor}`;
+  } else {
+    backdrop = await engine.render({ width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, backdrop: preset.backdrop, subject: placed.subject, alpha: placed.alpha });
+    backdropName = `${engine.name}: ${preset.preset}/${preset.promptType}`;
+  }
+  const tBackdrop = performance.now();
+
+  const shadows = shadowSettings(options.shadow, preset.composite.shadow);
+  const layers: ShadowLayer[] = [];
+  if (shadows.contact) {
+    const layer = await contactShadow(placed.alpha, shadows.contact);
+    if (layer) layers.push(layer);
+  }
+  if (shadows.drop) layers.push(await dropShadow(placed.alpha, shadows.drop));
+  const shadowed = Buffer.from(backdrop.data);
+  applyShadows(shadowed, layers);
+  let foreground = placed.subject;
+  let colorShift = 0;
+  if (colorMatch) {
+    const matched = matchColors(foreground, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE);
+    foreground = matched.image;
+    colorShift = Math.round(matched.deltaE * 100) / 100;
+  }
+  const composed = compositeOver(foreground, placed.alpha, { ...backdrop, data: shadowed });
+  const tCompose = performance.now();
+  const data = await encodeImage(composed, { format: options.format, quality: options.quality, pngCompression: 2 });
+  const tEncode = performance.now();
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return {
+    data,
+    mimeType: MIME_TYPES[options.format],
+    extension: FILE_EXTENSIONS[options.format],
+    metadata: {
+      mode: 'replace',
+      engine: engine.name,
+      processedAt: new Date().toISOString(),
+      prompt,
+      settings: { steps: generation.steps, guidanceScale: generation.guidanceScale, enhanceFg, matchColors: colorMatch, featherEdges },
+      preset: preset.preset,
+      promptType: preset.promptType,
+      negativePrompt,
+      seed,
+      backdrop: backdropName,
+      matteSource: subject.matteSource,
+      seeThrough: subject.seeThrough,
+      ...(subject.model ? { model: { name: subject.model.name, family: subject.model.family.name, sha256: subject.model.sha256 } } : {}),
+      ...(subject.device ? { device: subject.device } : {}),
+      format: options.format,
+      width: layout.width,
+      height: layout.height,
+      bbox: layout.placed,
+      shadow: Object.keys(shadows),
+      colorShift,
+      timings: {
+        decodeMs: round(subject.timings.decodeMs),
+        segmentMs: round(subject.timings.segmentMs),
+        inferenceMs: round(subject.timings.inferenceMs),
+        matteMs: round(subject.timings.matteMs),
+        backdropMs: round(tBackdrop - tPlaced),
+        composeMs: round(tCompose - tBackdrop),
+        encodeMs: round(tEncode - tCompose),
+        totalMs: round(tEncode - start),
+      },
+    },
+  };
+}
