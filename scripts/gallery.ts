@@ -1,14 +1,16 @@
 /**
- * Contact sheet of Background Cleanup on the bundled examples: original, transparent (on a
- * checkerboard), colour, blur and mask, one row per photo. Made by the engine itself.
- *   node dist/scripts/gallery.js                     run the engine, write docs/cleanup-gallery.png
- *   node dist/scripts/gallery.js --from out --to F   use the demo's out/<mode>/ files instead
+ * Contact sheets made by the engine itself on the bundled examples, one row per photo:
+ *  - cleanup: original, transparent (on a checkerboard), colour, blur and mask;
+ *  - replace: original and the studio engine with each vitrinealu prompt type.
+ *   node dist/scripts/gallery.js                     run the engine, write docs/*-gallery.png
+ *   node dist/scripts/gallery.js --from out --to F   cleanup sheet from the demo's out/<mode>/ files
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
+import { replaceBackground } from '../src/engine/replace';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODES = ['transparent', 'color', 'blur', 'mask'] as const;
@@ -31,6 +33,15 @@ function label(text: string, width: number): Buffer {
   return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${LABEL}"><rect width="100%" height="100%" fill="#1f2937"/><text x="8" y="19" font-family="DejaVu Sans, sans-serif" font-size="14" fill="#ffffff">${text}</text></svg>`);
 }
 
+async function writeSheet(file: string, columns: number, rows: number, composites: sharp.OverlayOptions[]): Promise<void> {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  await sharp({ create: { width: columns * CELL, height: LABEL + rows * CELL, channels: 3, background: '#ffffff' } })
+    .composite(composites)
+    .png({ compressionLevel: 9 })
+    .toFile(file);
+  console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
+}
+
 async function main() {
   const args = process.argv.slice(2);
   const from = args.includes('--from') ? path.resolve(args[args.indexOf('--from') + 1]) : undefined;
@@ -50,13 +61,21 @@ async function main() {
     }
     cells.forEach((input, column) => composites.push({ input, left: column * CELL, top: LABEL + row * CELL }));
   }
-  fs.mkdirSync(path.dirname(to), { recursive: true });
-  await sharp({ create: { width: columns.length * CELL, height: LABEL + examples.length * CELL, channels: 3, background: '#ffffff' } })
-    .composite(composites)
-    .png({ compressionLevel: 9 })
-    .toFile(to);
+  await writeSheet(to, columns.length, examples.length, composites);
+  if (!from) {
+    // Replace: one cut-out per photo, then each prompt type composited from it.
+    const types = ['studio', 'garden', 'minimal', 'lifestyle'];
+    const replaceComposites: sharp.OverlayOptions[] = ['original', ...types].map((name, i) => ({ input: label(name, CELL), left: i * CELL, top: 0 }));
+    for (const [row, name] of examples.entries()) {
+      const original = fs.readFileSync(path.join(ROOT, 'examples', name));
+      const cutout = (await cleanupImage(original, { mode: 'transparent' })).data;
+      const cells = [await cell(original, false)];
+      for (const promptType of types) cells.push(await cell((await replaceBackground(cutout, { promptType, aspectRatio: '1:1', padding: '6%' })).data, false));
+      cells.forEach((input, column) => replaceComposites.push({ input, left: column * CELL, top: LABEL + row * CELL }));
+    }
+    await writeSheet(path.join(path.dirname(to), 'replace-gallery.png'), types.length + 1, examples.length, replaceComposites);
+  }
   await closeWorkerPool();
-  console.log(`wrote ${path.relative(process.cwd(), to) || to}`);
 }
 
 main().catch((error) => {

@@ -9,6 +9,8 @@ import path from 'node:path';
 
 import { cleanupImage, type CleanupOptionsInput, closeWorkerPool, errorMessage, health } from '../engine';
 import { writeFileAtomic } from '../engine/io/atomicWrite';
+import { listPresets, parsePresetList } from '../engine/presets';
+import { replaceBackground, type ReplaceOptionsInput } from '../engine/replace';
 import { numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
 
 const USAGE = `Usage:
@@ -25,11 +27,27 @@ const USAGE = `Usage:
       --model PATH           a rembg-compatible ONNX model (default: bundled IS-Net)
       --model-family NAME    isnet | isnet-imgly | u2net | birefnet (default: from the file name)
       --json                 print the metadata object(s) as JSON
+  vitrinealu-bg replace <input...> -o <output file or directory> [options]
+      --engine studio        background engine (default studio)
+      --preset NAME --prompt-type TYPE   brand preset (default vitrinealu / studio, or the
+                             MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE env)
+      --presets-file FILE    a JSON preset (or array) that joins the built-in ones
+      --prompt TEXT --negative-prompt TEXT --steps N --guidance N --seed N
+      --color HEX | --background FILE [--fit cover|contain]   backdrop overrides
+      --size WxH | --ratio W:H  [--padding 40|10%] [--anchor bottom|center]
+      --shadow preset|none|contact|drop|both
+      --[no-]match-colors --[no-]enhance --[no-]feather --see-through off|gaps|glass
+      --format jpeg|png|webp (default: from the extension, else jpeg) --quality N --model PATH --json
+  vitrinealu-bg presets [--presets-file FILE]   every preset and prompt type as JSON
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
 
 Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY, ...`;
 
-const VALUED = new Set(['output', 'mode', 'color', 'blur', 'format', 'quality', 'feather', 'margin', 'model', 'model-family']);
+const VALUED = new Set([
+  'output', 'mode', 'color', 'blur', 'format', 'quality', 'feather', 'margin', 'model', 'model-family',
+  'engine', 'preset', 'prompt-type', 'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed',
+  'background', 'fit', 'size', 'ratio', 'padding', 'anchor', 'shadow', 'see-through',
+]);
 const EXTENSION_FORMATS: Record<string, 'png' | 'webp' | 'jpeg'> = { '.png': 'png', '.webp': 'webp', '.jpg': 'jpeg', '.jpeg': 'jpeg' };
 
 function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean): CleanupOptionsInput {
@@ -83,6 +101,74 @@ async function runCleanup(args: ParsedArgs): Promise<number> {
   return failures > 0 ? 1 : 0;
 }
 
+function flag(args: ParsedArgs, name: string): boolean | undefined {
+  return args.options.has(name) ? args.options.get(name) !== false : undefined;
+}
+
+function customPresets(args: ParsedArgs) {
+  const file = stringOption(args, 'presets-file');
+  return file ? parsePresetList(fs.readFileSync(file, 'utf8'), `presets file ${file}`) : undefined;
+}
+
+function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean): ReplaceOptionsInput {
+  const entries: Array<[keyof ReplaceOptionsInput, unknown]> = [
+    ['engine', stringOption(args, 'engine')],
+    ['preset', stringOption(args, 'preset')],
+    ['promptType', stringOption(args, 'prompt-type')],
+    ['customPresets', customPresets(args)],
+    ['prompt', stringOption(args, 'prompt')],
+    ['negativePrompt', stringOption(args, 'negative-prompt')],
+    ['steps', numberOption(args, 'steps')],
+    ['guidanceScale', numberOption(args, 'guidance')],
+    ['seed', numberOption(args, 'seed')],
+    ['backgroundColor', stringOption(args, 'color')],
+    ['backgroundImage', stringOption(args, 'background') ? fs.readFileSync(stringOption(args, 'background')!) : undefined],
+    ['backgroundFit', stringOption(args, 'fit')],
+    ['outputSize', stringOption(args, 'size')],
+    ['aspectRatio', stringOption(args, 'ratio')],
+    ['padding', stringOption(args, 'padding')],
+    ['anchor', stringOption(args, 'anchor')],
+    ['shadow', stringOption(args, 'shadow')],
+    ['seeThrough', stringOption(args, 'see-through')],
+    ['matchColors', flag(args, 'match-colors')],
+    ['enhanceFg', flag(args, 'enhance')],
+    ['featherEdges', flag(args, 'feather')],
+    ['quality', numberOption(args, 'quality')],
+    ['modelPath', stringOption(args, 'model')],
+    ['format', stringOption(args, 'format') ?? (isDirectory ? undefined : EXTENSION_FORMATS[path.extname(output).toLowerCase()])],
+  ];
+  return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput;
+}
+
+async function runReplace(args: ParsedArgs): Promise<number> {
+  const inputs = args.positionals;
+  const output = stringOption(args, 'output');
+  if (inputs.length === 0 || !output) throw new UsageError('replace needs at least one input and -o <output>');
+  const isDirectory = inputs.length > 1 || output.endsWith('/') || (fs.existsSync(output) && fs.statSync(output).isDirectory());
+  if (isDirectory) fs.mkdirSync(output, { recursive: true });
+  const options = replaceOptions(args, output, isDirectory);
+  const reports: object[] = [];
+  let failures = 0;
+  for (const input of inputs) {
+    try {
+      const result = await replaceBackground(fs.readFileSync(input), options);
+      const target = isDirectory ? path.join(output, `${path.basename(input, path.extname(input))}-replaced.${result.extension}`) : output;
+      await writeFileAtomic(target, result.data);
+      reports.push({ input, output: target, ...result.metadata, outJpg: target });
+      if (!args.options.has('json')) {
+        const { preset, promptType, engine, shadow, colorShift, seeThrough, timings } = result.metadata;
+        console.log(`${input} -> ${target}  (${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, colour shift ${colorShift}, see-through regions ${seeThrough.regions}, ${Math.round(timings.totalMs)} ms)`);
+      }
+    } catch (error) {
+      failures++;
+      reports.push({ input, error: errorMessage(error) });
+      console.error(`vitrinealu-bg replace: ${input}: ${errorMessage(error)}`);
+    }
+  }
+  if (args.options.has('json')) console.log(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
+  return failures > 0 ? 1 : 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -92,6 +178,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const args = parseArgs(rest, VALUED);
     if (command === 'cleanup') return await runCleanup(args);
+    if (command === 'replace') return await runReplace(args);
+    if (command === 'presets') {
+      console.log(JSON.stringify(listPresets(customPresets(args) ?? []), null, 2));
+      return 0;
+    }
     if (command === 'health') {
       const report = health();
       console.log(JSON.stringify(report, null, 2));

@@ -8,7 +8,8 @@ import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME } 
 
 /**
  * Real n8n, end to end: Manual Trigger -> Read Files from Disk -> Background Cleanup ->
- * Write Files to Disk, run headless with `n8n execute`, binary data mode filesystem.
+ * Write Files to Disk, and the cut-outs -> Background Preset -> Background Replace -> Write,
+ * run headless with `n8n execute`, binary data mode filesystem.
  * One input is corrupt: with the node set to continue through its error output, the good
  * photos still come out and the bad one is reported.
  */
@@ -48,13 +49,45 @@ function workflow(inputDir: string, outputDir: string) {
         parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} },
       },
       { id: 'n5', name: 'Failed Photos', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 80], parameters: {} },
+      {
+        id: 'n6',
+        name: 'Background Preset',
+        type: `${PACKAGE_NAME}.backgroundPreset`,
+        typeVersion: 1,
+        position: [660, -240],
+        parameters: { operation: 'get', preset: 'vitrinealu', promptType: 'garden', options: {} },
+      },
+      {
+        id: 'n7',
+        name: 'Background Replace',
+        type: `${PACKAGE_NAME}.backgroundReplace`,
+        typeVersion: 1,
+        position: [880, -240],
+        parameters: { binaryPropertyName: 'data', engine: 'studio', preset: '', promptType: '', outputBinaryPropertyName: 'data', options: { aspectRatio: '4:5', padding: '6%' } },
+      },
+      {
+        id: 'n8',
+        name: 'Write Replaced',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [1100, -240],
+        parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} },
+      },
     ],
     connections: {
       Start: { main: [[{ node: 'Read Photos', type: 'main', index: 0 }]] },
       'Read Photos': { main: [[{ node: 'Background Cleanup', type: 'main', index: 0 }]] },
       'Background Cleanup': {
-        main: [[{ node: 'Write Cut-outs', type: 'main', index: 0 }], [{ node: 'Failed Photos', type: 'main', index: 0 }]],
+        main: [
+          [
+            { node: 'Write Cut-outs', type: 'main', index: 0 },
+            { node: 'Background Preset', type: 'main', index: 0 },
+          ],
+          [{ node: 'Failed Photos', type: 'main', index: 0 }],
+        ],
       },
+      'Background Preset': { main: [[{ node: 'Background Replace', type: 'main', index: 0 }]] },
+      'Background Replace': { main: [[{ node: 'Write Replaced', type: 'main', index: 0 }]] },
     },
   };
 }
@@ -88,10 +121,14 @@ describe('Background Cleanup in a real n8n', () => {
     expect(run.stdout + run.stderr).not.toMatch(/Unrecognized node type/);
 
     const written = fs.readdirSync(output).sort();
-    expect(written).toEqual(['apple-cutout.png', 'coffee-cutout.png']);
-    for (const name of written) {
+    expect(written).toEqual(['apple-cutout-replaced.jpg', 'apple-cutout.png', 'coffee-cutout-replaced.jpg', 'coffee-cutout.png']);
+    for (const name of written.filter((f) => f.endsWith('.png'))) {
+      expect(await sharp(path.join(output, name)).metadata()).toMatchObject({ format: 'png', hasAlpha: true });
+    }
+    for (const name of written.filter((f) => f.endsWith('.jpg'))) {
       const meta = await sharp(path.join(output, name)).metadata();
-      expect(meta).toMatchObject({ format: 'png', hasAlpha: true });
+      expect(meta.format).toBe('jpeg');
+      expect(meta.width! / meta.height!).toBeCloseTo(4 / 5, 2);
     }
     // The corrupt photo went down the error output with a message naming it.
     const result = executionResult(run.stdout);
@@ -100,5 +137,11 @@ describe('Background Cleanup in a real n8n', () => {
     expect(failed[0].json.error).toMatch(/corrupt\.jpg.*(corrupt|truncated)/);
     const cleaned = result.data.resultData.runData['Background Cleanup'][0].data.main[0];
     expect(cleaned.map((item) => (item.json.background as { cleanupMode: string }).cleanupMode)).toEqual(['transparent', 'transparent']);
+    // Replace reused the cut-outs' alpha (no second segmentation) and wrote the seed's block.
+    const replaced = result.data.resultData.runData['Background Replace'][0].data.main[0];
+    expect(replaced.map((item) => item.json.background)).toEqual([
+      expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', outJpg: 'apple-cutout-replaced.jpg' }),
+      expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', outJpg: 'coffee-cutout-replaced.jpg' }),
+    ]);
   }, 600_000);
 });

@@ -41,6 +41,19 @@ describe('vitrinealu-bg CLI', () => {
     expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['butterfly-mask.png']);
   });
 
+  test('replace --json writes the seed sidecar block; presets lists the prompt types', async () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'apple.jpg');
+    const result = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'studio', '--preset', 'vitrinealu', '--prompt-type', 'garden', '--ratio', '4:3', '--shadow', 'both', '--json']);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'replace', engine: 'studio', promptType: 'garden', outJpg: out, shadow: ['contact', 'drop'], settings: { steps: 25 } });
+    expect(await sharp(out).metadata()).toMatchObject({ format: 'jpeg', width: 512, height: 384 });
+    const presets = await cli(['presets']);
+    expect(JSON.parse(presets.stdout).map((p: { promptType: string }) => p.promptType)).toEqual(['studio', 'garden', 'minimal', 'lifestyle']);
+    const bad = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--prompt-type', 'beach']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/no prompt type "beach"/);
+  });
+
   test('health reports device, model hash and versions', async () => {
     const result = await cli(['health']);
     expect(result.code).toBe(0);
