@@ -64,11 +64,13 @@ function tablesFor(gains: [number, number, number]): Uint8Array[] {
 }
 
 function applyTables(image: RawImage, tables: Uint8Array[]): RawImage {
-  const data = Buffer.allocUnsafe(image.data.length);
+  const data = Buffer.from(image.data);
+  const [r, g, b] = tables;
   const channels = image.channels;
-  for (let i = 0; i < data.length; i++) {
-    const c = i % channels;
-    data[i] = c < 3 ? tables[c][image.data[i]] : image.data[i];
+  for (let i = 0; i < data.length; i += channels) {
+    data[i] = r[data[i]];
+    data[i + 1] = g[data[i + 1]];
+    data[i + 2] = b[data[i + 2]];
   }
   return { ...image, data };
 }
