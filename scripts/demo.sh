@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job, from a fresh clone: install, build, check the worker, then cut out every
-# bundled example photo in each Background Cleanup mode. Results: out/<mode>/.
+# bundled example photo in each Background Cleanup mode, then place the cut-outs on two
+# studio backdrops with Background Replace. Results: out/<mode>/ and out/replace-<type>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-out}"
@@ -14,6 +15,10 @@ $CLI health
 for mode in transparent color blur mask; do
   echo "== cleanup --mode $mode"
   $CLI cleanup examples/*.jpg examples/*.png -o "$OUT/$mode/" --mode "$mode"
+done
+for type in studio garden; do
+  echo "== replace --prompt-type $type (studio engine, from the transparent cut-outs)"
+  $CLI replace "$OUT"/transparent/*-cutout.png -o "$OUT/replace-$type/" --prompt-type "$type" --ratio 4:5 --padding 6%
 done
 echo "== contact sheet"
 node dist/scripts/gallery.js --from "$OUT" --to "$OUT/gallery.png"

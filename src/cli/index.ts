@@ -71,34 +71,64 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   return options;
 }
 
-async function runCleanup(args: ParsedArgs): Promise<number> {
+interface Processed {
+  data: Buffer;
+  extension: string;
+  suffix: string;
+  metadata: object;
+  summary: string;
+}
+
+/**
+ * Runs one command over its inputs: -o is a file (one input) or a folder; each output is
+ * written atomically; a failed photo is reported and the others still run (exit code 1).
+ */
+async function runBatch(
+  command: string,
+  args: ParsedArgs,
+  processorFor: (output: string, isDirectory: boolean) => (input: Buffer) => Promise<Processed>,
+): Promise<number> {
   const inputs = args.positionals;
   const output = stringOption(args, 'output');
-  if (inputs.length === 0 || !output) throw new UsageError('cleanup needs at least one input and -o <output>');
+  if (inputs.length === 0 || !output) throw new UsageError(`${command} needs at least one input and -o <output>`);
   const isDirectory = inputs.length > 1 || output.endsWith('/') || (fs.existsSync(output) && fs.statSync(output).isDirectory());
+  // Options are read before any photo: a usage error stops the command (exit 2).
+  const processPhoto = processorFor(output, isDirectory);
   if (isDirectory) fs.mkdirSync(output, { recursive: true });
-  const options = cleanupOptions(args, output, isDirectory);
   const reports: object[] = [];
   let failures = 0;
   for (const input of inputs) {
     try {
-      const result = await cleanupImage(fs.readFileSync(input), options);
-      const suffix = result.metadata.cleanupMode === 'mask' ? 'mask' : 'cutout';
-      const target = isDirectory ? path.join(output, `${path.basename(input, path.extname(input))}-${suffix}.${result.extension}`) : output;
+      const result = await processPhoto(fs.readFileSync(input));
+      const target = isDirectory ? path.join(output, `${path.basename(input, path.extname(input))}-${result.suffix}.${result.extension}`) : output;
       await writeFileAtomic(target, result.data);
-      reports.push({ input, output: target, ...result.metadata });
-      if (!args.options.has('json')) {
-        const { bbox, coverage, timings, device } = result.metadata;
-        console.log(`${input} -> ${target}  (${device}, subject ${bbox.width}x${bbox.height} at ${bbox.x},${bbox.y}, coverage ${(coverage * 100).toFixed(1)} %, ${Math.round(timings.totalMs)} ms)`);
-      }
+      reports.push({ input, output: target, ...result.metadata, ...(command === 'replace' ? { outJpg: target } : {}) });
+      if (!args.options.has('json')) console.log(`${input} -> ${target}  (${result.summary})`);
     } catch (error) {
       failures++;
       reports.push({ input, error: errorMessage(error) });
-      console.error(`vitrinealu-bg cleanup: ${input}: ${errorMessage(error)}`);
+      console.error(`vitrinealu-bg ${command}: ${input}: ${errorMessage(error)}`);
     }
   }
   if (args.options.has('json')) console.log(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
   return failures > 0 ? 1 : 0;
+}
+
+function runCleanup(args: ParsedArgs): Promise<number> {
+  return runBatch('cleanup', args, (output, isDirectory) => {
+    const options = cleanupOptions(args, output, isDirectory);
+    return async (input) => {
+      const result = await cleanupImage(input, options);
+      const { bbox, coverage, timings, device, cleanupMode } = result.metadata;
+      return {
+        data: result.data,
+        extension: result.extension,
+        suffix: cleanupMode === 'mask' ? 'mask' : 'cutout',
+        metadata: result.metadata,
+        summary: `${device}, subject ${bbox.width}x${bbox.height} at ${bbox.x},${bbox.y}, coverage ${(coverage * 100).toFixed(1)} %, ${Math.round(timings.totalMs)} ms`,
+      };
+    };
+  });
 }
 
 function flag(args: ParsedArgs, name: string): boolean | undefined {
@@ -140,33 +170,21 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput;
 }
 
-async function runReplace(args: ParsedArgs): Promise<number> {
-  const inputs = args.positionals;
-  const output = stringOption(args, 'output');
-  if (inputs.length === 0 || !output) throw new UsageError('replace needs at least one input and -o <output>');
-  const isDirectory = inputs.length > 1 || output.endsWith('/') || (fs.existsSync(output) && fs.statSync(output).isDirectory());
-  if (isDirectory) fs.mkdirSync(output, { recursive: true });
-  const options = replaceOptions(args, output, isDirectory);
-  const reports: object[] = [];
-  let failures = 0;
-  for (const input of inputs) {
-    try {
-      const result = await replaceBackground(fs.readFileSync(input), options);
-      const target = isDirectory ? path.join(output, `${path.basename(input, path.extname(input))}-replaced.${result.extension}`) : output;
-      await writeFileAtomic(target, result.data);
-      reports.push({ input, output: target, ...result.metadata, outJpg: target });
-      if (!args.options.has('json')) {
-        const { preset, promptType, engine, shadow, colorShift, seeThrough, timings } = result.metadata;
-        console.log(`${input} -> ${target}  (${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, colour shift ${colorShift}, see-through regions ${seeThrough.regions}, ${Math.round(timings.totalMs)} ms)`);
-      }
-    } catch (error) {
-      failures++;
-      reports.push({ input, error: errorMessage(error) });
-      console.error(`vitrinealu-bg replace: ${input}: ${errorMessage(error)}`);
-    }
-  }
-  if (args.options.has('json')) console.log(JSON.stringify(reports.length === 1 ? reports[0] : reports, null, 2));
-  return failures > 0 ? 1 : 0;
+function runReplace(args: ParsedArgs): Promise<number> {
+  return runBatch('replace', args, (output, isDirectory) => {
+    const options = replaceOptions(args, output, isDirectory);
+    return async (input) => {
+      const result = await replaceBackground(input, options);
+      const { preset, promptType, engine, shadow, colorShift, seeThrough, timings } = result.metadata;
+      return {
+        data: result.data,
+        extension: result.extension,
+        suffix: 'replaced',
+        metadata: result.metadata,
+        summary: `${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, colour shift ${colorShift}, see-through regions ${seeThrough.regions}, ${Math.round(timings.totalMs)} ms`,
+      };
+    };
+  });
 }
 
 export async function main(argv: string[]): Promise<number> {

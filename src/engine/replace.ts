@@ -9,7 +9,7 @@ import { EngineError } from './errors';
 import { getEngine } from './generate/registry';
 import { parseHexColor } from './image/color';
 import { encodeImage, validateEncodeOptions } from './image/encode';
-import { joinAlpha, sharpFromRaw, toRaw } from './image/raw';
+import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from './image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from './image/types';
 import type { BoundingBox } from './matte/matte';
 import { type Preset, resolvePreset, type ResolvedPreset, type ShadowSettings } from './presets';
@@ -143,16 +143,8 @@ async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: Boundi
         background: { r: 0, g: 0, b: 0, alpha: 0 },
       }),
   );
-  const pixels = layout.width * layout.height;
-  const rgb = Buffer.allocUnsafe(pixels * 3);
-  const a = Buffer.allocUnsafe(pixels);
-  for (let i = 0; i < pixels; i++) {
-    rgb[i * 3] = rgba.data[i * 4];
-    rgb[i * 3 + 1] = rgba.data[i * 4 + 1];
-    rgb[i * 3 + 2] = rgba.data[i * 4 + 2];
-    a[i] = rgba.data[i * 4 + 3];
-  }
-  return { subject: { data: rgb, width: layout.width, height: layout.height, channels: 3 }, alpha: { data: a, width: layout.width, height: layout.height } };
+  const { rgb, alpha: placedAlpha } = splitAlpha(rgba);
+  return { subject: rgb, alpha: placedAlpha! };
 }
 
 /** out = F a + B (1 - a), exactly: where a = 255 the subject's pixels pass through untouched. */
