@@ -23,4 +23,4 @@ done
 echo "== contact sheet"
 node dist/scripts/gallery.js --from "$OUT" --to "$OUT/gallery.png"
 echo
-echo "Done: results in $OUT/ (one folder per mode), overview in $OUT/gallery.png"
+echo "Done: cut-outs in $OUT/<mode>/, replaced backgrounds in $OUT/replace-<type>/, overview in $OUT/gallery.png"

@@ -18,8 +18,8 @@ import type { AlphaMask, RawImage } from '../image/types';
  *  4. a component becomes see-through when it is big enough, its colours are as a whole
  *     close to the background's (Bhattacharyya coefficient on an 8^3 grid), it is mostly
  *     enclosed by the subject (little of its border touches the outside) and it lies behind
- *     a thin bar (within 8 % of the subject's size from the outside somewhere): panes do,
- *     the coffee in a cup on a saucer does not.
+ *     a thin bar (within 8 % of the subject's size from the outside somewhere) and every
+ *     wall around it is thin: panes are, the coffee in a cup on a saucer is not.
  * The decision map is scaled back to full resolution with a smooth kernel.
  */
 export type SeeThroughMode = 'off' | 'gaps' | 'glass';
@@ -30,7 +30,7 @@ const BINS = 16;
 const RING_FRACTION = 0.012;
 const CANDIDATE_P = 0.6;
 const MIN_AREA_FRACTION = 0.004;
-const MIN_MEAN_P = 0.93;
+const MIN_MEAN_P = 0.75;
 const MIN_BHATTACHARYYA = 0.6;
 const MAX_OPEN_BORDER = 0.35;
 const MAX_BAR_FRACTION = 0.08;
@@ -111,6 +111,31 @@ function coarseBhattacharyya(component: Float64Array, area: number, background: 
   return sum;
 }
 
+/**
+ * Half-thickness of the thickest wall within `reach` px of a component: a breadth-first walk
+ * from the component into the wall pixels, keeping the largest distance-to-edge met.
+ */
+function thickestWallAround(members: number[], mark: number, wall: Uint8Array, depth: Uint16Array, seen: Int32Array, width: number, height: number, reach: number): number {
+  let frontier = members;
+  let thickest = 0;
+  for (let step = 0; step < reach && frontier.length > 0; step++) {
+    const next: number[] = [];
+    for (const i of frontier) {
+      const x = i % width;
+      const y = (i - x) / width;
+      const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1];
+      for (const j of neighbours) {
+        if (j < 0 || !wall[j] || seen[j] === mark) continue;
+        seen[j] = mark;
+        if (depth[j] > thickest) thickest = depth[j];
+        next.push(j);
+      }
+    }
+    frontier = next;
+  }
+  return thickest;
+}
+
 export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise<SeeThroughResult> {
   const scale = Math.min(1, WORK_SIDE / Math.max(rgb.width, rgb.height));
   const width = Math.max(8, Math.round(rgb.width * scale));
@@ -173,6 +198,13 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     }
   }
 
+  // The subject left once the candidates are taken out ("walls"), and how thick it is: a pane
+  // is walled in by thin bars on every side, a cup's coffee by a thick cup on one side.
+  const wall = new Uint8Array(pixels);
+  for (let i = 0; i < pixels; i++) wall[i] = subject[i] && !candidate[i] ? 1 : 0;
+  const wallDepth = distanceToOutside(wall, width, height, barReach + 1);
+  const seen = new Int32Array(pixels);
+
   const label = new Int32Array(pixels);
   const stack = new Int32Array(pixels);
   const accepted = new Uint8Array(pixels);
@@ -221,7 +253,8 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     const area = members.length;
     if (area < subjectArea * MIN_AREA_FRACTION) continue;
     const bhattacharyya = coarseBhattacharyya(hComponent, area, hBackground);
-    if (nearestOutside > barReach || sumP / area < MIN_MEAN_P || bhattacharyya < MIN_BHATTACHARYYA || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
+    const wallThickness = thickestWallAround(members, next, wall, wallDepth, seen, width, height, barReach);
+    if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || sumP / area < MIN_MEAN_P || bhattacharyya < MIN_BHATTACHARYYA || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
     regions++;
     acceptedArea += area;
     for (const i of members) accepted[i] = 255;
