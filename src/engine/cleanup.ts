@@ -1,12 +1,12 @@
 import { z } from 'zod';
 
 import { autoBlurSigma, CLEANUP_MODES, renderCutout } from './compose/cutout';
-import { EngineError } from './errors';
 import { parseHexColor } from './image/color';
 import { encodeImage, validateEncodeOptions } from './image/encode';
 import { cropRaw } from './image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from './image/types';
 import { type BoundingBox, expandBox } from './matte/matte';
+import { parseOptions } from './options';
 import { type EngineContext, extractSubject } from './subject';
 
 export const cleanupOptionsSchema = z
@@ -80,12 +80,7 @@ export interface CleanupResult {
 }
 
 export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions {
-  const parsed = cleanupOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EngineError('INVALID_OPTION', `Option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const options = parsed.data as CleanupOptions;
+  const options = parseOptions(cleanupOptionsSchema, input) as CleanupOptions;
   if (options.mode === 'color') parseHexColor(options.color);
   validateEncodeOptions({ format: options.format, quality: options.quality }, options.mode === 'transparent');
   return options;

@@ -14,6 +14,7 @@ import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawIm
 import type { BoundingBox } from './matte/matte';
 import { type Preset, resolvePreset, type ResolvedPreset, type ShadowSettings } from './presets';
 import { SEE_THROUGH_MODES, type SeeThroughMode } from './matte/seeThrough';
+import { parseOptions } from './options';
 import { type EngineContext, extractSubject } from './subject';
 
 export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as const;
@@ -96,12 +97,7 @@ export interface ReplaceResult {
 }
 
 function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
-  const parsed = replaceOptionsSchema.safeParse(input);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EngineError('INVALID_OPTION', `Option ${issue.path.join('.') || '(root)'}: ${issue.message}`);
-  }
-  const options = parsed.data as ReplaceOptions;
+  const options = parseOptions(replaceOptionsSchema, input) as ReplaceOptions;
   if (options.backgroundColor !== undefined) parseHexColor(options.backgroundColor);
   parseHexColor(options.glassTint);
   validateEncodeOptions({ format: options.format, quality: options.quality }, false);

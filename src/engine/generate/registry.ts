@@ -2,11 +2,8 @@ import { EngineError } from '../errors';
 import type { BackgroundEngine } from './engine';
 import { studioEngine } from './studio';
 
+// The engines Background Replace can use; SDXL and Runway join this map when they land.
 const engines = new Map<string, BackgroundEngine>([[studioEngine.name, studioEngine]]);
-
-export function registerEngine(engine: BackgroundEngine): void {
-  engines.set(engine.name, engine);
-}
 
 export function engineNames(): string[] {
   return [...engines.keys()];

@@ -33,10 +33,6 @@ export function multiplyMasks(a: AlphaMask, b: AlphaMask): AlphaMask {
   return { data, width: a.width, height: a.height };
 }
 
-export function maskAsImage(mask: AlphaMask): RawImage {
-  return { data: mask.data, width: mask.width, height: mask.height, channels: 1 };
-}
-
 export function sharpFromRaw(image: RawImage): sharp.Sharp {
   return sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },
