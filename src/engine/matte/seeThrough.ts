@@ -19,7 +19,8 @@ import type { AlphaMask, RawImage } from '../image/types';
  *     close to the background's (Bhattacharyya coefficient on an 8^3 grid), it is mostly
  *     enclosed by the subject (little of its border touches the outside) and it lies behind
  *     a thin bar (within 8 % of the subject's size from the outside somewhere) and every
- *     wall around it is thin: panes are, the coffee in a cup on a saucer is not.
+ *     wall around it is thin: panes are, the coffee in a cup on a saucer is not;
+ *  5. islands left inside opened panes that never reach the outer ring open with them.
  * The decision map is scaled back to full resolution with a smooth kernel.
  */
 export type SeeThroughMode = 'off' | 'gaps' | 'glass';
@@ -32,6 +33,8 @@ const CANDIDATE_P = 0.6;
 const MIN_AREA_FRACTION = 0.004;
 const MIN_MEAN_P = 0.75;
 const MIN_BHATTACHARYYA = 0.6;
+const STRONG_MEAN_P = 0.95;
+const MIN_BHATTACHARYYA_STRONG = 0.45;
 const MAX_OPEN_BORDER = 0.35;
 const MAX_BAR_FRACTION = 0.08;
 
@@ -134,6 +137,48 @@ function thickestWallAround(members: number[], mark: number, wall: Uint8Array, d
     frontier = next;
   }
   return thickest;
+}
+
+/**
+ * Textured background seen through a pane leaves islands the colour test missed (a knot in
+ * the wood, a dark leaf). A window is one connected piece, so a patch of "subject" that sits
+ * entirely inside see-through pixels and never reaches the frame's outer ring is background
+ * too: it is opened with the pane. Returns the area opened.
+ */
+function fillIslands(accepted: Uint8Array, subject: Uint8Array, dist: Uint16Array, ring: number, width: number, height: number): number {
+  const pixels = width * height;
+  const visited = new Uint8Array(pixels);
+  const stack = new Int32Array(pixels);
+  let opened = 0;
+  for (let seed = 0; seed < pixels; seed++) {
+    if (!subject[seed] || accepted[seed] || visited[seed]) continue;
+    const members: number[] = [];
+    let top = 0;
+    stack[top++] = seed;
+    visited[seed] = 1;
+    let enclosed = true;
+    while (top > 0) {
+      const i = stack[--top];
+      members.push(i);
+      if (dist[i] <= ring) enclosed = false;
+      const x = i % width;
+      const y = (i - x) / width;
+      const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1];
+      for (const j of neighbours) {
+        if (j < 0 || !subject[j]) {
+          enclosed = false;
+          continue;
+        }
+        if (accepted[j] || visited[j]) continue;
+        visited[j] = 1;
+        stack[top++] = j;
+      }
+    }
+    if (!enclosed) continue;
+    for (const i of members) accepted[i] = 255;
+    opened += members.length;
+  }
+  return opened;
 }
 
 export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise<SeeThroughResult> {
@@ -254,12 +299,18 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     if (area < subjectArea * MIN_AREA_FRACTION) continue;
     const bhattacharyya = coarseBhattacharyya(hComponent, area, hBackground);
     const wallThickness = thickestWallAround(members, next, wall, wallDepth, seen, width, height, barReach);
-    if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || sumP / area < MIN_MEAN_P || bhattacharyya < MIN_BHATTACHARYYA || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
+    const meanP = sumP / area;
+    // A pane may show a different mix of the same background than the ring around the
+    // subject (one side of a blurred garden): when nearly every pixel's colour is far more
+    // common in the background than on the frame, a looser palette overlap is enough.
+    const palette = bhattacharyya >= MIN_BHATTACHARYYA || (meanP >= STRONG_MEAN_P && bhattacharyya >= MIN_BHATTACHARYYA_STRONG);
+    if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || meanP < MIN_MEAN_P || !palette || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
     regions++;
     acceptedArea += area;
     for (const i of members) accepted[i] = 255;
   }
   if (regions === 0) return empty();
+  acceptedArea += fillIslands(accepted, subject, dist, ring, width, height);
   const map = scale < 1
     ? await sharp(Buffer.from(accepted.buffer), { raw: { width, height, channels: 1 } }).resize(alpha.width, alpha.height, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer()
     : Buffer.from(accepted.buffer);
