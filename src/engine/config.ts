@@ -24,7 +24,19 @@ const envSchema = z.object({
   BG_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(5),
   BG_INFERENCE_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   BG_GRAPH_OPTIMIZATION: z.enum(['basic', 'extended', 'all']).default('basic'),
+  // Remote engines (Runway), with the seed's client settings as defaults.
+  BACKGROUND_TIMEOUT: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
+  BACKGROUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
+  BACKGROUND_RETRY_DELAY: z.coerce.number().int().min(0).max(60_000).default(1000),
+  RUNWAY_API_KEY: z.string().trim().optional(),
+  RUNWAY_BASE_URL: z.string().trim().url().optional(),
+  RUNWAY_API_VERSION: z.string().trim().optional(),
+  RUNWAY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
+  RUNWAY_POLL_INTERVAL: z.coerce.number().int().min(10).max(60_000).default(5000),
 });
+
+/** Variables whose value never goes into a message. */
+const SECRET_VARIABLES = new Set(['RUNWAY_API_KEY']);
 
 export interface EngineConfig {
   device: Device;
@@ -41,6 +53,9 @@ export interface EngineConfig {
    * weight copies).
    */
   graphOptimization: 'basic' | 'extended' | 'all';
+  /** Calls to remote engines: the whole job's deadline and the retry policy per request. */
+  remote: { timeoutMs: number; retryAttempts: number; retryDelayMs: number };
+  runway: { apiKey?: string; baseUrl?: string; apiVersion?: string; concurrency: number; pollIntervalMs: number };
 }
 
 export function defaultCacheDir(): string {
@@ -59,7 +74,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     const issue = parsed.error.issues[0];
     throw new EngineError(
       'INVALID_OPTION',
-      `Environment variable ${issue.path.join('.')}=${JSON.stringify(picked[String(issue.path[0])])} is invalid: ${issue.message}`,
+      `Environment variable ${issue.path.join('.')}=${SECRET_VARIABLES.has(String(issue.path[0])) ? '(hidden)' : JSON.stringify(picked[String(issue.path[0])])} is invalid: ${issue.message}`,
     );
   }
   const value = parsed.data;
@@ -72,5 +87,13 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     concurrency: value.BG_CONCURRENCY,
     inferenceThreads: value.BG_INFERENCE_THREADS,
     graphOptimization: value.BG_GRAPH_OPTIMIZATION,
+    remote: { timeoutMs: value.BACKGROUND_TIMEOUT, retryAttempts: value.BACKGROUND_RETRY_ATTEMPTS, retryDelayMs: value.BACKGROUND_RETRY_DELAY },
+    runway: {
+      apiKey: value.RUNWAY_API_KEY || undefined,
+      baseUrl: value.RUNWAY_BASE_URL,
+      apiVersion: value.RUNWAY_API_VERSION || undefined,
+      concurrency: value.RUNWAY_CONCURRENCY,
+      pollIntervalMs: value.RUNWAY_POLL_INTERVAL,
+    },
   };
 }

@@ -13,15 +13,31 @@ export type EngineErrorCode =
   | 'MODEL_INVALID'
   | 'INFERENCE_FAILED'
   | 'WORKER_FAILED'
-  | 'NO_SUBJECT';
+  | 'NO_SUBJECT'
+  // Remote engines (Runway): the nodes turn these into NodeApiError.
+  | 'API_AUTH'
+  | 'API_QUOTA'
+  | 'API_REJECTED'
+  | 'API_MODERATION'
+  | 'API_FAILED'
+  | 'API_TIMEOUT'
+  | 'API_OUTPUT'
+  | 'CANCELLED';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;
+  /** The HTTP status behind an API error, when there was one. */
+  readonly httpCode?: number;
 
-  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: EngineErrorCode, message: string, options?: { cause?: unknown; httpCode?: number }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'EngineError';
     this.code = code;
+    if (options?.httpCode !== undefined) this.httpCode = options.httpCode;
+  }
+
+  get isApiError(): boolean {
+    return this.code.startsWith('API_');
   }
 }
 

@@ -6,7 +6,9 @@ import { matchColors } from './compose/colorMatch';
 import { computeLayout, type Layout } from './compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from './compose/shadow';
 import { EngineError } from './errors';
+import { type EngineServices, STRATEGIES, type Strategy } from './generate/engine';
 import { getEngine } from './generate/registry';
+import { RUNWAY_MODELS } from './generate/runway/protocol';
 import { parseHexColor } from './image/color';
 import { encodeImage, validateEncodeOptions } from './image/encode';
 import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from './image/raw';
@@ -22,6 +24,9 @@ export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as con
 export const replaceOptionsSchema = z
   .object({
     engine: z.string().default('studio'),
+    /** backdrop: the engine paints the scene, the product is composited exactly; creative: the engine repaints everything. */
+    strategy: z.enum(STRATEGIES as unknown as [Strategy, ...Strategy[]]).default('backdrop'),
+    runwayModel: z.enum(RUNWAY_MODELS).default('gen4_image'),
     preset: z.string().optional(),
     promptType: z.string().optional(),
     /** Extra presets (already validated), e.g. from the Background Preset node or a file. */
@@ -75,6 +80,9 @@ export interface ReplaceMetadata {
   seed: number;
   backdrop: string;
   matteSource: 'segmented' | 'input-alpha';
+  strategy: Strategy;
+  /** What the engine recorded (Runway: task id, model, ratio, attempts). */
+  engineDetails?: Record<string, string | number>;
   seeThrough: { mode: SeeThroughMode; regions: number; share: number };
   model?: { name: string; family: string; sha256: string };
   device?: 'cpu' | 'cuda';
@@ -101,7 +109,10 @@ function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
   if (options.backgroundColor !== undefined) parseHexColor(options.backgroundColor);
   parseHexColor(options.glassTint);
   validateEncodeOptions({ format: options.format, quality: options.quality }, false);
-  getEngine(options.engine);
+  const engine = getEngine(options.engine);
+  if (!engine.strategies.includes(options.strategy)) {
+    throw new EngineError('INVALID_OPTION', `The ${engine.name} engine has no "${options.strategy}" strategy (it offers ${engine.strategies.join(', ')})`);
+  }
   return options;
 }
 
@@ -156,7 +167,7 @@ function compositeOver(subject: RawImage, alpha: AlphaMask, backdrop: RawImage):
   return { data: out, width: backdrop.width, height: backdrop.height, channels: 3 };
 }
 
-export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}): Promise<ReplaceResult> {
+export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}, services: EngineServices = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
   const preset = options.resolvedPreset ?? resolvePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets });
   const engine = getEngine(options.engine);
@@ -189,21 +200,27 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   const seed = seedFor(input, preset, options.seed);
   let backdrop: RawImage;
   let backdropName: string;
+  let finalPicture = false;
+  let engineDetails: Record<string, string | number> | undefined;
+  const backdropRequest = { width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, subject: placed.subject, alpha: placed.alpha, strategy: options.strategy, runwayModel: options.runwayModel, services };
   if (options.backgroundImage) {
     backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch((error: Error) => {
       throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
     });
     backdropName = `image (${options.backgroundFit})`;
   } else if (options.backgroundColor) {
-    backdrop = await getEngine('studio').render({ width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, backdrop: { type: 'solid', color: options.backgroundColor }, subject: placed.subject, alpha: placed.alpha });
+    backdrop = (await getEngine('studio').render({ ...backdropRequest, backdrop: { type: 'solid', color: options.backgroundColor } })).image;
     backdropName = `color ${options.backgroundColor}`;
   } else {
-    backdrop = await engine.render({ width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, backdrop: preset.backdrop, subject: placed.subject, alpha: placed.alpha });
-    backdropName = `${engine.name}: ${preset.preset}/${preset.promptType}`;
+    const output = await engine.render({ ...backdropRequest, backdrop: preset.backdrop });
+    backdrop = output.image;
+    finalPicture = output.final;
+    engineDetails = output.details;
+    backdropName = `${engine.name}${options.strategy === 'creative' ? ' (creative)' : ''}: ${preset.preset}/${preset.promptType}`;
   }
   const tBackdrop = performance.now();
 
-  const shadows = shadowSettings(options.shadow, preset.composite.shadow);
+  const shadows = finalPicture ? {} : shadowSettings(options.shadow, preset.composite.shadow);
   const layers: ShadowLayer[] = [];
   if (shadows.contact) {
     const layer = await contactShadow(placed.alpha, shadows.contact);
@@ -214,12 +231,13 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   applyShadows(shadowed, layers);
   let foreground = placed.subject;
   let colorShift = 0;
-  if (colorMatch) {
+  if (colorMatch && !finalPicture) {
     const matched = matchColors(foreground, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE);
     foreground = matched.image;
     colorShift = Math.round(matched.deltaE * 100) / 100;
   }
-  const composed = compositeOver(foreground, placed.alpha, { ...backdrop, data: shadowed });
+  // A creative engine's picture is final: its product is the engine's own, not the photo's.
+  const composed = finalPicture ? backdrop : compositeOver(foreground, placed.alpha, { ...backdrop, data: shadowed });
   const tCompose = performance.now();
   const data = await encodeImage(composed, { format: options.format, quality: options.quality, pngCompression: 2 });
   const tEncode = performance.now();
@@ -233,13 +251,15 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       engine: engine.name,
       processedAt: new Date().toISOString(),
       prompt,
-      settings: { steps: generation.steps, guidanceScale: generation.guidanceScale, enhanceFg, matchColors: colorMatch, featherEdges },
+      settings: { steps: generation.steps, guidanceScale: generation.guidanceScale, enhanceFg, matchColors: colorMatch && !finalPicture, featherEdges },
       preset: preset.preset,
       promptType: preset.promptType,
       negativePrompt,
       seed,
       backdrop: backdropName,
       matteSource: subject.matteSource,
+      strategy: options.strategy,
+      ...(engineDetails ? { engineDetails } : {}),
       seeThrough: subject.seeThrough,
       ...(subject.model ? { model: { name: subject.model.name, family: subject.model.family.name, sha256: subject.model.sha256 } } : {}),
       ...(subject.device ? { device: subject.device } : {}),

@@ -1,11 +1,25 @@
 import type { RawImage } from '../image/types';
 import type { Backdrop, GenerationSettings } from '../presets/schema';
+import type { RunwayConnection } from './runway/client';
+import type { RunwayModel } from './runway/protocol';
 
 /**
- * A background engine makes the new backdrop for one photo. The compositor then places
- * the original subject over it with its own alpha: an engine never repaints the product.
- * SDXL and Runway plug in here with the same request.
+ * A background engine makes the new backdrop for one photo. By default the compositor then
+ * places the original subject over it with its own alpha, so the product's pixels stay the
+ * photo's. Studio, SDXL and Runway all answer the same request.
  */
+export const STRATEGIES = ['backdrop', 'creative'] as const;
+/** backdrop: the engine paints only the scene; creative: it repaints the whole picture, product included. */
+export type Strategy = (typeof STRATEGIES)[number];
+
+/** What the caller lends the engine for one job: cancellation, logging, credentials. */
+export interface EngineServices {
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  /** The n8n credential (or RUNWAY_API_KEY from the environment). */
+  runway?: RunwayConnection;
+}
+
 export interface BackdropRequest {
   width: number;
   height: number;
@@ -16,13 +30,26 @@ export interface BackdropRequest {
   seed: number;
   /** The studio description of the same prompt type (what the deterministic engine renders). */
   backdrop: Backdrop;
-  /** The placed subject and its alpha, for engines that outpaint around it. */
+  /** The placed subject and its alpha, for engines that outpaint around it or take it as a reference. */
   subject: RawImage;
   alpha: { data: Buffer; width: number; height: number };
+  strategy: Strategy;
+  runwayModel: RunwayModel;
+  services: EngineServices;
+}
+
+export interface EngineOutput {
+  /** The backdrop (or, when `final`, the whole picture), at the requested size. */
+  image: RawImage;
+  /** true when the engine repainted the product too: the caller must not composite over it. */
+  final: boolean;
+  /** What the engine wants recorded (task id, model, ratio...), never a secret. */
+  details?: Record<string, string | number>;
 }
 
 export interface BackgroundEngine {
   readonly name: string;
   readonly generative: boolean;
-  render(request: BackdropRequest): Promise<RawImage>;
+  readonly strategies: readonly Strategy[];
+  render(request: BackdropRequest): Promise<EngineOutput>;
 }

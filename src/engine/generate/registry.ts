@@ -1,9 +1,13 @@
 import { EngineError } from '../errors';
 import type { BackgroundEngine } from './engine';
+import { runwayEngine } from './runway/engine';
 import { studioEngine } from './studio';
 
-// The engines Background Replace can use; SDXL and Runway join this map when they land.
-const engines = new Map<string, BackgroundEngine>([[studioEngine.name, studioEngine]]);
+// The engines Background Replace can use; SDXL joins this map when it lands.
+const engines = new Map<string, BackgroundEngine>([
+  [studioEngine.name, studioEngine],
+  [runwayEngine.name, runwayEngine],
+]);
 
 export function engineNames(): string[] {
   return [...engines.keys()];

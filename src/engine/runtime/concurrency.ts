@@ -20,3 +20,28 @@ export async function mapWithConcurrency<T>(count: number, limit: number, task: 
   if (failure) throw failure.error;
   return results;
 }
+
+/** A counting semaphore: at most `limit` holders at once, waiters served in arrival order. */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(readonly limit: number) {}
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  async use<T>(work: () => Promise<T>): Promise<T> {
+    if (this.active >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    else this.active++;
+    try {
+      return await work();
+    } finally {
+      const next = this.waiting.shift();
+      // The slot passes straight to the next waiter, so `active` never dips below the truth.
+      if (next) next();
+      else this.active--;
+    }
+  }
+}
