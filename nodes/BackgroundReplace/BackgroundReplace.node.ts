@@ -9,6 +9,7 @@ import {
 
 import { MODEL_FAMILIES } from '../../src/engine';
 import { parsePresetList, type ResolvedPreset } from '../../src/engine/presets';
+import type { EngineServices } from '../../src/engine/generate/engine';
 import { replaceBackground, type ReplaceOptionsInput } from '../../src/engine/replace';
 import { imageProperties, outputFileName, readImageInput, runPerItem } from '../shared/itemRunner';
 
@@ -48,11 +49,12 @@ export class BackgroundReplace implements INodeType {
     group: ['transform'],
     version: 1,
     subtitle: '={{$parameter["engine"] + ": " + ($parameter["promptType"] || "preset")}}',
-    description: 'Put the product on a new background (studio backdrop) with its own pixels, edges and a shadow',
+    description: 'Put the product on a new background (studio backdrop or Runway) with its own pixels, edges and a shadow',
     defaults: { name: 'Background Replace' },
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
     outputs: [NodeConnectionTypes.Main],
+    credentials: [{ name: 'runwayApi', required: true, displayOptions: { show: { engine: ['runway'] } } }],
     properties: [
       imageProperties.inputBinaryField,
       {
@@ -61,7 +63,33 @@ export class BackgroundReplace implements INodeType {
         type: 'options',
         noDataExpression: true,
         default: 'studio',
-        options: [{ name: 'Studio (Deterministic, No Model)', value: 'studio', description: "Renders the preset's studio backdrop: same result every run" }],
+        options: [
+          { name: 'Studio (Deterministic, No Model)', value: 'studio', description: "Renders the preset's studio backdrop: same result every run" },
+          { name: 'Runway (Cloud, Paid)', value: 'runway', description: "Runway's gen4_image paints the scene from the preset's prompt (about 5-8 credits per image)" },
+        ],
+      },
+      {
+        displayName: 'Strategy',
+        name: 'strategy',
+        type: 'options',
+        noDataExpression: true,
+        displayOptions: { show: { engine: ['runway'] } },
+        default: 'backdrop',
+        options: [
+          { name: 'Backdrop (Product Pixels Exact)', value: 'backdrop', description: 'Runway paints only the empty scene; the original product is composited on it with its own pixels and a shadow' },
+          { name: 'Creative (Product Regenerated)', value: 'creative', description: "The cut-out is sent as a reference image and Runway's whole picture is returned: the product is redrawn by the model and may differ from the photo" },
+        ],
+      },
+      {
+        displayName: 'Runway Model',
+        name: 'runwayModel',
+        type: 'options',
+        displayOptions: { show: { engine: ['runway'] } },
+        default: 'gen4_image',
+        options: [
+          { name: 'Gen-4 Image', value: 'gen4_image', description: 'About 5 credits at 720p, 8 at 1080p' },
+          { name: 'Gen-4 Image Turbo (Creative Only)', value: 'gen4_image_turbo', description: 'About 2 credits; needs the cut-out as a reference, so only with the creative strategy' },
+        ],
       },
       {
         displayName: 'Preset',
@@ -172,7 +200,14 @@ export class BackgroundReplace implements INodeType {
         this.helpers.assertBinaryData(itemIndex, backgroundImageField);
         request.backgroundImage = await this.helpers.getBinaryDataBuffer(itemIndex, backgroundImageField);
       }
-      const result = await replaceBackground(input.buffer, request, { warn: (message) => this.logger.warn(message) });
+      const services: EngineServices = { signal: this.getExecutionCancelSignal?.(), log: (message) => this.logger.info(message) };
+      if (request.engine === 'runway') {
+        request.strategy = this.getNodeParameter('strategy', itemIndex, 'backdrop') as ReplaceOptionsInput['strategy'];
+        request.runwayModel = this.getNodeParameter('runwayModel', itemIndex, 'gen4_image') as ReplaceOptionsInput['runwayModel'];
+        const credentials = await this.getCredentials<{ apiKey: string; baseUrl?: string; apiVersion?: string }>('runwayApi', itemIndex);
+        services.runway = { apiKey: credentials.apiKey, baseUrl: credentials.baseUrl || undefined, apiVersion: credentials.apiVersion || undefined };
+      }
+      const result = await replaceBackground(input.buffer, request, { warn: (message) => this.logger.warn(message) }, services);
       const outputField = this.getNodeParameter('outputBinaryPropertyName', itemIndex) as string;
       const fileName = outputFileName(input.fileName, 'replaced', result.extension);
       const binary = await this.helpers.prepareBinaryData(result.data, fileName, result.mimeType);

@@ -4,6 +4,8 @@ import {
   type IExecuteFunctions,
   type INodeExecutionData,
   type INodeProperties,
+  type JsonObject,
+  NodeApiError,
   NodeOperationError,
 } from 'n8n-workflow';
 
@@ -79,15 +81,21 @@ function itemFileName(ctx: IExecuteFunctions, itemIndex: number): string | undef
   }
 }
 
-function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError {
+function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): NodeOperationError | NodeApiError {
   const fileName = itemFileName(ctx, itemIndex);
-  if (error instanceof NodeOperationError) {
+  if (error instanceof NodeOperationError || error instanceof NodeApiError) {
     error.context.itemIndex ??= itemIndex;
     return error;
   }
   const where = fileName ? `Item ${itemIndex} (${fileName})` : `Item ${itemIndex}`;
+  const message = `${where}: ${errorMessage(error)}`;
+  if (isEngineError(error) && error.isApiError) {
+    // A remote engine's failure (Runway): n8n shows it as an API error with its HTTP status.
+    const httpCode = error.httpCode !== undefined ? String(error.httpCode) : undefined;
+    return new NodeApiError(ctx.getNode(), { message: error.message, code: error.code, ...(httpCode ? { httpCode } : {}) } as JsonObject, { message, description: `Error code ${error.code}`, httpCode, itemIndex });
+  }
   const description = isEngineError(error) ? `Error code ${error.code}` : undefined;
-  return new NodeOperationError(ctx.getNode(), `${where}: ${errorMessage(error)}`, { itemIndex, description });
+  return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
 }
 
 /**

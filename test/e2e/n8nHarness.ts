@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,9 +74,23 @@ export interface CommandResult {
   stderr: string;
 }
 
-export function n8n(instance: N8nInstance, args: string[], timeoutMs = 300_000): CommandResult {
-  const result = spawnSync(instance.node, [instance.n8nBin, ...args], { env: instance.env, encoding: 'utf8', timeout: timeoutMs, maxBuffer: 1 << 26 });
-  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+/**
+ * Runs an n8n CLI command without blocking this process's event loop (loopback servers
+ * that n8n talks to run here). Extra env joins the instance's.
+ */
+export function n8n(instance: N8nInstance, args: string[], timeoutMs = 300_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<CommandResult> {
+  return new Promise((resolve) => {
+    const child = spawn(instance.node, [instance.n8nBin, ...args], { env: { ...instance.env, ...extraEnv } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      resolve({ status, stdout, stderr });
+    });
+  });
 }
 
 /** The run data JSON that `n8n execute --rawOutput` prints after its log lines. */

@@ -15,6 +15,7 @@ export interface FakeContextOptions {
   items: INodeExecutionData[];
   parameters: Record<string, unknown> | ((name: string, itemIndex: number) => unknown);
   continueOnFail?: boolean;
+  credentials?: Record<string, Record<string, unknown>>;
 }
 
 export function binaryItem(data: Buffer, fileName: string, mimeType = 'image/jpeg', json: IDataObject = {}): INodeExecutionData {
@@ -35,6 +36,12 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
     typeof options.parameters === 'function' ? options.parameters(name, itemIndex) : options.parameters[name];
   const context = {
     getInputData: () => options.items,
+    getCredentials: async (type: string) => {
+      const credentials = options.credentials?.[type];
+      if (!credentials) throw new NodeOperationError(node, `Node does not have any credentials set for "${type}"`);
+      return credentials;
+    },
+    getExecutionCancelSignal: () => undefined,
     getNode: () => node,
     continueOnFail: () => options.continueOnFail ?? false,
     getNodeParameter: (name: string, itemIndex: number, ...fallback: unknown[]) => {

@@ -5,6 +5,7 @@ import { BackgroundReplace } from '../../nodes/BackgroundReplace/BackgroundRepla
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
 import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+import { RunwayTestServer } from '../helpers/runwayServer';
 
 beforeAll(() => {
   process.env.BG_MODEL_CACHE_DIR = modelCacheDir();
@@ -67,5 +68,103 @@ describe('Background Replace node', () => {
     expect(out[0].json.error).toMatch(/Item 0 \(broken\.jpg\): Not an image/);
     expect(out[1].json.background).toMatchObject({ shadow: ['contact', 'drop'] });
     expect(out[2].json.error).toMatch(/Item 2 \(apple\.jpg\): Padding 70% leaves no room/);
+  });
+});
+
+describe('Background Replace node with engine runway (loopback Runway server)', () => {
+  let server: RunwayTestServer;
+  let cutout: Buffer;
+  const exact = { format: 'png', matchColors: false, enhanceFg: false, featherEdges: false, seeThrough: 'off', shadow: 'none' };
+  const run = async (parameters: Record<string, unknown>, items = [binaryItem(cutout, 'coffee-cutout.png', 'image/png')], credentials = true) => {
+    const { context } = fakeExecuteFunctions({
+      items,
+      parameters: { binaryPropertyName: 'data', engine: 'runway', strategy: 'backdrop', runwayModel: 'gen4_image', preset: '', promptType: 'garden', outputBinaryPropertyName: 'data', options: exact, ...parameters },
+      continueOnFail: true,
+      credentials: credentials ? { runwayApi: { apiKey: server.apiKey, baseUrl: server.url, apiVersion: '2024-11-06' } } : {},
+    });
+    const [out] = await new BackgroundReplace().execute.call(context);
+    return out;
+  };
+
+  beforeAll(async () => {
+    process.env.RUNWAY_POLL_INTERVAL = '20';
+    process.env.BACKGROUND_RETRY_DELAY = '20';
+    const { cleanupImage } = await import('../../src/engine/cleanup');
+    cutout = (await cleanupImage(readPhoto('coffee.png'), { mode: 'transparent' }, { modelCacheDir: modelCacheDir(), device: 'cpu' })).data;
+  });
+  beforeEach(async () => {
+    server = await new RunwayTestServer().start();
+  });
+  afterEach(async () => {
+    expect(server.violations).toEqual([]);
+    await server.close();
+  });
+  afterAll(() => {
+    delete process.env.RUNWAY_POLL_INTERVAL;
+    delete process.env.BACKGROUND_RETRY_DELAY;
+  });
+
+  test('backdrop: Runway paints the scene, the product pixels stay exact, the key stays out of the JSON', async () => {
+    const [item] = await run({});
+    const background = item.json.background as Record<string, unknown>;
+    expect(background).toMatchObject({ engine: 'runway', strategy: 'backdrop', promptType: 'garden', backdrop: 'runway: vitrinealu/garden' });
+    expect(background.engineDetails).toMatchObject({ model: 'gen4_image', ratio: expect.any(String), createAttempts: 1 });
+    expect(JSON.stringify(item.json)).not.toContain(server.apiKey);
+    const [create] = server.creates();
+    const body = create.body as { promptText: string; ratio: string; seed: number; referenceImages?: unknown };
+    expect(body.promptText).toMatch(/garden/);
+    expect(body.promptText).toMatch(/Avoid: /);
+    expect(body.referenceImages).toBeUndefined();
+    expect(body.seed).toBe(background.seed);
+
+    const source = await sharp(cutout).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    const out = await sharp(Buffer.from(item.binary!.data.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    expect([out.info.width, out.info.height]).toEqual([source.info.width, source.info.height]);
+    let opaque = 0;
+    let changed = 0;
+    let clear = 0;
+    let notScene = 0;
+    for (let i = 0; i < source.info.width * source.info.height; i++) {
+      const alpha = source.data[i * 4 + 3];
+      if (alpha === 255) {
+        opaque++;
+        for (let c = 0; c < 3; c++) if (out.data[i * 3 + c] !== source.data[i * 4 + c]) changed++;
+      } else if (alpha === 0) {
+        // Where the photo had no product, the picture is Runway's scene (the server paints 96,140,88).
+        clear++;
+        if (out.data[i * 3] !== 96 || out.data[i * 3 + 1] !== 140 || out.data[i * 3 + 2] !== 88) notScene++;
+      }
+    }
+    expect(opaque).toBeGreaterThan(50_000);
+    expect(changed).toBe(0);
+    expect(clear).toBeGreaterThan(50_000);
+    expect(notScene).toBe(0);
+  });
+
+  test('creative: the cut-out goes as reference @product and Runway\'s whole picture comes back', async () => {
+    const [item] = await run({ strategy: 'creative', runwayModel: 'gen4_image_turbo' });
+    expect(item.json.background).toMatchObject({ engine: 'runway', strategy: 'creative', shadow: [], colorShift: 0 });
+    const body = server.creates()[0].body as { model: string; promptText: string; referenceImages: Array<{ uri: string; tag: string }> };
+    expect(body.model).toBe('gen4_image_turbo');
+    expect(body.promptText.startsWith('@product ')).toBe(true);
+    expect(body.referenceImages).toHaveLength(1);
+    expect(body.referenceImages[0].tag).toBe('product');
+    expect(body.referenceImages[0].uri.startsWith('data:image/png;base64,')).toBe(true);
+    const { data, info } = await sharp(Buffer.from(item.binary!.data.data, 'base64')).raw().toBuffer({ resolveWithObject: true });
+    const centre = (Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * 3;
+    expect([...data.subarray(centre, centre + 3)]).toEqual([96, 140, 88]);
+  });
+
+  test('moderation, a missing credential and turbo without a reference: clear errors per item', async () => {
+    server.plan = () => ({ steps: [{ failed: 'SAFETY.INPUT.TEXT', failure: 'Prompt flagged' }] });
+    const [refused] = await run({});
+    expect(refused.json.error).toMatch(/Item 0 \(coffee-cutout\.png\): Runway's content moderation refused the prompt .*SAFETY\.INPUT\.TEXT/);
+    expect(refused.json.errorCode).toBe('API_MODERATION');
+    expect(refused.error?.constructor.name).toBe('NodeApiError');
+    const [turbo] = await run({ runwayModel: 'gen4_image_turbo' });
+    expect(turbo.json.error).toMatch(/gen4_image_turbo needs a reference image/);
+    const [missing] = await run({}, undefined, false);
+    expect(missing.json.error).toMatch(/credentials set for "runwayApi"/);
+    expect(server.creates()).toHaveLength(1);
   });
 });

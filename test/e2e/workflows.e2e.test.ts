@@ -4,10 +4,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 import { photoPath } from '../helpers/fixtures';
+import { RunwayTestServer } from '../helpers/runwayServer';
 import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME } from './n8nHarness';
 
 /**
- * Real n8n, end to end: Manual Trigger -> Read Files from Disk -> Background Cleanup ->
+ * Real n8n, end to end (one install shared by the tests below): Manual Trigger -> Read Files from Disk -> Background Cleanup ->
  * Write Files to Disk, and the cut-outs -> Background Preset -> Background Replace -> Write,
  * run headless with `n8n execute`, binary data mode filesystem.
  * One input is corrupt: with the node set to continue through its error output, the good
@@ -92,7 +93,7 @@ function workflow(inputDir: string, outputDir: string) {
   };
 }
 
-describe('Background Cleanup in a real n8n', () => {
+describe('the nodes in a real n8n', () => {
   let work: string;
   let instance: N8nInstance;
 
@@ -101,7 +102,7 @@ describe('Background Cleanup in a real n8n', () => {
     instance = createInstance(work);
   }, 1_500_000);
 
-  test('import the workflow and run it with n8n execute', async () => {
+  test('Cleanup and Replace (studio): import the workflow and run it with n8n execute', async () => {
     const input = path.join(work, 'in');
     const output = path.join(work, 'out');
     fs.mkdirSync(input);
@@ -112,10 +113,10 @@ describe('Background Cleanup in a real n8n', () => {
     const file = path.join(work, 'workflow.json');
     fs.writeFileSync(file, JSON.stringify(workflow(input, output)));
 
-    const imported = n8n(instance, ['import:workflow', `--input=${file}`]);
+    const imported = await n8n(instance, ['import:workflow', `--input=${file}`]);
     if (imported.status !== 0) console.log(imported.stdout.slice(-3000), imported.stderr.slice(-3000));
     expect(imported.status).toBe(0);
-    const run = n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput']);
+    const run = await n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput']);
     if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
     expect(run.status).toBe(0);
     expect(run.stdout + run.stderr).not.toMatch(/Unrecognized node type/);
@@ -144,4 +145,78 @@ describe('Background Cleanup in a real n8n', () => {
       expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', outJpg: 'coffee-cutout-replaced.jpg' }),
     ]);
   }, 600_000);
+
+  test('Replace with engine runway, the credential pointing at the loopback Runway server', async () => {
+    const server = await new RunwayTestServer().start();
+    try {
+      // The second task Runway runs is refused by moderation: it must reach the error output.
+      server.plan = (index) => ({ steps: index === 1 ? ['PENDING', { failed: 'SAFETY.INPUT.TEXT', failure: 'Prompt flagged' }] : ['PENDING', 'THROTTLED', 'RUNNING', 'SUCCEEDED'] });
+      const input = path.join(work, 'runway-in');
+      const output = path.join(work, 'runway-out');
+      fs.mkdirSync(input);
+      fs.mkdirSync(output);
+      fs.copyFileSync(photoPath('apple.jpg'), path.join(input, 'apple.jpg'));
+      fs.copyFileSync(photoPath('coffee.png'), path.join(input, 'coffee.png'));
+      const credentialsFile = path.join(work, 'credentials.json');
+      fs.writeFileSync(credentialsFile, JSON.stringify([{ id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)', type: 'runwayApi', data: { apiKey: server.apiKey, baseUrl: server.url, apiVersion: '2024-11-06' } }]));
+      const file = path.join(work, 'runway-workflow.json');
+      fs.writeFileSync(file, JSON.stringify(runwayWorkflow(input, output)));
+      for (const args of [['import:credentials', `--input=${credentialsFile}`], ['import:workflow', `--input=${file}`]]) {
+        const imported = await n8n(instance, args);
+        if (imported.status !== 0) console.log(imported.stdout.slice(-3000), imported.stderr.slice(-3000));
+        expect(imported.status).toBe(0);
+      }
+      const run = await n8n(instance, ['execute', `--id=${RUNWAY_WORKFLOW_ID}`, '--rawOutput'], 300_000, { RUNWAY_POLL_INTERVAL: '50', BACKGROUND_RETRY_DELAY: '50' });
+      if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
+      expect(run.status).toBe(0);
+      expect(run.stdout + run.stderr).not.toContain(server.apiKey);
+
+      expect(server.violations).toEqual([]);
+      expect(server.creates()).toHaveLength(2);
+      const result = executionResult(run.stdout);
+      const replaced = result.data.resultData.runData['Background Replace'][0].data.main;
+      expect(replaced[0]).toHaveLength(1);
+      expect(replaced[1]).toHaveLength(1);
+      const background = replaced[0][0].json.background as Record<string, unknown>;
+      expect(background).toMatchObject({ mode: 'replace', engine: 'runway', strategy: 'backdrop', promptType: 'studio' });
+      expect(background.engineDetails).toMatchObject({ model: 'gen4_image', taskId: expect.stringMatching(/^task-/) });
+      expect(replaced[1][0].json.error).toMatch(/content moderation refused the prompt.*SAFETY\.INPUT\.TEXT/);
+      expect(fs.readdirSync(output)).toHaveLength(1);
+    } finally {
+      await server.close();
+    }
+  }, 600_000);
 });
+
+const RUNWAY_WORKFLOW_ID = 'vbgE2eRunway001';
+const RUNWAY_CREDENTIAL_ID = 'vbgRunwayLoop01';
+
+function runwayWorkflow(inputDir: string, outputDir: string) {
+  return {
+    id: RUNWAY_WORKFLOW_ID,
+    name: 'Background Replace with Runway e2e',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: 'r1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: 'r2', name: 'Read Photos', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [220, 0], parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} } },
+      {
+        id: 'r3',
+        name: 'Background Replace',
+        type: `${PACKAGE_NAME}.backgroundReplace`,
+        typeVersion: 1,
+        position: [440, 0],
+        onError: 'continueErrorOutput',
+        credentials: { runwayApi: { id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)' } },
+        parameters: { binaryPropertyName: 'data', engine: 'runway', strategy: 'backdrop', runwayModel: 'gen4_image', preset: 'vitrinealu', promptType: 'studio', outputBinaryPropertyName: 'data', options: {} },
+      },
+      { id: 'r4', name: 'Write Replaced', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [660, -80], parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} } },
+      { id: 'r5', name: 'Refused', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 80], parameters: {} },
+    ],
+    connections: {
+      Start: { main: [[{ node: 'Read Photos', type: 'main', index: 0 }]] },
+      'Read Photos': { main: [[{ node: 'Background Replace', type: 'main', index: 0 }]] },
+      'Background Replace': { main: [[{ node: 'Write Replaced', type: 'main', index: 0 }], [{ node: 'Refused', type: 'main', index: 0 }]] },
+    },
+  };
+}
