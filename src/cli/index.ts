@@ -28,7 +28,8 @@ const USAGE = `Usage:
       --model-family NAME    isnet | isnet-imgly | u2net | birefnet (default: from the file name)
       --json                 print the metadata object(s) as JSON
   vitrinealu-bg replace <input...> -o <output file or directory> [options]
-      --engine studio        background engine (default studio)
+      --engine studio|runway background engine (default studio; runway reads RUNWAY_API_KEY)
+      --strategy backdrop|creative --runway-model gen4_image|gen4_image_turbo   (runway)
       --preset NAME --prompt-type TYPE   brand preset (default vitrinealu / studio, or the
                              MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE env)
       --presets-file FILE    a JSON preset (or array) that joins the built-in ones
@@ -41,12 +42,13 @@ const USAGE = `Usage:
   vitrinealu-bg presets [--presets-file FILE]   every preset and prompt type as JSON
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
 
-Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY, ...`;
+Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY,
+RUNWAY_API_KEY, RUNWAY_BASE_URL, BACKGROUND_TIMEOUT, BACKGROUND_RETRY_ATTEMPTS, ... (see README)`;
 
 const VALUED = new Set([
   'output', 'mode', 'color', 'blur', 'format', 'quality', 'feather', 'margin', 'model', 'model-family',
   'engine', 'preset', 'prompt-type', 'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed',
-  'background', 'fit', 'size', 'ratio', 'padding', 'anchor', 'shadow', 'see-through',
+  'background', 'fit', 'size', 'ratio', 'padding', 'anchor', 'shadow', 'see-through', 'strategy', 'runway-model',
 ]);
 const EXTENSION_FORMATS: Record<string, 'png' | 'webp' | 'jpeg'> = { '.png': 'png', '.webp': 'webp', '.jpg': 'jpeg', '.jpeg': 'jpeg' };
 
@@ -143,6 +145,8 @@ function customPresets(args: ParsedArgs) {
 function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean): ReplaceOptionsInput {
   const entries: Array<[keyof ReplaceOptionsInput, unknown]> = [
     ['engine', stringOption(args, 'engine')],
+    ['strategy', stringOption(args, 'strategy')],
+    ['runwayModel', stringOption(args, 'runway-model')],
     ['preset', stringOption(args, 'preset')],
     ['promptType', stringOption(args, 'prompt-type')],
     ['customPresets', customPresets(args)],

@@ -171,6 +171,8 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   const options = parseReplaceOptions(optionsInput);
   const preset = options.resolvedPreset ?? resolvePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets });
   const engine = getEngine(options.engine);
+  // A backdrop override means the engine is never asked; otherwise fail before segmenting.
+  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, services });
   const enhanceFg = options.enhanceFg ?? preset.composite.enhanceFg;
   const colorMatch = options.matchColors ?? preset.composite.matchColors;
   const featherEdges = options.featherEdges ?? preset.composite.featherEdges;

@@ -6,14 +6,15 @@ import { promisify } from 'node:util';
 import sharp from 'sharp';
 
 import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';
+import { RunwayTestServer } from '../helpers/runwayServer';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
 const env = { ...process.env, BG_MODEL_CACHE_DIR: modelCacheDir(), DEVICE: 'cpu' };
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function cli(args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env, maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...env, ...extraEnv }, maxBuffer: 1 << 24 });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -52,6 +53,24 @@ describe('vitrinealu-bg CLI', () => {
     const bad = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--prompt-type', 'beach']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/no prompt type "beach"/);
+  });
+
+  test('replace --engine runway takes RUNWAY_API_KEY / RUNWAY_BASE_URL from the environment', async () => {
+    const server = await new RunwayTestServer().start();
+    try {
+      const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'apple.png');
+      const runwayEnv = { RUNWAY_API_KEY: server.apiKey, RUNWAY_BASE_URL: server.url, RUNWAY_POLL_INTERVAL: '20' };
+      const result = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'runway', '--strategy', 'backdrop', '--prompt-type', 'minimal', '--json'], runwayEnv);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toMatchObject({ engine: 'runway', strategy: 'backdrop', promptType: 'minimal', engineDetails: { model: 'gen4_image' } });
+      expect(result.stdout + result.stderr).not.toContain(server.apiKey);
+      expect(server.violations).toEqual([]);
+      const missing = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'runway'], { RUNWAY_API_KEY: '' });
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toMatch(/needs a Runway API key/);
+    } finally {
+      await server.close();
+    }
   });
 
   test('health reports device, model hash and versions', async () => {

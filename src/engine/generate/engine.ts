@@ -51,5 +51,7 @@ export interface BackgroundEngine {
   readonly name: string;
   readonly generative: boolean;
   readonly strategies: readonly Strategy[];
+  /** Fails fast (before any segmentation) when the engine cannot run this request. */
+  check?(request: Pick<BackdropRequest, 'strategy' | 'runwayModel' | 'services'>): void;
   render(request: BackdropRequest): Promise<EngineOutput>;
 }

@@ -50,7 +50,14 @@ export const runwayEngine: BackgroundEngine = {
   name: 'runway',
   generative: true,
   strategies: ['backdrop', 'creative'],
+  check(request) {
+    runwayConnection(request.services.runway);
+    if (request.strategy !== 'creative' && request.runwayModel === 'gen4_image_turbo') {
+      throw new EngineError('INVALID_OPTION', 'gen4_image_turbo needs a reference image, so it only works with the creative strategy; use gen4_image for backdrops');
+    }
+  },
   async render(request: BackdropRequest): Promise<EngineOutput> {
+    this.check!(request);
     const connection = runwayConnection(request.services.runway);
     const config = readEngineConfig();
     const client = sharedRunwayClient({
@@ -64,9 +71,6 @@ export const runwayEngine: BackgroundEngine = {
     });
     const ratio = nearestRatio(request.width, request.height);
     const creative = request.strategy === 'creative';
-    if (!creative && request.runwayModel === 'gen4_image_turbo') {
-      throw new EngineError('INVALID_OPTION', 'gen4_image_turbo needs a reference image, so it only works with the creative strategy; use gen4_image for backdrops');
-    }
     const body: TextToImageRequest = {
       model: request.runwayModel,
       promptText: promptText(request, creative ? `@${PRODUCT_TAG} ` : ''),
