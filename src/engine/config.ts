@@ -33,6 +33,7 @@ const envSchema = z.object({
   RUNWAY_API_VERSION: z.string().trim().optional(),
   RUNWAY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
   RUNWAY_POLL_INTERVAL: z.coerce.number().int().min(10).max(60_000).default(5000),
+  MEDIA_SIDECAR_ROOT: z.string().trim().optional(),
 });
 
 /** Variables whose value never goes into a message. */
@@ -56,6 +57,8 @@ export interface EngineConfig {
   /** Calls to remote engines: the whole job's deadline and the retry policy per request. */
   remote: { timeoutMs: number; retryAttempts: number; retryDelayMs: number };
   runway: { apiKey?: string; baseUrl?: string; apiVersion?: string; concurrency: number; pollIntervalMs: number };
+  /** The folder Media Sidecar may read and write in (the node's Root Folder wins). */
+  sidecarRoot?: string;
 }
 
 export function defaultCacheDir(): string {
@@ -95,5 +98,6 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
       concurrency: value.RUNWAY_CONCURRENCY,
       pollIntervalMs: value.RUNWAY_POLL_INTERVAL,
     },
+    sidecarRoot: value.MEDIA_SIDECAR_ROOT || undefined,
   };
 }

@@ -22,7 +22,13 @@ export type EngineErrorCode =
   | 'API_FAILED'
   | 'API_TIMEOUT'
   | 'API_OUTPUT'
-  | 'CANCELLED';
+  | 'CANCELLED'
+  // Sidecar files.
+  | 'SIDECAR_NOT_FOUND'
+  | 'SIDECAR_INVALID'
+  | 'SIDECAR_CONFLICT'
+  | 'PATH_NOT_ALLOWED'
+  | 'WRITE_FAILED';
 
 export class EngineError extends Error {
   readonly code: EngineErrorCode;

@@ -1,0 +1,111 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import { resolvePreset } from '../../src/engine/presets';
+import { alreadyProcessed, backgroundBlockFrom, plannedProcessing, readSidecar, resolveInRoot, sourceSha256, writeSidecar } from '../../src/engine/sidecar';
+
+/** The seed's example sidecar, plus a field no schema knows (it must survive every write). */
+const SEED_SIDECAR = {
+  source: 'gdrive',
+  original_path: '/path/to/original.jpg',
+  output_path: '/media/curated/2024/01/sample.jpg',
+  processed_at: '2024-01-15T10:30:00Z',
+  scores: { aesthetic: 0.85, sharpness: 245.67 },
+  decisions: { kept: true, reasons: [] },
+  enhancement: { backend: 'realesrgan', scale: 2 },
+  faces_blurred: true,
+  watermark: '/path/to/logo.png',
+  brand: 'vitrinealu',
+  x_reviewer: { name: 'Ana', approved: true },
+};
+
+const replaceMetadata = (promptType = 'studio') => {
+  const preset = resolvePreset({ name: 'vitrinealu', promptType });
+  return {
+    mode: 'replace',
+    engine: 'studio',
+    processedAt: '2026-11-24T10:00:00.000Z',
+    prompt: preset.prompt,
+    preset: preset.preset,
+    promptType: preset.promptType,
+    settings: { steps: 25, guidanceScale: 7.5, enhanceFg: preset.composite.enhanceFg, matchColors: preset.composite.matchColors, featherEdges: preset.composite.featherEdges },
+    outJpg: 'sample-replaced.jpg',
+    timings: { totalMs: 5 },
+  };
+};
+
+describe('sidecar store', () => {
+  let root: string;
+  const write = (name: string, content: string) => fs.writeFileSync(path.join(root, name), content);
+  const read = (name: string) => fs.readFileSync(path.join(root, name), 'utf8');
+  const leftovers = () => fs.readdirSync(root).filter((f) => f.endsWith('.tmp'));
+
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-'));
+    write('sample.json', JSON.stringify(SEED_SIDECAR));
+  });
+
+  test('update keeps every other field (unknown ones too) and writes the seed block', async () => {
+    const file = await readSidecar(root, 'sample.json');
+    const block = backgroundBlockFrom(replaceMetadata(), sourceSha256(Buffer.from('photo')), '/out/sample-replaced.jpg');
+    await writeSidecar(root, 'sample.json', { ...file.sidecar, background: block }, { expectedVersion: file.version });
+    const saved = JSON.parse(read('sample.json'));
+    expect(saved).toMatchObject(SEED_SIDECAR);
+    expect(saved.background).toMatchObject({ mode: 'replace', engine: 'studio', outJpg: '/out/sample-replaced.jpg', processedAt: '2026-11-24T10:00:00.000Z', settings: { steps: 25, guidanceScale: 7.5 } });
+    expect(Object.keys(saved.background.settings).sort()).toEqual(['enhanceFg', 'featherEdges', 'guidanceScale', 'matchColors', 'steps']);
+    expect(saved.background.timings).toBeUndefined();
+    expect(leftovers()).toEqual([]);
+  });
+
+  test('already processed: same photo and settings yes; another photo or prompt type no', async () => {
+    const photo = sourceSha256(Buffer.from('photo'));
+    const block = backgroundBlockFrom(replaceMetadata('garden'), photo);
+    const sidecar = { ...SEED_SIDECAR, background: block };
+    const garden = plannedProcessing('replace', 'studio', resolvePreset({ name: 'vitrinealu', promptType: 'garden' }));
+    expect(alreadyProcessed(sidecar, photo, garden)).toBe(true);
+    expect(alreadyProcessed(sidecar, sourceSha256(Buffer.from('another photo')), garden)).toBe(false);
+    expect(alreadyProcessed(sidecar, photo, plannedProcessing('replace', 'studio', resolvePreset({ name: 'vitrinealu', promptType: 'minimal' })))).toBe(false);
+    expect(alreadyProcessed(sidecar, photo, plannedProcessing('replace', 'runway', resolvePreset({ name: 'vitrinealu', promptType: 'garden' })))).toBe(false);
+    expect(alreadyProcessed(SEED_SIDECAR, photo, garden)).toBe(false);
+  });
+
+  test('malformed JSON and a field of the wrong type: clear errors, the file untouched', async () => {
+    write('broken.json', '{"source": "gdrive",');
+    await expect(readSidecar(root, 'broken.json')).rejects.toThrow(/Sidecar broken\.json is not valid JSON/);
+    write('typed.json', JSON.stringify({ ...SEED_SIDECAR, scores: { aesthetic: 'high' } }));
+    await expect(readSidecar(root, 'typed.json')).rejects.toThrow(/Sidecar typed\.json has a bad field: scores\.aesthetic: Expected number, received string/);
+    await expect(writeSidecar(root, 'sample.json', { ...SEED_SIDECAR, faces_blurred: 'yes' } as never)).rejects.toThrow(/bad field: faces_blurred/);
+    expect(JSON.parse(read('sample.json'))).toEqual(SEED_SIDECAR);
+    expect(read('broken.json')).toBe('{"source": "gdrive",');
+  });
+
+  test('paths outside the root are refused: .., absolute elsewhere, a symlink out', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'outside-'));
+    fs.writeFileSync(path.join(outside, 'secret.json'), '{}');
+    fs.symlinkSync(outside, path.join(root, 'link'));
+    await expect(readSidecar(root, '../secret.json')).rejects.toThrow(/leaves the root folder/);
+    await expect(readSidecar(root, path.join(outside, 'secret.json'))).rejects.toThrow(/leaves the root folder/);
+    await expect(readSidecar(root, 'link/secret.json')).rejects.toThrow(/through a link that leaves the root/);
+    await expect(writeSidecar(root, 'link/new.json', SEED_SIDECAR)).rejects.toThrow(/through a link that leaves the root/);
+    expect(fs.readdirSync(outside)).toEqual(['secret.json']);
+    // Inside the root, absolute or nested (new folders are created) is fine.
+    expect(await resolveInRoot(root, path.join(fs.realpathSync(root), 'a', 'b.json'))).toBe(path.join(fs.realpathSync(root), 'a', 'b.json'));
+  });
+
+  test('a read-only sidecar is not overwritten', async () => {
+    fs.chmodSync(path.join(root, 'sample.json'), 0o444);
+    await expect(writeSidecar(root, 'sample.json', { ...SEED_SIDECAR, brand: 'other' })).rejects.toThrow(/read-only/);
+    expect(JSON.parse(read('sample.json'))).toEqual(SEED_SIDECAR);
+    expect(leftovers()).toEqual([]);
+  });
+
+  test('a sidecar that changed on disk between read and write is refused, the new content kept', async () => {
+    const file = await readSidecar(root, 'sample.json');
+    write('sample.json', JSON.stringify({ ...SEED_SIDECAR, brand: 'edited meanwhile' }));
+    await expect(writeSidecar(root, 'sample.json', { ...file.sidecar, background: backgroundBlockFrom(replaceMetadata()) }, { expectedVersion: file.version })).rejects.toThrow(/changed on disk since it was read/);
+    expect(JSON.parse(read('sample.json')).brand).toBe('edited meanwhile');
+    // Expected to be new, but someone created it: refused too.
+    await expect(writeSidecar(root, 'sample.json', SEED_SIDECAR, { expectedVersion: null })).rejects.toThrow(/changed on disk/);
+  });
+});
