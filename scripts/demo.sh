@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, from a fresh clone: install, build, check the worker, then cut out every
-# bundled example photo in each Background Cleanup mode, then place the cut-outs on two
-# studio backdrops with Background Replace. Results: out/<mode>/ and out/replace-<type>/.
+# The main job, from a fresh clone: install, build, check the worker, run the weekly batch
+# template once in a local headless n8n against the media fixture server on the bundled
+# examples (results in out/batch/), then the engine from the CLI: every example in each
+# Background Cleanup mode and on two studio backdrops, with a contact sheet.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OUT="${1:-out}"
@@ -12,6 +13,8 @@ npm run build --silent >/dev/null
 CLI="node dist/src/cli/index.js"
 echo "== worker health"
 $CLI health
+echo "== the weekly batch template in a local n8n"
+node dist/scripts/run-batch.js "$OUT/batch"
 for mode in transparent color blur mask; do
   echo "== cleanup --mode $mode"
   $CLI cleanup examples/*.jpg examples/*.png -o "$OUT/$mode/" --mode "$mode"
@@ -23,4 +26,4 @@ done
 echo "== contact sheet"
 node dist/scripts/gallery.js --from "$OUT" --to "$OUT/gallery.png"
 echo
-echo "Done: cut-outs in $OUT/<mode>/, replaced backgrounds in $OUT/replace-<type>/, overview in $OUT/gallery.png"
+echo "Done: the batch in $OUT/batch/media/ (results in background/, sidecars in curated/), cut-outs in $OUT/<mode>/, replaced backgrounds in $OUT/replace-<type>/, overview in $OUT/gallery.png"

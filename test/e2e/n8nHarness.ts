@@ -31,7 +31,7 @@ export function setupN8n(): { root: string; node: string; n8nBin: string } {
 
 /** npm pack of the built package (dist must be current: npm test builds first). */
 export function packPackage(into: string): string {
-  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', into], { cwd: REPO_ROOT, encoding: 'utf8' });
+  const out = execFileSync('npm', ['pack', '--ignore-scripts', '--loglevel=error', '--pack-destination', into], { cwd: REPO_ROOT, encoding: 'utf8' });
   return path.join(into, out.trim().split('\n').pop()!);
 }
 
