@@ -64,7 +64,7 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
       expect(sidecar.background?.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
     }
     expect(server.updates.map((update) => update.id).sort()).toEqual(['m001', 'm002', 'm003']);
-    expect(server.updates[0].body).toMatchObject({ backgroundStatus: 'done', background: { mode: 'replace' } });
+    expect(server.updates[0].body).toMatchObject({ backgroundStatus: 'done', background: { mode: 'replace', engine: 'studio', outJpg: expect.stringMatching(/-replaced\.jpg$/) } });
     expect(fs.readdirSync(path.join(work, 'media', 'curated')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
     const second = await n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], 900_000);
