@@ -6,6 +6,7 @@ import { type BrowserContext, chromium, type Locator, type Page, selectors } fro
 
 import { configuredTemplate } from '../../scripts/batch-template';
 import { REPO_ROOT } from '../helpers/fixtures';
+import { RunwayTestServer } from '../helpers/runwayServer';
 import { createInstance, type N8nInstance } from './n8nHarness';
 import { freePort, until } from './queueCluster';
 
@@ -13,7 +14,8 @@ import { freePort, until } from './queueCluster';
  * The nodes in the real n8n editor, in Debian's chromium driven by playwright-core (never a
  * downloaded browser): find each node in the node panel by typing its name, add it, switch
  * through its modes/engines/operations and check the fields that should appear do appear;
- * open the Runway credential dialog; import the bundled template and check every node
+ * open the Runway credential dialog and save a credential pointing at the loopback Runway
+ * server (n8n runs the credential's test against it); import the bundled template and check every node
  * renders with its icon and none is unknown. Screenshots of each step: docs/editor/ with
  * VBG_UPDATE_SCREENSHOTS=1 (the README shows them). Browser console errors that mention
  * this package fail the test.
@@ -82,9 +84,11 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
   let context: BrowserContext;
   let page: Page;
   const packageErrors: string[] = [];
+  let runway: RunwayTestServer;
 
   beforeAll(async () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-editor-'));
+    runway = await new RunwayTestServer().start();
     instance = createInstance(work);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -116,6 +120,7 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
 
   afterAll(async () => {
     await context?.close();
+    await runway?.close();
     if (n8nProcess && n8nProcess.exitCode === null) n8nProcess.kill('SIGKILL');
     if (process.env.VBG_EDITOR_DEBUG) console.log(n8nLog.slice(-4000));
   });
@@ -139,10 +144,17 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     // Our node's icon is in the panel (the SVG served from the package).
     await expect(item.locator('img').first()).toHaveAttributeMatching('src', new RegExp(PACKAGE.replace('/', '.')));
     await item.click();
-    // A node with actions opens its action list first; the first action adds the node.
-    const action = page.getByTestId('node-creator').getByTestId('item-iterator-item').first();
-    if (await page.getByTestId('ndv').isHidden() && (await action.isVisible().catch(() => false))) await action.click();
-    await page.getByTestId('ndv').waitFor({ timeout: 15_000 });
+    // Depending on the node and n8n's panel state, the click adds the node at once, or opens
+    // the community node's details ("Add to workflow"), or its action list (the first action
+    // adds it). Wait for whichever comes and take it.
+    const creator = page.getByTestId('node-creator');
+    await until(`${name} to open`, async () => {
+      if (await page.getByTestId('ndv').isVisible()) return true;
+      const add = creator.getByRole('button', { name: /Add to workflow/i }).first();
+      if (await add.isVisible().catch(() => false)) await add.click();
+      else if (await creator.getByText(/^Actions \(\d+\)/).first().isVisible().catch(() => false)) await creator.getByTestId('item-iterator-item').first().click();
+      return false;
+    }, 30_000);
   }
 
   test('every node is found, added and configured; the Runway credential dialog opens', async () => {
@@ -177,7 +189,16 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
         const dialog = page.getByRole('dialog').filter({ hasText: 'Runway API' }).last();
         for (const field of ['API Key', 'Base URL', 'API Version']) await expect(dialog.getByText(field).first()).toBeVisibleSoon();
         await page.screenshot({ path: path.join(SHOTS, 'runway-credential.png') });
-        await page.keyboard.press('Escape');
+        // Save it pointed at the loopback Runway server: n8n then runs the credential's test
+        // (GET /v1/organization with the headers the credential adds).
+        await dialog.getByTestId('parameter-input-apiKey').locator('input').fill(runway.apiKey);
+        const baseUrl = dialog.getByTestId('parameter-input-baseUrl').locator('input');
+        await baseUrl.fill(runway.url);
+        await dialog.getByRole('button', { name: /^Save$/ }).click();
+        await until('the credential test call', () => runway.log.some((entry) => entry.path === '/v1/organization' && entry.status === 200), 20_000);
+        expect(runway.violations).toEqual([]);
+        // Saving from the node closes the dialog and selects the new credential.
+        if (await modal.isVisible()) await page.keyboard.press('Escape');
         await modal.waitFor({ state: 'hidden', timeout: 10_000 });
       }
       await closeNdv();
