@@ -17,6 +17,7 @@ import {
   plannedProcessing,
   readSidecar,
   type Sidecar,
+  type SidecarFile,
   sourceSha256,
   writeSidecar,
 } from '../../src/engine/sidecar';
@@ -125,13 +126,12 @@ export class MediaSidecar implements INodeType {
       const sidecarPath = String(this.getNodeParameter('sidecarPath', itemIndex, '') ?? '').trim();
       if (!sidecarPath) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: no sidecar path (json.sidecarPath is empty)`, { itemIndex });
       const json: IDataObject = { ...item.json };
+      const seen = typeof item.json.sidecarVersion === 'string' ? item.json.sidecarVersion : undefined;
+      let file: SidecarFile;
 
       if (operation === 'read') {
         const options = this.getNodeParameter('options', itemIndex, {}) as ReadOptions;
-        const file = await readSidecar(root, sidecarPath);
-        json.sidecar = file.sidecar as IDataObject;
-        json.sidecarPath = sidecarPath;
-        json.sidecarVersion = file.version;
+        file = await readSidecar(root, sidecarPath);
         const field = options.sourceBinaryField ?? 'data';
         if (item.binary?.[field]) json.sourceSha256 = sourceSha256(await this.helpers.getBinaryDataBuffer(itemIndex, field));
         const mode = options.checkMode ?? 'none';
@@ -140,10 +140,7 @@ export class MediaSidecar implements INodeType {
           const plan = plannedProcessing(mode, options.checkEngine ?? 'studio', item.json.backgroundPreset as ResolvedPreset | undefined, options.checkCleanupMode);
           json.alreadyProcessed = alreadyProcessed(file.sidecar, json.sourceSha256 as string, plan);
         }
-        return { json, binary: item.binary, pairedItem: { item: itemIndex } };
-      }
-
-      if (operation === 'update') {
+      } else if (operation === 'update') {
         const background = item.json.background;
         if (!background || typeof background !== 'object') {
           throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: no json.background to record; connect Background Cleanup or Replace before this node`, { itemIndex });
@@ -153,29 +150,23 @@ export class MediaSidecar implements INodeType {
         // The file must still be what an earlier Read saw (json.sidecarVersion), or at least
         // what we read here: a change on disk in between is refused, never overwritten.
         const current = await readSidecar(root, sidecarPath, { missingOk: true });
-        const seen = typeof item.json.sidecarVersion === 'string' ? item.json.sidecarVersion : undefined;
-        const written = await writeSidecar(root, sidecarPath, { ...current.sidecar, background: block }, { expectedVersion: seen ?? current.version ?? null });
-        json.sidecar = written.sidecar as IDataObject;
-        json.sidecarPath = sidecarPath;
-        json.sidecarVersion = written.version;
-        return { json, binary: item.binary, pairedItem: { item: itemIndex } };
-      }
-
-      const raw = this.getNodeParameter('sidecarJson', itemIndex);
-      let content: unknown = raw;
-      if (typeof raw === 'string') {
-        try {
-          content = JSON.parse(raw);
-        } catch (error) {
-          throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: Sidecar JSON is not valid JSON: ${(error as Error).message}`, { itemIndex });
+        file = await writeSidecar(root, sidecarPath, { ...current.sidecar, background: block }, { expectedVersion: seen ?? current.version ?? null });
+      } else {
+        const raw = this.getNodeParameter('sidecarJson', itemIndex);
+        let content: unknown = raw;
+        if (typeof raw === 'string') {
+          try {
+            content = JSON.parse(raw);
+          } catch (error) {
+            throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: Sidecar JSON is not valid JSON: ${(error as Error).message}`, { itemIndex });
+          }
         }
+        const sidecar: Sidecar = parseSidecar(content, 'Sidecar JSON');
+        file = await writeSidecar(root, sidecarPath, sidecar, seen ? { expectedVersion: seen } : {});
       }
-      const sidecar: Sidecar = parseSidecar(content, 'Sidecar JSON');
-      const seen = typeof item.json.sidecarVersion === 'string' ? item.json.sidecarVersion : undefined;
-      const written = await writeSidecar(root, sidecarPath, sidecar, seen ? { expectedVersion: seen } : {});
-      json.sidecar = written.sidecar as IDataObject;
+      json.sidecar = file.sidecar as IDataObject;
       json.sidecarPath = sidecarPath;
-      json.sidecarVersion = written.version;
+      json.sidecarVersion = file.version;
       return { json, binary: item.binary, pairedItem: { item: itemIndex } };
     });
     return [results];
