@@ -112,8 +112,8 @@ export class RunwayClient {
   /** GET /v1/organization: credit balance and tier; free, used by the credential test and health. */
   async organization(signal?: AbortSignal): Promise<RunwayOrganization> {
     const deadline = Date.now() + Math.min(this.options.timeoutMs, this.requestTimeout());
-    const response = await this.read('GET', '/v1/organization', deadline, signal, 'reading the organization');
-    return this.parse(response, organizationSchema, 'the organization');
+    const answer = await this.read('GET', '/v1/organization', deadline, signal, 'reading the organization');
+    return this.validate(answer, organizationSchema, 'the organization');
   }
 
   /** POST /v1/text_to_image, then poll and download: the generated image's bytes. */
@@ -201,12 +201,15 @@ export class RunwayClient {
   }
 
   private async readTask(taskId: string, deadline: number, signal?: AbortSignal): Promise<RunwayTask> {
-    const response = await this.read('GET', `/v1/tasks/${encodeURIComponent(taskId)}`, deadline, signal, `reading task ${taskId}`);
-    return this.parse(response, taskSchema, `task ${taskId}`);
+    const answer = await this.read('GET', `/v1/tasks/${encodeURIComponent(taskId)}`, deadline, signal, `reading task ${taskId}`);
+    return this.validate(answer, taskSchema, `task ${taskId}`);
   }
 
-  /** A request that is safe to repeat: transient failures are retried within the attempts. */
-  private async read(method: 'GET', path: string, deadline: number, signal: AbortSignal | undefined, what: string): Promise<AxiosResponse> {
+  /**
+   * A request that is safe to repeat: transient failures (network, 429, 5xx, a body that is
+   * not JSON) are retried within the attempts. Returns the parsed JSON body.
+   */
+  private async read(method: 'GET', path: string, deadline: number, signal: AbortSignal | undefined, what: string): Promise<JsonAnswer> {
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.send(method, path, undefined, this.requestDeadline(deadline), signal);
       if (outcome.kind === 'aborted') throw new EngineError('CANCELLED', `The execution was cancelled while ${what}`);
@@ -217,7 +220,8 @@ export class RunwayClient {
       } else {
         const { status } = outcome.response;
         if (status >= 200 && status < 300) {
-          if (isJson(outcome.response)) return outcome.response;
+          const json = jsonBody(outcome.response);
+          if (json !== NOT_JSON) return { json, status };
           failure = this.error('API_FAILED', `Runway sent an unreadable answer ${what} (status ${status})`, status);
         } else {
           failure = this.statusError(outcome.response, what);
@@ -302,16 +306,16 @@ export class RunwayClient {
   }
 
   private parse<T extends z.ZodTypeAny>(response: AxiosResponse, schema: T, what: string, consequence?: string): z.output<T> {
-    let json: unknown;
-    try {
-      json = JSON.parse(String(response.data));
-    } catch {
-      throw this.error('API_FAILED', `Runway's answer for ${what} is not valid JSON${consequence ? `; ${consequence}` : ''}`, response.status);
-    }
-    const parsed = schema.safeParse(json);
+    const json = jsonBody(response);
+    if (json === NOT_JSON) throw this.error('API_FAILED', `Runway's answer for ${what} is not valid JSON${consequence ? `; ${consequence}` : ''}`, response.status);
+    return this.validate({ json, status: response.status }, schema, what, consequence);
+  }
+
+  private validate<T extends z.ZodTypeAny>(answer: JsonAnswer, schema: T, what: string, consequence?: string): z.output<T> {
+    const parsed = schema.safeParse(answer.json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      throw this.error('API_FAILED', `Runway's answer for ${what} has an unexpected shape (${issue.path.join('.') || 'body'}: ${issue.message})${consequence ? `; ${consequence}` : ''}`, response.status);
+      throw this.error('API_FAILED', `Runway's answer for ${what} has an unexpected shape (${issue.path.join('.') || 'body'}: ${issue.message})${consequence ? `; ${consequence}` : ''}`, answer.status);
     }
     return parsed.data;
   }
@@ -359,12 +363,19 @@ async function exchange(call: () => Promise<AxiosResponse>, signal?: AbortSignal
   }
 }
 
-function isJson(response: AxiosResponse): boolean {
+/** A JSON body, parsed once. */
+interface JsonAnswer {
+  json: unknown;
+  status: number;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
+function jsonBody(response: AxiosResponse): unknown {
   try {
-    JSON.parse(String(response.data));
-    return true;
+    return JSON.parse(String(response.data));
   } catch {
-    return false;
+    return NOT_JSON;
   }
 }
 

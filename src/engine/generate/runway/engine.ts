@@ -26,6 +26,12 @@ export function runwayConnection(fromNode: RunwayConnection | undefined): Runway
   return { apiKey: runway.apiKey, baseUrl: runway.baseUrl, apiVersion: runway.apiVersion };
 }
 
+function assertModelFitsStrategy(request: Pick<BackdropRequest, 'strategy' | 'runwayModel'>): void {
+  if (request.strategy !== 'creative' && request.runwayModel === 'gen4_image_turbo') {
+    throw new EngineError('INVALID_OPTION', 'gen4_image_turbo needs a reference image, so it only works with the creative strategy; use gen4_image for backdrops');
+  }
+}
+
 function promptText(request: BackdropRequest, prefix: string): string {
   const main = `${prefix}${request.prompt}`.trim();
   const full = request.negativePrompt ? `${main}.${AVOID}${request.negativePrompt}` : main;
@@ -52,12 +58,10 @@ export const runwayEngine: BackgroundEngine = {
   strategies: ['backdrop', 'creative'],
   check(request) {
     runwayConnection(request.services.runway);
-    if (request.strategy !== 'creative' && request.runwayModel === 'gen4_image_turbo') {
-      throw new EngineError('INVALID_OPTION', 'gen4_image_turbo needs a reference image, so it only works with the creative strategy; use gen4_image for backdrops');
-    }
+    assertModelFitsStrategy(request);
   },
   async render(request: BackdropRequest): Promise<EngineOutput> {
-    this.check!(request);
+    assertModelFitsStrategy(request);
     const connection = runwayConnection(request.services.runway);
     const config = readEngineConfig();
     const client = sharedRunwayClient({
