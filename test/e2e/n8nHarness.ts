@@ -95,7 +95,11 @@ export function n8n(instance: N8nInstance, args: string[], timeoutMs = 300_000, 
 
 /** The run data JSON that `n8n execute --rawOutput` prints after its log lines. */
 export function executionResult(stdout: string): { data: { resultData: { runData: Record<string, Array<{ data: { main: Array<Array<{ json: Record<string, unknown> }>> } }>> } } } {
+  // The JSON is pretty-printed: it opens with a lone `{` line and closes with a lone `}`
+  // line. Log lines (pruning, shutdown) may follow it, so cut at that closing line.
   const start = stdout.search(/^\{$/m);
   if (start < 0) throw new Error(`n8n printed no run data:\n${stdout.slice(-2000)}`);
-  return JSON.parse(stdout.slice(start));
+  const closing = /^\}$/m.exec(stdout.slice(start));
+  if (!closing) throw new Error(`n8n's run data is cut short:\n${stdout.slice(-2000)}`);
+  return JSON.parse(stdout.slice(start, start + closing.index + 1));
 }
