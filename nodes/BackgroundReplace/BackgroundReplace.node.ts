@@ -39,6 +39,9 @@ interface ReplaceNodeOptions {
   customPresets?: string | object;
   modelPath?: string;
   modelFamily?: string;
+  scheduler?: ReplaceOptionsInput['scheduler'];
+  strength?: number;
+  guidanceRescale?: number;
 }
 
 export class BackgroundReplace implements INodeType {
@@ -49,7 +52,7 @@ export class BackgroundReplace implements INodeType {
     group: ['transform'],
     version: 1,
     subtitle: '={{$parameter["engine"] + ": " + ($parameter["promptType"] || "preset")}}',
-    description: 'Put the product on a new background (studio backdrop or Runway) with its own pixels, edges and a shadow',
+    description: 'Put the product on a new background (studio backdrop, local SDXL or Runway) with its own pixels, edges and a shadow',
     defaults: { name: 'Background Replace' },
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
@@ -65,8 +68,30 @@ export class BackgroundReplace implements INodeType {
         default: 'studio',
         options: [
           { name: 'Studio (Deterministic, No Model)', value: 'studio', description: "Renders the preset's studio backdrop: same result every run" },
+          { name: 'SDXL (Local, GPU Worker)', value: 'sdxl', description: "Stable Diffusion XL from an ONNX export on this worker (SDXL_MODEL_DIR), on its GPU with CUDA 12, else CPU" },
           { name: 'Runway (Cloud, Paid)', value: 'runway', description: "Runway's gen4_image paints the scene from the preset's prompt (about 5-8 credits per image)" },
         ],
+      },
+      {
+        displayName: 'Strategy',
+        name: 'strategy',
+        type: 'options',
+        noDataExpression: true,
+        displayOptions: { show: { engine: ['sdxl'] } },
+        default: 'outpaint',
+        options: [
+          { name: 'Outpaint (Product in Place)', value: 'outpaint', description: 'SDXL repaints everything around the product where it stands; the original product is composited back exactly' },
+          { name: 'Backdrop (Empty Scene)', value: 'backdrop', description: 'SDXL paints the empty scene from the prompt; the product is placed on it with its own pixels and a shadow' },
+        ],
+      },
+      {
+        displayName: 'SDXL Model Directory',
+        name: 'sdxlModelDir',
+        type: 'string',
+        displayOptions: { show: { engine: ['sdxl'] } },
+        default: '',
+        placeholder: '/models/sdxl-base-onnx',
+        description: "Folder of an Optimum ONNX export of SDXL (model_index.json, unet/, vae_decoder/...); empty uses SDXL_MODEL_DIR",
       },
       {
         displayName: 'Strategy',
@@ -127,6 +152,7 @@ export class BackgroundReplace implements INodeType {
           imageProperties.format,
           { displayName: 'Glass Opacity', name: 'glassOpacity', type: 'number', default: 0.15, typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 }, description: 'With See-Through = Glass: how opaque the panes stay (0 = clear)' },
           { displayName: 'Glass Tint', name: 'glassTint', type: 'color', default: '#e2eaee', description: 'With See-Through = Glass: the colour of the panes' },
+          { displayName: 'Guidance Rescale', name: 'guidanceRescale', type: 'number', default: 0, typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 }, displayOptions: { show: { '/engine': ['sdxl'] } }, description: 'SDXL: pulls high-guidance results back toward natural contrast (0 = off, 0.7 is common)' },
           { displayName: 'Guidance Scale', name: 'guidanceScale', type: 'number', default: 7.5, typeOptions: { minValue: 0, maxValue: 30 }, description: 'For generative engines; recorded in the metadata' },
           { displayName: 'Match Colors', name: 'matchColors', type: 'boolean', default: true, description: 'Whether to move the subject\'s colours a bounded amount toward the backdrop\'s light (default from the preset)' },
           {
@@ -143,6 +169,19 @@ export class BackgroundReplace implements INodeType {
           { displayName: 'Padding', name: 'padding', type: 'string', default: '', placeholder: '10%', description: 'Space around the subject: pixels (40) or percent of each side (10%)' },
           { displayName: 'Prompt', name: 'prompt', type: 'string', default: '', description: 'Overrides the preset\'s prompt (generative engines; recorded in the metadata)' },
           imageProperties.quality,
+          {
+            displayName: 'Scheduler',
+            name: 'scheduler',
+            type: 'options',
+            default: 'euler',
+            displayOptions: { show: { '/engine': ['sdxl'] } },
+            options: [
+              { name: 'Euler (SDXL Default)', value: 'euler' },
+              { name: 'Euler Ancestral', value: 'euler-ancestral' },
+              { name: 'DPM++ 2M Karras', value: 'dpmpp-2m-karras' },
+            ],
+            description: 'SDXL sampler (default from SDXL_SCHEDULER)',
+          },
           { displayName: 'Seed', name: 'seed', type: 'number', default: 0, description: 'Fixed seed for generative engines (default: the preset\'s seed policy)' },
           {
             displayName: 'See-Through',
@@ -170,6 +209,7 @@ export class BackgroundReplace implements INodeType {
             ],
             description: 'Shadow drawn from the subject\'s alpha under it',
           },
+          { displayName: 'Strength', name: 'strength', type: 'number', default: 1, typeOptions: { minValue: 0.01, maxValue: 1, numberPrecision: 2 }, displayOptions: { show: { '/engine': ['sdxl'] } }, description: "SDXL outpaint: 1 paints the scene from noise; lower keeps the preset's studio floor and wall as the layout" },
           { displayName: 'Steps', name: 'steps', type: 'number', default: 25, typeOptions: { minValue: 1, maxValue: 150 }, description: 'For generative engines; recorded in the metadata' },
         ],
       },
@@ -201,6 +241,11 @@ export class BackgroundReplace implements INodeType {
         request.backgroundImage = await this.helpers.getBinaryDataBuffer(itemIndex, backgroundImageField);
       }
       const services: EngineServices = { signal: this.getExecutionCancelSignal?.(), log: (message) => this.logger.info(message) };
+      if (request.engine === 'sdxl') {
+        request.strategy = this.getNodeParameter('strategy', itemIndex, 'outpaint') as ReplaceOptionsInput['strategy'];
+        const modelDir = (this.getNodeParameter('sdxlModelDir', itemIndex, '') as string).trim();
+        if (modelDir) request.sdxlModelDir = modelDir;
+      }
       if (request.engine === 'runway') {
         request.strategy = this.getNodeParameter('strategy', itemIndex, 'backdrop') as ReplaceOptionsInput['strategy'];
         request.runwayModel = this.getNodeParameter('runwayModel', itemIndex, 'gen4_image') as ReplaceOptionsInput['runwayModel'];

@@ -7,7 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { cleanupImage, type CleanupOptionsInput, closeWorkerPool, errorMessage, health } from '../engine';
+import { cleanupImage, type CleanupOptionsInput, closeSdxlRunner, closeWorkerPool, errorMessage, health } from '../engine';
 import { writeFileAtomic } from '../engine/io/atomicWrite';
 import { listPresets, parsePresetList } from '../engine/presets';
 import { replaceBackground, type ReplaceOptionsInput } from '../engine/replace';
@@ -28,7 +28,9 @@ const USAGE = `Usage:
       --model-family NAME    isnet | isnet-imgly | u2net | birefnet (default: from the file name)
       --json                 print the metadata object(s) as JSON
   vitrinealu-bg replace <input...> -o <output file or directory> [options]
-      --engine studio|runway background engine (default studio; runway reads RUNWAY_API_KEY)
+      --engine studio|sdxl|runway background engine (default studio; runway reads RUNWAY_API_KEY)
+      --strategy outpaint|backdrop --sdxl-model-dir DIR --scheduler euler|euler-ancestral|dpmpp-2m-karras
+      --strength 0..1 --guidance-rescale 0..1   (sdxl; the model dir defaults to SDXL_MODEL_DIR)
       --strategy backdrop|creative --runway-model gen4_image|gen4_image_turbo   (runway)
       --preset NAME --prompt-type TYPE   brand preset (default vitrinealu / studio, or the
                              MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE env)
@@ -43,12 +45,13 @@ const USAGE = `Usage:
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
 
 Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY,
-RUNWAY_API_KEY, RUNWAY_BASE_URL, BACKGROUND_TIMEOUT, BACKGROUND_RETRY_ATTEMPTS, ... (see README)`;
+SDXL_MODEL_DIR, SDXL_SCHEDULER, SDXL_RESOLUTION, RUNWAY_API_KEY, RUNWAY_BASE_URL, BACKGROUND_TIMEOUT, BACKGROUND_RETRY_ATTEMPTS, ... (see README)`;
 
 const VALUED = new Set([
   'output', 'mode', 'color', 'blur', 'format', 'quality', 'feather', 'margin', 'model', 'model-family',
   'engine', 'preset', 'prompt-type', 'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed',
   'background', 'fit', 'size', 'ratio', 'padding', 'anchor', 'shadow', 'see-through', 'strategy', 'runway-model',
+  'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale',
 ]);
 const EXTENSION_FORMATS: Record<string, 'png' | 'webp' | 'jpeg'> = { '.png': 'png', '.webp': 'webp', '.jpg': 'jpeg', '.jpeg': 'jpeg' };
 
@@ -147,6 +150,10 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['engine', stringOption(args, 'engine')],
     ['strategy', stringOption(args, 'strategy')],
     ['runwayModel', stringOption(args, 'runway-model')],
+    ['sdxlModelDir', stringOption(args, 'sdxl-model-dir')],
+    ['scheduler', stringOption(args, 'scheduler')],
+    ['strength', numberOption(args, 'strength')],
+    ['guidanceRescale', numberOption(args, 'guidance-rescale')],
     ['preset', stringOption(args, 'preset')],
     ['promptType', stringOption(args, 'prompt-type')],
     ['customPresets', customPresets(args)],
@@ -219,7 +226,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(`vitrinealu-bg: ${errorMessage(error)}`);
     return 1;
   } finally {
-    await closeWorkerPool();
+    await Promise.all([closeWorkerPool(), closeSdxlRunner()]);
   }
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { EngineError } from './errors';
+import { SCHEDULERS, type SchedulerName } from './generate/sdxl/schedulers';
 
 /**
  * Settings read from the environment, with the seed's names where the seed had one
@@ -34,6 +35,13 @@ const envSchema = z.object({
   RUNWAY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
   RUNWAY_POLL_INTERVAL: z.coerce.number().int().min(10).max(60_000).default(5000),
   MEDIA_SIDECAR_ROOT: z.string().trim().optional(),
+  // Local SDXL: an ONNX export on disk (never downloaded). MODEL_ID is the seed's Hugging
+  // Face id, only quoted in messages.
+  SDXL_MODEL_DIR: z.string().trim().optional(),
+  MODEL_ID: z.string().trim().optional(),
+  SDXL_SCHEDULER: z.enum(SCHEDULERS).default('euler'),
+  SDXL_RESOLUTION: z.coerce.number().int().min(256).max(2048).multipleOf(64).default(1024),
+  SDXL_CONCURRENCY: z.coerce.number().int().min(1).max(8).default(1),
 });
 
 /** Variables whose value never goes into a message. */
@@ -59,6 +67,8 @@ export interface EngineConfig {
   runway: { apiKey?: string; baseUrl?: string; apiVersion?: string; concurrency: number; pollIntervalMs: number };
   /** The folder Media Sidecar may read and write in (the node's Root Folder wins). */
   sidecarRoot?: string;
+  /** Local SDXL: export folder, default sampler, generation size (area of a square side), generations at once. */
+  sdxl: { modelDir?: string; modelId?: string; scheduler: SchedulerName; resolution: number; concurrency: number };
 }
 
 export function defaultCacheDir(): string {
@@ -99,5 +109,12 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
       pollIntervalMs: value.RUNWAY_POLL_INTERVAL,
     },
     sidecarRoot: value.MEDIA_SIDECAR_ROOT || undefined,
+    sdxl: {
+      modelDir: value.SDXL_MODEL_DIR || undefined,
+      modelId: value.MODEL_ID || undefined,
+      scheduler: value.SDXL_SCHEDULER,
+      resolution: value.SDXL_RESOLUTION,
+      concurrency: value.SDXL_CONCURRENCY,
+    },
   };
 }

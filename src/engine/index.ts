@@ -14,5 +14,7 @@ export { encodeImage } from './image/encode';
 export { health } from './health';
 export type { HealthReport } from './health';
 export { closeWorkerPool } from './runtime/pool';
+export { closeSdxlRunner } from './generate/sdxl/runner';
+export { SCHEDULERS } from './generate/sdxl/schedulers';
 export { mapWithConcurrency } from './runtime/concurrency';
 export { MODEL_FAMILIES } from './segment/families';

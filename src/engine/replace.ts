@@ -2,6 +2,7 @@ import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 
 import { imageBackdrop } from './compose/backdrop';
+import { compositeOver } from './compose/over';
 import { matchColors } from './compose/colorMatch';
 import { computeLayout, type Layout } from './compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from './compose/shadow';
@@ -9,6 +10,7 @@ import { EngineError } from './errors';
 import { type EngineServices, STRATEGIES, type Strategy } from './generate/engine';
 import { getEngine } from './generate/registry';
 import { RUNWAY_MODELS } from './generate/runway/protocol';
+import { SCHEDULERS } from './generate/sdxl/schedulers';
 import { parseHexColor } from './image/color';
 import { encodeImage, validateEncodeOptions } from './image/encode';
 import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from './image/raw';
@@ -24,9 +26,14 @@ export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as con
 export const replaceOptionsSchema = z
   .object({
     engine: z.string().default('studio'),
-    /** backdrop: the engine paints the scene, the product is composited exactly; creative: the engine repaints everything. */
-    strategy: z.enum(STRATEGIES as unknown as [Strategy, ...Strategy[]]).default('backdrop'),
+    /** How the engine makes the scene (see generate/engine.ts); unset = the engine's first (studio, runway: backdrop; sdxl: outpaint). */
+    strategy: z.enum(STRATEGIES as unknown as [Strategy, ...Strategy[]]).optional(),
     runwayModel: z.enum(RUNWAY_MODELS).default('gen4_image'),
+    /** Local SDXL: the ONNX export (SDXL_MODEL_DIR when unset), sampler, strength and guidance rescale. */
+    sdxlModelDir: z.string().optional(),
+    scheduler: z.enum(SCHEDULERS).optional(),
+    strength: z.number().min(0.01).max(1).default(1),
+    guidanceRescale: z.number().min(0).max(1).default(0),
     preset: z.string().optional(),
     promptType: z.string().optional(),
     /** Extra presets (already validated), e.g. from the Background Preset node or a file. */
@@ -64,7 +71,7 @@ export const replaceOptionsSchema = z
   .strict();
 
 export type ReplaceOptionsInput = z.input<typeof replaceOptionsSchema>;
-type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { format: 'png' | 'webp' | 'jpeg' };
+type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { format: 'png' | 'webp' | 'jpeg'; strategy: Strategy };
 
 /** The seed's sidecar `background` block, plus what a reviewer needs to reproduce it. */
 export interface ReplaceMetadata {
@@ -110,6 +117,7 @@ function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
   parseHexColor(options.glassTint);
   validateEncodeOptions({ format: options.format, quality: options.quality }, false);
   const engine = getEngine(options.engine);
+  options.strategy ??= engine.strategies[0];
   if (!engine.strategies.includes(options.strategy)) {
     throw new EngineError('INVALID_OPTION', `The ${engine.name} engine has no "${options.strategy}" strategy (it offers ${engine.strategies.join(', ')})`);
   }
@@ -154,25 +162,13 @@ async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: Boundi
   return { subject: rgb, alpha: placedAlpha! };
 }
 
-/** out = F a + B (1 - a), exactly: where a = 255 the subject's pixels pass through untouched. */
-function compositeOver(subject: RawImage, alpha: AlphaMask, backdrop: RawImage): RawImage {
-  const out = Buffer.allocUnsafe(backdrop.data.length);
-  for (let i = 0; i < alpha.data.length; i++) {
-    const a = alpha.data[i];
-    for (let c = 0; c < 3; c++) {
-      const o = i * 3 + c;
-      out[o] = a === 255 ? subject.data[o] : a === 0 ? backdrop.data[o] : Math.round((subject.data[o] * a + backdrop.data[o] * (255 - a)) / 255);
-    }
-  }
-  return { data: out, width: backdrop.width, height: backdrop.height, channels: 3 };
-}
-
 export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}, services: EngineServices = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
   const preset = options.resolvedPreset ?? resolvePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets });
   const engine = getEngine(options.engine);
   // A backdrop override means the engine is never asked; otherwise fail before segmenting.
-  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, services });
+  const sdxl = { modelDir: options.sdxlModelDir, scheduler: options.scheduler, strength: options.strength, guidanceRescale: options.guidanceRescale };
+  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, sdxl, services });
   const enhanceFg = options.enhanceFg ?? preset.composite.enhanceFg;
   const colorMatch = options.matchColors ?? preset.composite.matchColors;
   const featherEdges = options.featherEdges ?? preset.composite.featherEdges;
@@ -204,7 +200,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   let backdropName: string;
   let finalPicture = false;
   let engineDetails: Record<string, string | number> | undefined;
-  const backdropRequest = { width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, subject: placed.subject, alpha: placed.alpha, strategy: options.strategy, runwayModel: options.runwayModel, services };
+  const backdropRequest = { width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, subject: placed.subject, alpha: placed.alpha, strategy: options.strategy, runwayModel: options.runwayModel, sdxl, services };
   if (options.backgroundImage) {
     backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch((error: Error) => {
       throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
@@ -218,7 +214,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
     backdrop = output.image;
     finalPicture = output.final;
     engineDetails = output.details;
-    backdropName = `${engine.name}${options.strategy === 'creative' ? ' (creative)' : ''}: ${preset.preset}/${preset.promptType}`;
+    backdropName = `${engine.name}${options.strategy === engine.strategies[0] ? '' : ` (${options.strategy})`}: ${preset.preset}/${preset.promptType}`;
   }
   const tBackdrop = performance.now();
 

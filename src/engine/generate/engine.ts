@@ -2,14 +2,19 @@ import type { RawImage } from '../image/types';
 import type { Backdrop, GenerationSettings } from '../presets/schema';
 import type { RunwayConnection } from './runway/client';
 import type { RunwayModel } from './runway/protocol';
+import type { SchedulerName } from './sdxl/schedulers';
 
 /**
  * A background engine makes the new backdrop for one photo. By default the compositor then
  * places the original subject over it with its own alpha, so the product's pixels stay the
  * photo's. Studio, SDXL and Runway all answer the same request.
  */
-export const STRATEGIES = ['backdrop', 'creative'] as const;
-/** backdrop: the engine paints only the scene; creative: it repaints the whole picture, product included. */
+export const STRATEGIES = ['backdrop', 'outpaint', 'creative'] as const;
+/**
+ * backdrop: the engine paints only the scene; outpaint: it paints the scene around the
+ * product in place (SDXL inpainting), the product composited back exactly; creative: it
+ * repaints the whole picture, product included.
+ */
 export type Strategy = (typeof STRATEGIES)[number];
 
 /** What the caller lends the engine for one job: cancellation, logging, credentials. */
@@ -35,7 +40,18 @@ export interface BackdropRequest {
   alpha: { data: Buffer; width: number; height: number };
   strategy: Strategy;
   runwayModel: RunwayModel;
+  sdxl: SdxlRequestOptions;
   services: EngineServices;
+}
+
+/** Local SDXL settings for one request; unset ones come from the environment. */
+export interface SdxlRequestOptions {
+  modelDir?: string;
+  scheduler?: SchedulerName;
+  /** 0..1: how much of the masked region is repainted (1 = from pure noise). */
+  strength: number;
+  /** 0..1: diffusers' guidance_rescale (0 = off). */
+  guidanceRescale: number;
 }
 
 export interface EngineOutput {
@@ -52,6 +68,6 @@ export interface BackgroundEngine {
   readonly generative: boolean;
   readonly strategies: readonly Strategy[];
   /** Fails fast (before any segmentation) when the engine cannot run this request. */
-  check?(request: Pick<BackdropRequest, 'strategy' | 'runwayModel' | 'services'>): void;
+  check?(request: Pick<BackdropRequest, 'strategy' | 'runwayModel' | 'sdxl' | 'services'>): void;
   render(request: BackdropRequest): Promise<EngineOutput>;
 }

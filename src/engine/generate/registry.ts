@@ -1,12 +1,14 @@
 import { EngineError } from '../errors';
 import type { BackgroundEngine } from './engine';
 import { runwayEngine } from './runway/engine';
+import { sdxlEngine } from './sdxl/engine';
 import { studioEngine } from './studio';
 
-// The engines Background Replace can use; SDXL joins this map when it lands.
+// The engines Background Replace can use.
 const engines = new Map<string, BackgroundEngine>([
   [studioEngine.name, studioEngine],
   [runwayEngine.name, runwayEngine],
+  [sdxlEngine.name, sdxlEngine],
 ]);
 
 export function engineNames(): string[] {

@@ -50,3 +50,13 @@ export async function cropRaw(image: RawImage, box: BoundingBox): Promise<RawIma
   if (box.x === 0 && box.y === 0 && box.width === image.width && box.height === image.height) return image;
   return toRaw(sharpFromRaw(image).extract({ left: box.x, top: box.y, width: box.width, height: box.height }));
 }
+
+/** A one-channel mask resized (sharp would otherwise hand back three sRGB channels). */
+export async function resizeMask(mask: AlphaMask, width: number, height: number, kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3' = 'linear'): Promise<AlphaMask> {
+  const data = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 }, limitInputPixels: false })
+    .resize(width, height, { fit: 'fill', kernel })
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  return { data, width, height };
+}

@@ -1,6 +1,4 @@
-import sharp from 'sharp';
-
-import { sharpFromRaw, toRaw } from '../image/raw';
+import { resizeMask, sharpFromRaw, toRaw } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
 
 /**
@@ -188,7 +186,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   const pixels = width * height;
   const small = scale < 1 ? await toRaw(sharpFromRaw(rgb).resize(width, height, { fit: 'fill' })) : rgb;
   const smallAlpha = scale < 1
-    ? await sharp(alpha.data, { raw: { width: alpha.width, height: alpha.height, channels: 1 } }).resize(width, height, { fit: 'fill' }).extractChannel(0).raw().toBuffer()
+    ? (await resizeMask(alpha, width, height, 'lanczos3')).data
     : alpha.data;
   const empty = (): SeeThroughResult => ({ map: { data: Buffer.alloc(alpha.width * alpha.height), width: alpha.width, height: alpha.height }, regions: 0, share: 0 });
 
@@ -312,7 +310,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   if (regions === 0) return empty();
   acceptedArea += fillIslands(accepted, subject, dist, ring, width, height);
   const map = scale < 1
-    ? await sharp(Buffer.from(accepted.buffer), { raw: { width, height, channels: 1 } }).resize(alpha.width, alpha.height, { fit: 'fill', kernel: 'linear' }).extractChannel(0).raw().toBuffer()
+    ? (await resizeMask({ data: Buffer.from(accepted.buffer), width, height }, alpha.width, alpha.height)).data
     : Buffer.from(accepted.buffer);
   return { map: { data: map, width: alpha.width, height: alpha.height }, regions, share: acceptedArea / subjectArea };
 }
