@@ -2,7 +2,7 @@
 // inference worker thread runs the same JavaScript that ships in dist/.
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: 'node',
+  testEnvironment: '<rootDir>/jest.environment.js',
   roots: ['<rootDir>/dist/test'],
   testMatch: ['**/*.test.js'],
   testTimeout: 120000,

@@ -32,6 +32,7 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
     parameters: {},
   };
   const warnings: string[] = [];
+  const infos: string[] = [];
   const parameter = (name: string, itemIndex: number) =>
     typeof options.parameters === 'function' ? options.parameters(name, itemIndex) : options.parameters[name];
   const context = {
@@ -52,7 +53,7 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
     },
     logger: {
       warn: (message: string) => warnings.push(message),
-      info: () => undefined,
+      info: (message: string) => infos.push(message),
       debug: () => undefined,
       error: () => undefined,
     },
@@ -74,5 +75,5 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
       }),
     },
   };
-  return { context: context as unknown as IExecuteFunctions, warnings };
+  return { context: context as unknown as IExecuteFunctions, warnings, infos };
 }

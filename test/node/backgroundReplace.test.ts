@@ -1,7 +1,12 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import sharp from 'sharp';
 
 import { BackgroundPreset } from '../../nodes/BackgroundPreset/BackgroundPreset.node';
 import { BackgroundReplace } from '../../nodes/BackgroundReplace/BackgroundReplace.node';
+import { writeTinySdxl } from '../../scripts/tiny-sdxl';
+import { closeSdxlRunner } from '../../src/engine/generate/sdxl/runner';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
 import { modelCacheDir, readPhoto } from '../helpers/fixtures';
@@ -68,6 +73,44 @@ describe('Background Replace node', () => {
     expect(out[0].json.error).toMatch(/Item 0 \(broken\.jpg\): Not an image/);
     expect(out[1].json.background).toMatchObject({ shadow: ['contact', 'drop'] });
     expect(out[2].json.error).toMatch(/Item 2 \(apple\.jpg\): Padding 70% leaves no room/);
+  });
+});
+
+describe('Background Replace node with engine sdxl (tiny ONNX export on CPU)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-sdxl-node-'));
+  beforeAll(() => writeTinySdxl(dir));
+  afterAll(async () => {
+    await closeSdxlRunner();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('outpaints around the product, logs each step, records the engine details; a missing model directory fails alone', async () => {
+    const { context, infos } = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg'), binaryItem(readPhoto('apple.jpg'), 'apple2.jpg', 'image/jpeg')],
+      parameters: (name, i) =>
+        ({
+          binaryPropertyName: 'data',
+          engine: 'sdxl',
+          strategy: 'outpaint',
+          sdxlModelDir: i === 0 ? dir : path.join(dir, 'missing'),
+          preset: '',
+          promptType: 'garden',
+          outputBinaryPropertyName: 'data',
+          options: { steps: 4, scheduler: 'dpmpp-2m-karras', seed: 5 },
+        })[name],
+      continueOnFail: true,
+    });
+    const [out] = await new BackgroundReplace().execute.call(context);
+    const background = out[0].json.background as Record<string, unknown>;
+    expect(background).toMatchObject({
+      engine: 'sdxl',
+      strategy: 'outpaint',
+      seed: 5,
+      settings: { steps: 4 },
+      engineDetails: { scheduler: 'dpmpp-2m-karras', steps: 4, provider: 'cpu', strategy: 'outpaint' },
+    });
+    expect(infos.filter((line) => /^SDXL step \d\/4/.test(line))).toHaveLength(4);
+    expect(out[1].json.error).toMatch(/Item 1 \(apple2\.jpg\): SDXL model directory not found: .*missing/);
   });
 });
 
