@@ -4,6 +4,7 @@ import sharp from 'sharp';
 
 import { type EngineConfig, readEngineConfig } from './config';
 import { errorMessage } from './errors';
+import { readSdxlLayout } from './generate/sdxl/modelDir';
 import { probeCuda } from './runtime/device';
 import { resolveModel } from './segment/model';
 
@@ -11,6 +12,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded' | 'error';
   device: { requested: string; cudaAvailable: boolean; cudaProviderInstalled: boolean; nvidiaDriver: boolean; willUse: 'cuda' | 'cpu' };
   model: { found: boolean; name?: string; path?: string; family?: string; sha256?: string; bundled?: boolean; error?: string };
+  /** Local SDXL: only checked when SDXL_MODEL_DIR is set (the engine is optional). */
+  sdxl: { configured: boolean; modelDir?: string; layoutOk?: boolean; scheduler: string; resolution: number; concurrency: number; error?: string };
   versions: { package: string; node: string; onnxruntime: string; sharp: string; libvips: string };
   limits: { maxMegapixels: number; concurrency: number };
   problems: string[];
@@ -64,10 +67,23 @@ export function health(overrides: Partial<EngineConfig> = {}): HealthReport {
     model = { found: false, error: errorMessage(error) };
     problems.push(errorMessage(error));
   }
+  const sdxl: HealthReport['sdxl'] = { configured: !!config.sdxl.modelDir, scheduler: config.sdxl.scheduler, resolution: config.sdxl.resolution, concurrency: config.sdxl.concurrency };
+  if (config.sdxl.modelDir) {
+    sdxl.modelDir = config.sdxl.modelDir;
+    try {
+      readSdxlLayout(config.sdxl.modelDir, true);
+      sdxl.layoutOk = true;
+    } catch (error) {
+      sdxl.layoutOk = false;
+      sdxl.error = errorMessage(error);
+      problems.push(`SDXL_MODEL_DIR: ${sdxl.error}`);
+    }
+  }
   return {
     status: !model.found ? 'error' : problems.length > 0 ? 'degraded' : 'ok',
     device: { requested: config.device, cudaAvailable: cuda.available, cudaProviderInstalled: cuda.providerInstalled, nvidiaDriver: cuda.driverLoaded, willUse },
     model,
+    sdxl,
     versions: {
       package: ownVersion(),
       node: process.version,

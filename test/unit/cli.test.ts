@@ -5,6 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 
+import { writeTinySdxl } from '../../scripts/tiny-sdxl';
 import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';
 import { RunwayTestServer } from '../helpers/runwayServer';
 
@@ -77,9 +78,29 @@ describe('vitrinealu-bg CLI', () => {
     const result = await cli(['health']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ status: 'ok', device: { requested: 'cpu', willUse: 'cpu' }, model: { found: true, bundled: true } });
+    expect(report).toMatchObject({ status: 'ok', device: { requested: 'cpu', willUse: 'cpu' }, model: { found: true, bundled: true }, sdxl: { configured: false } });
     expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.versions).toEqual(expect.objectContaining({ onnxruntime: '1.30.0', sharp: '0.34.5' }));
+  });
+
+  test('replace --engine sdxl runs a tiny export; health checks SDXL_MODEL_DIR when set', async () => {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-sdxl-'));
+    try {
+      const modelDir = writeTinySdxl(path.join(work, 'sdxl'));
+      const out = path.join(work, 'apple.png');
+      const result = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'sdxl', '--sdxl-model-dir', modelDir, '--steps', '3', '--scheduler', 'euler-ancestral', '--strength', '0.9', '--json']);
+      expect(result.stderr).toBe('');
+      const metadata = JSON.parse(result.stdout);
+      // strength 0.9 of 3 steps runs the last 2
+      expect(metadata).toMatchObject({ engine: 'sdxl', strategy: 'outpaint', engineDetails: { scheduler: 'euler-ancestral', steps: 2, strength: 0.9 } });
+      expect((await sharp(out).metadata()).format).toBe('png');
+      const healthy = JSON.parse((await cli(['health'], { SDXL_MODEL_DIR: modelDir })).stdout);
+      expect(healthy.sdxl).toMatchObject({ configured: true, layoutOk: true, scheduler: 'euler' });
+      const broken = await cli(['health'], { SDXL_MODEL_DIR: path.join(work, 'nowhere') });
+      expect(JSON.parse(broken.stdout)).toMatchObject({ status: 'degraded', sdxl: { layoutOk: false, error: expect.stringMatching(/not found/) } });
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
   });
 
   test('usage errors exit 2 with the usage text', async () => {
