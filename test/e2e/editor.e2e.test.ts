@@ -38,6 +38,8 @@ interface FieldCheck {
   /** ...then these parameters must be shown and these hidden. */
   shown: string[];
   hidden?: string[];
+  /** A screenshot of the panel after this check, in docs/editor. */
+  shot?: string;
 }
 
 const NODES: Array<{ name: string; file: string; checks: FieldCheck[] }> = [
@@ -54,8 +56,9 @@ const NODES: Array<{ name: string; file: string; checks: FieldCheck[] }> = [
     name: 'Background Replace',
     file: 'background-replace',
     checks: [
-      { shown: ['engine', 'preset', 'promptType', 'options'], hidden: ['strategy', 'runwayModel'] },
-      { set: { parameter: 'engine', option: 'Runway (Cloud, Paid)' }, shown: ['strategy', 'runwayModel'] },
+      { shown: ['engine', 'preset', 'promptType', 'options'], hidden: ['strategy', 'runwayModel', 'sdxlModelDir'] },
+      { set: { parameter: 'engine', option: 'SDXL (Local, GPU Worker)' }, shown: ['strategy', 'sdxlModelDir'], hidden: ['runwayModel'], shot: 'background-replace-sdxl' },
+      { set: { parameter: 'engine', option: 'Runway (Cloud, Paid)' }, shown: ['strategy', 'runwayModel'], hidden: ['sdxlModelDir'] },
     ],
   },
   {
@@ -179,6 +182,7 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
         if (check.set) await selectOption(check.set.parameter, check.set.option);
         for (const name of check.shown) await parameter(name).waitFor({ state: 'visible', timeout: 10_000 });
         for (const name of check.hidden ?? []) expect(await parameter(name).count()).toBe(0);
+        if (check.shot) await page.screenshot({ path: path.join(SHOTS, `${check.shot}.png`) });
       }
       await page.screenshot({ path: path.join(SHOTS, `${node.file}.png`) });
       if (node.name === 'Background Replace') {
