@@ -182,7 +182,10 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
         if (check.set) await selectOption(check.set.parameter, check.set.option);
         for (const name of check.shown) await parameter(name).waitFor({ state: 'visible', timeout: 10_000 });
         for (const name of check.hidden ?? []) expect(await parameter(name).count()).toBe(0);
-        if (check.shot) await page.screenshot({ path: path.join(SHOTS, `${check.shot}.png`) });
+        if (check.shot) {
+          await page.waitForTimeout(600); // let the option list's closing animation finish
+          await page.screenshot({ path: path.join(SHOTS, `${check.shot}.png`) });
+        }
       }
       await page.screenshot({ path: path.join(SHOTS, `${node.file}.png`) });
       if (node.name === 'Background Replace') {

@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 
+import { writeTinySdxl } from '../../scripts/tiny-sdxl';
 import { photoPath } from '../helpers/fixtures';
 import { RunwayTestServer } from '../helpers/runwayServer';
 import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME } from './n8nHarness';
@@ -186,15 +187,64 @@ describe('the nodes in a real n8n', () => {
       await server.close();
     }
   }, 600_000);
+
+  test('Replace with engine sdxl on a tiny fp16 export: the worker thread and onnxruntime run inside n8n on Node 24', async () => {
+    const input = path.join(work, 'sdxl-in');
+    const output = path.join(work, 'sdxl-out');
+    fs.mkdirSync(input);
+    fs.mkdirSync(output);
+    fs.copyFileSync(photoPath('apple.jpg'), path.join(input, 'apple.jpg'));
+    fs.writeFileSync(path.join(input, 'corrupt.jpg'), fs.readFileSync(photoPath('butterfly.jpg')).subarray(0, 2000));
+    const modelDir = writeTinySdxl(path.join(work, 'tiny-sdxl'), { fp16: true, int64Timestep: true });
+    const file = path.join(work, 'sdxl-workflow.json');
+    fs.writeFileSync(file, JSON.stringify(sdxlWorkflow(input, output, modelDir)));
+    const imported = await n8n(instance, ['import:workflow', `--input=${file}`]);
+    expect(imported.status).toBe(0);
+    const run = await n8n(instance, ['execute', `--id=${SDXL_WORKFLOW_ID}`, '--rawOutput'], 300_000);
+    if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
+    expect(run.status).toBe(0);
+    const result = executionResult(run.stdout);
+    const [done, refused] = result.data.resultData.runData['Background Replace'][0].data.main;
+    expect(refused.map((item) => item.json.error)).toEqual([expect.stringMatching(/corrupt\.jpg/)]);
+    expect(done).toHaveLength(1);
+    expect(done[0].json.background).toMatchObject({ engine: 'sdxl', strategy: 'outpaint', engineDetails: { scheduler: 'euler-ancestral', steps: 6, provider: 'cpu' } });
+    expect(refused[0].json.error).toMatch(/corrupt\.jpg/);
+    expect(fs.readdirSync(output)).toEqual(['apple-replaced.png']);
+  }, 600_000);
 });
 
 const RUNWAY_WORKFLOW_ID = 'vbgE2eRunway001';
 const RUNWAY_CREDENTIAL_ID = 'vbgRunwayLoop01';
 
 function runwayWorkflow(inputDir: string, outputDir: string) {
+  return replaceWorkflow(RUNWAY_WORKFLOW_ID, 'Background Replace with Runway e2e', inputDir, outputDir, {
+    credentials: { runwayApi: { id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)' } },
+    parameters: { binaryPropertyName: 'data', engine: 'runway', strategy: 'backdrop', runwayModel: 'gen4_image', preset: 'vitrinealu', promptType: 'studio', outputBinaryPropertyName: 'data', options: {} },
+  });
+}
+
+const SDXL_WORKFLOW_ID = 'vbgE2eSdxl00001';
+
+function sdxlWorkflow(inputDir: string, outputDir: string, modelDir: string) {
+  return replaceWorkflow(SDXL_WORKFLOW_ID, 'Background Replace with SDXL e2e', inputDir, outputDir, {
+    parameters: {
+      binaryPropertyName: 'data',
+      engine: 'sdxl',
+      strategy: 'outpaint',
+      sdxlModelDir: modelDir,
+      preset: 'vitrinealu',
+      promptType: 'garden',
+      outputBinaryPropertyName: 'data',
+      options: { steps: 6, scheduler: 'euler-ancestral', format: 'png' },
+    },
+  });
+}
+
+/** Manual Trigger -> Read Files -> Background Replace (error output on) -> Write Files | NoOp. */
+function replaceWorkflow(id: string, name: string, inputDir: string, outputDir: string, replace: { parameters: Record<string, unknown>; credentials?: Record<string, unknown> }) {
   return {
-    id: RUNWAY_WORKFLOW_ID,
-    name: 'Background Replace with Runway e2e',
+    id,
+    name,
     active: false,
     settings: { executionOrder: 'v1' },
     nodes: [
@@ -207,8 +257,8 @@ function runwayWorkflow(inputDir: string, outputDir: string) {
         typeVersion: 1,
         position: [440, 0],
         onError: 'continueErrorOutput',
-        credentials: { runwayApi: { id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)' } },
-        parameters: { binaryPropertyName: 'data', engine: 'runway', strategy: 'backdrop', runwayModel: 'gen4_image', preset: 'vitrinealu', promptType: 'studio', outputBinaryPropertyName: 'data', options: {} },
+        ...(replace.credentials ? { credentials: replace.credentials } : {}),
+        parameters: replace.parameters,
       },
       { id: 'r4', name: 'Write Replaced', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [660, -80], parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} } },
       { id: 'r5', name: 'Refused', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 80], parameters: {} },

@@ -76,7 +76,7 @@ export class OnnxComponent {
   /** A float tensor in the dtype the export declares for this input (fp32 or fp16). */
   floatInput(name: string, data: Float32Array, dims: number[]): ort.Tensor {
     const type = this.inputs.get(name)!.type;
-    if (type === 'float16') return new ort.Tensor('float16', floatsToHalf(data), dims);
+    if (type === 'float16') return float16Tensor(data, dims);
     if (type === 'float32') return new ort.Tensor('float32', data, dims);
     throw new EngineError('MODEL_INVALID', `SDXL ${this.component} input "${name}" has dtype ${type}; expected float32 or float16`);
   }
@@ -92,6 +92,19 @@ export class OnnxComponent {
     for (const name of fetch) out[name] = asFloat32(results[name] as ort.Tensor);
     return out;
   }
+}
+
+/**
+ * A float16 tensor from float32 values. onnxruntime-common swaps a Uint16Array for a
+ * Float16Array where the runtime has one (Node 24, where n8n runs), and onnxruntime-node
+ * 1.30's native binding then refuses it ("must be a typed array (4 or Float16Array) ... got
+ * typed array (0)"): the tensor keeps the bit patterns the binding accepts.
+ */
+function float16Tensor(values: Float32Array, dims: number[]): ort.Tensor {
+  const bits = floatsToHalf(values);
+  const tensor = new ort.Tensor('float16', bits, dims);
+  if (!(tensor.data instanceof Uint16Array)) (tensor as unknown as { cpuData: Uint16Array }).cpuData = bits;
+  return tensor;
 }
 
 function asFloat32(tensor: ort.Tensor): Float32Array {
@@ -289,7 +302,7 @@ export class SdxlPipeline {
     const count = dims.length === 0 ? 1 : batch;
     if (spec.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.round(timestep))), dims);
     if (spec.type === 'int32') return new ort.Tensor('int32', new Int32Array(count).fill(Math.round(timestep)), dims);
-    if (spec.type === 'float16') return new ort.Tensor('float16', floatsToHalf(new Float32Array(count).fill(timestep)), dims);
+    if (spec.type === 'float16') return float16Tensor(new Float32Array(count).fill(timestep), dims);
     if (spec.type === 'float32') return new ort.Tensor('float32', new Float32Array(count).fill(timestep), dims);
     throw new EngineError('MODEL_INVALID', `SDXL unet input "timestep" has dtype ${spec.type}`);
   }
