@@ -8,6 +8,8 @@ import {
 } from 'n8n-workflow';
 
 import { cleanupImage, type CleanupOptionsInput, MODEL_FAMILIES } from '../../src/engine';
+import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
+import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
 import { imageProperties, runPerItem, outputFileName, readImageInput } from '../shared/itemRunner';
 
 export class BackgroundCleanup implements INodeType {
@@ -22,7 +24,7 @@ export class BackgroundCleanup implements INodeType {
     defaults: { name: 'Background Cleanup' },
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
-    outputs: [NodeConnectionTypes.Main],
+    outputs: confidenceOutputs,
     properties: [
       imageProperties.inputBinaryField,
       {
@@ -121,8 +123,10 @@ export class BackgroundCleanup implements INodeType {
             description: 'A rembg-compatible ONNX file on the worker; empty uses BG_MODEL_PATH, else the bundled IS-Net weights',
           },
           imageProperties.quality,
+          ...subjectHintOptions,
         ],
       },
+      ...confidenceProperties,
     ],
   };
 
@@ -130,12 +134,14 @@ export class BackgroundCleanup implements INodeType {
     const results = await runPerItem(this, async (itemIndex) => {
       const input = await readImageInput(this, itemIndex);
       const mode = this.getNodeParameter('mode', itemIndex) as CleanupOptionsInput['mode'];
-      const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
+      const { rest: options, hint, crossCheck } = hintRequest(this.getNodeParameter('options', itemIndex, {}) as IDataObject & HintNodeOptions, input.item);
       const request: CleanupOptionsInput = {
         mode,
         ...(mode === 'color' ? { color: this.getNodeParameter('color', itemIndex) as string } : {}),
         ...(mode === 'blur' ? { blurRadius: this.getNodeParameter('blurRadius', itemIndex) as number } : {}),
         ...(options as Partial<CleanupOptionsInput>),
+        ...(hint ? { hint } : {}),
+        ...(crossCheck ? { crossCheck } : {}),
       };
       if (!request.modelPath) delete request.modelPath;
       if (!request.modelFamily) delete request.modelFamily;
@@ -149,6 +155,6 @@ export class BackgroundCleanup implements INodeType {
         pairedItem: { item: itemIndex },
       };
     });
-    return [results];
+    return routeByConfidence(this, results);
   }
 }

@@ -11,6 +11,8 @@ import { MODEL_FAMILIES } from '../../src/engine';
 import { parsePresetList, type ResolvedPreset } from '../../src/engine/presets';
 import type { EngineServices } from '../../src/engine/generate/engine';
 import { replaceBackground, type ReplaceOptionsInput } from '../../src/engine/replace';
+import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
+import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
 import { imageProperties, outputFileName, readImageInput, runPerItem } from '../shared/itemRunner';
 
 interface ReplaceNodeOptions {
@@ -56,7 +58,7 @@ export class BackgroundReplace implements INodeType {
     defaults: { name: 'Background Replace' },
     usableAsTool: true,
     inputs: [NodeConnectionTypes.Main],
-    outputs: [NodeConnectionTypes.Main],
+    outputs: confidenceOutputs,
     credentials: [{ name: 'runwayApi', required: true, displayOptions: { show: { engine: ['runway'] } } }],
     properties: [
       imageProperties.inputBinaryField,
@@ -210,16 +212,18 @@ export class BackgroundReplace implements INodeType {
             description: 'Shadow drawn from the subject\'s alpha under it',
           },
           { displayName: 'Strength', name: 'strength', type: 'number', default: 1, typeOptions: { minValue: 0.01, maxValue: 1, numberPrecision: 2 }, displayOptions: { show: { '/engine': ['sdxl'] } }, description: "SDXL outpaint: 1 paints the scene from noise; lower keeps the preset's studio floor and wall as the layout" },
+          ...subjectHintOptions,
           { displayName: 'Steps', name: 'steps', type: 'number', default: 25, typeOptions: { minValue: 1, maxValue: 150 }, description: 'For generative engines; recorded in the metadata' },
         ],
       },
+      ...confidenceProperties,
     ],
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const results = await runPerItem(this, async (itemIndex) => {
       const input = await readImageInput(this, itemIndex);
-      const options = this.getNodeParameter('options', itemIndex, {}) as ReplaceNodeOptions;
+      const { rest: options, hint, crossCheck } = hintRequest(this.getNodeParameter('options', itemIndex, {}) as ReplaceNodeOptions & HintNodeOptions, input.item);
       const preset = (this.getNodeParameter('preset', itemIndex, '') as string).trim();
       const promptType = (this.getNodeParameter('promptType', itemIndex, '') as string).trim();
       const upstream = input.item.json.backgroundPreset as ResolvedPreset | undefined;
@@ -228,6 +232,8 @@ export class BackgroundReplace implements INodeType {
         ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined)),
         engine: this.getNodeParameter('engine', itemIndex) as string,
         format: format ?? 'jpeg',
+        ...(hint ? { hint } : {}),
+        ...(crossCheck ? { crossCheck } : {}),
       };
       if (preset || promptType || !upstream) {
         if (preset) request.preset = preset;
@@ -262,6 +268,6 @@ export class BackgroundReplace implements INodeType {
         pairedItem: { item: itemIndex },
       };
     });
-    return [results];
+    return routeByConfidence(this, results);
   }
 }

@@ -13,6 +13,7 @@ import type { ResolvedPreset } from '../../src/engine/presets';
 import {
   alreadyProcessed,
   backgroundBlockFrom,
+  cutoutDecisions,
   parseSidecar,
   plannedProcessing,
   readSidecar,
@@ -150,7 +151,8 @@ export class MediaSidecar implements INodeType {
         // The file must still be what an earlier Read saw (json.sidecarVersion), or at least
         // what we read here: a change on disk in between is refused, never overwritten.
         const current = await readSidecar(root, sidecarPath, { missingOk: true });
-        file = await writeSidecar(root, sidecarPath, { ...current.sidecar, background: block }, { expectedVersion: seen ?? current.version ?? null });
+        const confidence = cutoutDecisions(current.sidecar, background as Record<string, unknown>, item.json.review);
+        file = await writeSidecar(root, sidecarPath, { ...current.sidecar, ...confidence, background: block }, { expectedVersion: seen ?? current.version ?? null });
       } else {
         const raw = this.getNodeParameter('sidecarJson', itemIndex);
         let content: unknown = raw;

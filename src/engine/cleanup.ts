@@ -6,8 +6,10 @@ import { encodeImage, validateEncodeOptions } from './image/encode';
 import { cropRaw } from './image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from './image/types';
 import { type BoundingBox, expandBox } from './matte/matte';
+import { parseSubjectHint } from './hint';
+import type { CutoutConfidence } from './matte/confidence';
 import { parseOptions } from './options';
-import { type EngineContext, extractSubject } from './subject';
+import { type EngineContext, extractSubject, type Subject } from './subject';
 
 export const cleanupOptionsSchema = z
   .object({
@@ -29,6 +31,10 @@ export const cleanupOptionsSchema = z
     /** A rembg-compatible ONNX file instead of the bundled IS-Net weights. */
     modelPath: z.string().optional(),
     modelFamily: z.string().optional(),
+    /** Where the product is: a box ("x,y,width,height", pixels or fractions), include/exclude points (see hint.ts). */
+    hint: z.unknown().optional(),
+    /** Run the model a second time and fold the two runs' agreement into the confidence score. */
+    crossCheck: z.boolean().default(false),
   })
   .strict();
 
@@ -55,6 +61,10 @@ export interface CleanupMetadata {
   bbox: BoundingBox;
   /** Share of the photo covered by the subject (mean alpha), 0..1. */
   coverage: number;
+  /** How much to trust the cut-out, with the reasons when it is doubtful (sidecar scores.cutout). */
+  confidence: CutoutConfidence;
+  /** The subject hint as applied (box in the photo's pixels). */
+  hint?: Subject['hint'];
   settings: {
     featherEdges: boolean;
     featherPx: number;
@@ -104,6 +114,8 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       enhanceFg: options.enhanceFg && !isMask,
       modelPath: options.modelPath,
       modelFamily: options.modelFamily,
+      hint: parseSubjectHint(options.hint),
+      crossCheck: options.crossCheck,
     },
     context,
   );
@@ -143,6 +155,8 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       },
       bbox: stats.bbox,
       coverage: Math.round(stats.coverage * 10000) / 10000,
+      confidence: subject.confidence,
+      ...(subject.hint ? { hint: subject.hint } : {}),
       settings: {
         featherEdges: options.featherEdges > 0,
         featherPx: options.featherEdges,

@@ -18,8 +18,10 @@ import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawIm
 import type { BoundingBox } from './matte/matte';
 import { type Preset, resolvePreset, type ResolvedPreset, type ShadowSettings } from './presets';
 import { SEE_THROUGH_MODES, type SeeThroughMode } from './matte/seeThrough';
+import { parseSubjectHint } from './hint';
+import type { CutoutConfidence } from './matte/confidence';
 import { parseOptions } from './options';
-import { type EngineContext, extractSubject } from './subject';
+import { type EngineContext, extractSubject, type Subject } from './subject';
 
 export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as const;
 
@@ -67,6 +69,10 @@ export const replaceOptionsSchema = z
     quality: z.number().int().min(1).max(100).default(92),
     modelPath: z.string().optional(),
     modelFamily: z.string().optional(),
+    /** Where the product is: a box ("x,y,width,height", pixels or fractions), include/exclude points (see hint.ts). */
+    hint: z.unknown().optional(),
+    /** Run the model a second time and fold the two runs' agreement into the confidence score. */
+    crossCheck: z.boolean().default(false),
   })
   .strict();
 
@@ -91,6 +97,9 @@ export interface ReplaceMetadata {
   /** What the engine recorded (Runway: task id, model, ratio, attempts). */
   engineDetails?: Record<string, string | number>;
   seeThrough: { mode: SeeThroughMode; regions: number; share: number };
+  /** How much to trust the cut-out, with the reasons when it is doubtful (sidecar scores.cutout). */
+  confidence: CutoutConfidence;
+  hint?: Subject['hint'];
   model?: { name: string; family: string; sha256: string };
   device?: 'cpu' | 'cuda';
   format: string;
@@ -182,6 +191,8 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       enhanceFg,
       modelPath: options.modelPath,
       modelFamily: options.modelFamily,
+      hint: parseSubjectHint(options.hint),
+      crossCheck: options.crossCheck,
       reuseInputAlpha: true,
       seeThrough: options.seeThrough,
       glass: { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) },
@@ -259,6 +270,8 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       strategy: options.strategy,
       ...(engineDetails ? { engineDetails } : {}),
       seeThrough: subject.seeThrough,
+      confidence: subject.confidence,
+      ...(subject.hint ? { hint: subject.hint } : {}),
       ...(subject.model ? { model: { name: subject.model.name, family: subject.model.family.name, sha256: subject.model.sha256 } } : {}),
       ...(subject.device ? { device: subject.device } : {}),
       format: options.format,

@@ -1,10 +1,13 @@
 import { type EngineConfig, readEngineConfig } from './config';
 import { EngineError } from './errors';
 import { type DecodedImage, decodeImage } from './image/decode';
-import { multiplyMasks, splitAlpha } from './image/raw';
+import { cropRaw, multiplyMasks, splitAlpha } from './image/raw';
+import { resolveHint, type SubjectHint } from './hint';
 import type { AlphaMask, RawImage } from './image/types';
 import { enhanceForeground } from './matte/enhance';
-import { featherMask, type MaskStats, maskStats, snapMatte } from './matte/matte';
+import { applyPoints } from './matte/points';
+import { type CutoutConfidence, cutoutConfidence, maskIoU } from './matte/confidence';
+import { type BoundingBox, expandBox, featherMask, type MaskStats, maskStats, snapMatte } from './matte/matte';
 import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from './matte/seeThrough';
 import { getWorkerPool } from './runtime/pool';
 import { resolveModel, type ResolvedModel } from './segment/model';
@@ -30,6 +33,10 @@ export interface SubjectOptions {
   /** Open up panes and gaps inside the subject that show the old background. */
   seeThrough?: SeeThroughMode;
   glass?: GlassOptions;
+  /** Where the product is: a box to segment in, points to keep or drop pieces. */
+  hint?: SubjectHint;
+  /** Run the model a second time (full image vs hinted box, or the found subject's crop) and score their agreement. */
+  crossCheck?: boolean;
 }
 
 export interface Subject {
@@ -43,6 +50,10 @@ export interface Subject {
   matteSource: 'segmented' | 'input-alpha';
   /** Regions made see-through, and their share of the subject's area. */
   seeThrough: { mode: SeeThroughMode; regions: number; share: number };
+  /** How much to trust the cut-out (see matte/confidence.ts). */
+  confidence: CutoutConfidence;
+  /** The hint as applied, in the photo's pixels. */
+  hint?: { box?: BoundingBox; include: number; exclude: number; piecesDropped: number };
   model?: ResolvedModel;
   device?: 'cpu' | 'cuda';
   config: EngineConfig;
@@ -68,28 +79,54 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   const t1 = performance.now();
   const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
 
+  // A bad hint fails before any inference.
+  const hint = options.hint ? resolveHint(options.hint, rgb.width, rgb.height) : undefined;
   let alpha: AlphaMask;
   let model: ResolvedModel | undefined;
   let device: 'cpu' | 'cuda' | undefined;
   let inferenceMs = 0;
   let matteSource: Subject['matteSource'] = 'segmented';
+  let agreement: number | undefined;
+  let appliedHint: Subject['hint'];
   if (options.reuseInputAlpha && hasTransparency(inputAlpha)) {
     alpha = inputAlpha;
     matteSource = 'input-alpha';
   } else {
-    model = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });
-    const segmentation = await segmentImage(decoded.image, {
-      model,
-      device: config.device,
-      threads: config.inferenceThreads,
-      graphOptimization: config.graphOptimization,
-      warn: context.warn,
-    });
-    device = segmentation.provider;
-    inferenceMs = segmentation.timings.inferenceMs;
-    const modelAlpha = snapMatte(segmentation.mask);
+    const resolvedModel = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });
+    model = resolvedModel;
+    /** The model's matte for one region of the photo (all of it by default), placed in a full-size mask. */
+    const segmentRegion = async (region?: BoundingBox): Promise<AlphaMask> => {
+      const source = region ? await cropRaw(decoded.image, region) : decoded.image;
+      const segmentation = await segmentImage(source, { model: resolvedModel, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn });
+      device = segmentation.provider;
+      inferenceMs += segmentation.timings.inferenceMs;
+      const matte = snapMatte(segmentation.mask);
+      return region ? placeInFrame(matte, region, rgb.width, rgb.height) : matte;
+    };
+    const box = hint?.box;
+    let modelAlpha: AlphaMask;
+    if (box) {
+      // The model sees the box plus some context, so the product fills its input.
+      const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
+      modelAlpha = keepInside(await segmentRegion(view), box);
+    } else modelAlpha = await segmentRegion();
+    if (options.crossCheck) {
+      // The other view of the same photo: the whole frame when hinted, else the found subject's crop.
+      const found = maskStats(modelAlpha).bbox;
+      const second = box ? keepInside(await segmentRegion(), box) : found ? await segmentRegion(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height)) : undefined;
+      agreement = second ? maskIoU(modelAlpha.data, second.data) : 0;
+    }
+    let piecesDropped = 0;
+    if (hint && (hint.include.length > 0 || hint.exclude.length > 0)) {
+      const picked = applyPoints(modelAlpha, hint.include, hint.exclude);
+      modelAlpha = picked.alpha;
+      piecesDropped = picked.dropped;
+      for (const warning of picked.warnings) context.warn?.(warning);
+    }
+    if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped };
     alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
   }
+  const confidence = await cutoutConfidence(alpha, agreement);
   const t2 = performance.now();
 
   let seeThrough: Subject['seeThrough'] = { mode: options.seeThrough ?? 'off', regions: 0, share: 0 };
@@ -133,9 +170,25 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     stats: { ...stats, bbox: stats.bbox },
     matteSource,
     seeThrough,
+    confidence,
+    ...(appliedHint ? { hint: appliedHint } : {}),
     model,
     device,
     config,
     timings: { decodeMs: t1 - t0, segmentMs: t2 - t1, inferenceMs, matteMs: t3 - t2 },
   };
+}
+
+/** A region's mask placed at its spot in an otherwise empty full-size mask. */
+function placeInFrame(mask: AlphaMask, region: BoundingBox, width: number, height: number): AlphaMask {
+  const data = Buffer.alloc(width * height);
+  for (let y = 0; y < region.height; y++) mask.data.copy(data, (region.y + y) * width + region.x, y * region.width, (y + 1) * region.width);
+  return { data, width, height };
+}
+
+/** Alpha 0 outside the box: a hinted product never reaches past it. */
+function keepInside(mask: AlphaMask, box: BoundingBox): AlphaMask {
+  const data = Buffer.alloc(mask.data.length);
+  for (let y = box.y; y < box.y + box.height; y++) mask.data.copy(data, y * mask.width + box.x, y * mask.width + box.x, y * mask.width + box.x + box.width);
+  return { ...mask, data };
 }

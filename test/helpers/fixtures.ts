@@ -3,6 +3,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 import { readEngineConfig } from '../../src/engine/config';
+import { maskIoU } from '../../src/engine/matte/confidence';
 
 /** ../shared/fixtures beside the repository (VITRINEALU_FIXTURES overrides). */
 export const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures');
@@ -23,18 +24,8 @@ export async function referenceMask(name: string): Promise<Buffer> {
   return sharp(file).extractChannel(0).raw().toBuffer();
 }
 
-/** IoU of two 8-bit masks thresholded at 128. */
-export function iou(a: Uint8Array, b: Uint8Array, threshold = 128): number {
-  let intersection = 0;
-  let union = 0;
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i] >= threshold;
-    const y = b[i] >= threshold;
-    if (x && y) intersection++;
-    if (x || y) union++;
-  }
-  return union === 0 ? 1 : intersection / union;
-}
+/** IoU of two 8-bit masks thresholded at 128: the engine's own measure. */
+export const iou = maskIoU;
 
 /** Where the assembled default model is cached: the engine's own default (outside the repo). */
 export function modelCacheDir(): string {

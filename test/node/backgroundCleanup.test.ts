@@ -17,12 +17,12 @@ const baseParameters = { binaryPropertyName: 'data', mode: 'transparent', output
 describe('Background Cleanup node', () => {
   test('description: the modes and options a user expects', () => {
     const names = node.description.properties.map((p) => p.name);
-    expect(names).toEqual(['binaryPropertyName', 'mode', 'color', 'blurRadius', 'outputBinaryPropertyName', 'options']);
+    expect(names).toEqual(['binaryPropertyName', 'mode', 'color', 'blurRadius', 'outputBinaryPropertyName', 'options', 'routeByConfidence', 'reviewBelow']);
     const mode = node.description.properties.find((p) => p.name === 'mode')!;
     expect(mode.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['transparent', 'color', 'blur', 'mask']);
     const options = node.description.properties.find((p) => p.name === 'options')!;
     expect(options.options!.map((o) => o.name).sort()).toEqual(
-      ['crop', 'cropMargin', 'decontaminate', 'enhanceFg', 'featherEdges', 'format', 'modelFamily', 'modelPath', 'quality'].sort(),
+      ['crop', 'cropMargin', 'crossCheck', 'decontaminate', 'enhanceFg', 'excludePoints', 'featherEdges', 'format', 'includePoints', 'modelFamily', 'modelPath', 'quality', 'subjectHint'].sort(),
     );
   });
 
@@ -111,5 +111,27 @@ describe('Background Cleanup node', () => {
     await expect(node.execute.call(colour.context)).rejects.toThrow(/"blue-ish" is not a hex colour/);
     const model = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, options: { modelPath: '/nope/model.onnx' } } });
     await expect(node.execute.call(model.context)).rejects.toThrow(/Model file not found: \/nope\/model\.onnx/);
+  });
+
+  test('route by confidence: a second output "Needs Review" with the reasons; the box hint from the item JSON; a bad hint fails alone', async () => {
+    const items = [
+      binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg', { subjectHint: '0.1,0.1,0.8,0.8' }),
+      binaryItem(readPhoto('apple.jpg'), 'apple2.jpg', 'image/jpeg', { subjectHint: '600,10,50,50' }),
+    ];
+    const parameters = (threshold: number) => ({ ...baseParameters, options: { format: 'png' }, routeByConfidence: true, reviewBelow: threshold });
+    const strict = fakeExecuteFunctions({ items, parameters: parameters(1), continueOnFail: true });
+    const [done, review] = await node.execute.call(strict.context);
+    expect(review).toHaveLength(1);
+    const background = review[0].json.background as { hint: unknown; confidence: { score: number } };
+    expect(background.hint).toEqual({ box: { x: 51, y: 51, width: 410, height: 410 }, include: 0, exclude: 0, piecesDropped: 0 });
+    expect(review[0].json.review).toEqual({ score: background.confidence.score, threshold: 1, reasons: expect.arrayContaining([expect.any(String)]) });
+    // The bad hint is an error item: it stays on the first output, where n8n's error routing finds it.
+    expect(done).toHaveLength(1);
+    expect(done[0].json.error).toMatch(/Item 1 \(apple2\.jpg\): Subject hint: the box 600,10 50x50 lies outside the 512x512 image/);
+    const lenient = fakeExecuteFunctions({ items: items.slice(0, 1), parameters: parameters(0) });
+    const [passed, none] = await node.execute.call(lenient.context);
+    expect(passed).toHaveLength(1);
+    expect(none).toHaveLength(0);
+    expect(node.description.outputs).toMatch(/routeByConfidence.*Needs Review/);
   });
 });

@@ -36,7 +36,7 @@ export const sidecarSchema = z
     original_path: z.string().optional(),
     output_path: z.string().optional(),
     processed_at: z.string().optional(),
-    scores: z.object({ aesthetic: z.number(), sharpness: z.number() }).partial().passthrough().optional(),
+    scores: z.object({ aesthetic: z.number(), sharpness: z.number(), cutout: z.number().min(0).max(1) }).partial().passthrough().optional(),
     decisions: z.object({ kept: z.boolean(), reasons: z.array(z.string()) }).partial().passthrough().optional(),
     enhancement: z.object({ backend: z.string(), scale: z.number() }).partial().passthrough().optional(),
     background: backgroundBlockSchema.optional(),

@@ -217,3 +217,20 @@ export function backgroundBlockFrom(metadata: Record<string, unknown>, source?: 
   if (!parsed.success) throw new EngineError('SIDECAR_INVALID', `The background result cannot be recorded: ${zodMessage(parsed.error.issues)}`);
   return parsed.data;
 }
+
+/**
+ * The cut-out's confidence for the sidecar: `scores.cutout`, and the review reasons joined
+ * to `decisions.reasons` (prefixed "cutout review:") when the item was routed for review.
+ * Other scores and reasons are kept.
+ */
+export function cutoutDecisions(sidecar: Sidecar, metadata: Record<string, unknown>, review?: unknown): Pick<Sidecar, 'scores' | 'decisions'> {
+  const out: Pick<Sidecar, 'scores' | 'decisions'> = {};
+  const score = (metadata.confidence as { score?: unknown } | undefined)?.score;
+  if (typeof score === 'number') out.scores = { ...(sidecar.scores ?? {}), cutout: score };
+  const reasons = (review as { reasons?: unknown } | undefined)?.reasons;
+  if (Array.isArray(reasons) && reasons.length > 0) {
+    const added = reasons.filter((reason): reason is string => typeof reason === 'string').map((reason) => `cutout review: ${reason}`);
+    out.decisions = { ...(sidecar.decisions ?? {}), reasons: [...new Set([...(sidecar.decisions?.reasons ?? []), ...added])] };
+  }
+  return out;
+}

@@ -1,0 +1,57 @@
+import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { parseSubjectHint, type SubjectHint } from '../../src/engine/hint';
+
+/**
+ * The subject hint options shared by Background Cleanup and Replace. The box comes from
+ * the option (a fixed framing, or an expression reading an upstream node), else from the
+ * item's `json.subjectHint`.
+ */
+export const subjectHintOptions: INodeProperties[] = [
+  {
+    displayName: 'Cross-Check',
+    name: 'crossCheck',
+    type: 'boolean',
+    default: false,
+    description: 'Whether to run the model a second time (whole photo vs the hinted box, or the found subject\'s crop) and fold their agreement into the confidence score; twice the inference time',
+  },
+  {
+    displayName: 'Exclude Points',
+    name: 'excludePoints',
+    type: 'string',
+    default: '',
+    placeholder: '0.8,0.2; 0.9,0.9',
+    description: 'Points on things that are not the product ("x,y; x,y", pixels or fractions): the pieces of the mask under them are dropped',
+  },
+  {
+    displayName: 'Include Points',
+    name: 'includePoints',
+    type: 'string',
+    default: '',
+    placeholder: '0.5,0.6',
+    description: 'Points on the product ("x,y; x,y", pixels or fractions): only the pieces of the mask under them are kept',
+  },
+  {
+    displayName: 'Subject Box',
+    name: 'subjectHint',
+    type: 'string',
+    default: '',
+    placeholder: '0.1,0.05,0.8,0.9',
+    description: 'Where the product is: "x,y,width,height" in pixels or fractions of the image (or a JSON hint). Only that region is segmented; outside it the cut-out is empty. Empty uses the item\'s subjectHint field, if any.',
+  },
+];
+
+export interface HintNodeOptions {
+  subjectHint?: string;
+  includePoints?: string;
+  excludePoints?: string;
+  crossCheck?: boolean;
+}
+
+/** Splits the hint options off a node's options and resolves the hint for one item. */
+export function hintRequest<T extends HintNodeOptions>(options: T, item: INodeExecutionData): { rest: Omit<T, keyof HintNodeOptions>; hint?: SubjectHint; crossCheck?: boolean } {
+  const { subjectHint, includePoints, excludePoints, crossCheck, ...rest } = options;
+  const fromItem = (item.json as IDataObject).subjectHint;
+  const hint = parseSubjectHint(subjectHint?.trim() ? subjectHint : fromItem, { include: includePoints, exclude: excludePoints });
+  return { rest, ...(hint ? { hint } : {}), ...(crossCheck ? { crossCheck } : {}) };
+}

@@ -1,0 +1,107 @@
+import { resizeMask } from '../image/raw';
+import type { AlphaMask } from '../image/types';
+import { labelComponents } from './components';
+
+/**
+ * How much to trust a cut-out, 0..1, from the mask alone (and, when the engine ran the
+ * model twice, from how well the two runs agree). Each sign of trouble is a factor in
+ * 0..1 and a reason in words; the score is their product:
+ * - uncertain edges: the mean width of the semi-transparent band (alpha 0.1-0.9) around the
+ *   subject, in the model's pixels: 2 is a crisp matte, 8 or more a guess;
+ * - fragments: share of the subject outside its largest piece (stray blobs, a split frame);
+ * - cut off: the subject touches the image border (each side costs 0.15);
+ * - coverage: under 3 % or over 80 % of the image is rarely one product;
+ * - disagreement: IoU of the two runs (hinted or cropped vs full), when there are two.
+ * It cannot see a clean, confident mask of the wrong object: a hint fixes those.
+ */
+export interface CutoutConfidence {
+  score: number;
+  reasons: string[];
+  features: { softBand: number; softArea: number; strayShare: number; pieces: number; borderSides: number; coverage: number; agreement?: number };
+}
+
+const WORK_SIDE = 512;
+const round = (value: number) => Math.round(value * 1000) / 1000;
+const clamp01 = (value: number) => Math.max(0, Math.min(1, value));
+
+export async function cutoutConfidence(alpha: AlphaMask, agreement?: number): Promise<CutoutConfidence> {
+  // Soft band on the full-resolution matte: semi-transparent pixels per pixel of outline is
+  // the band's mean width, counted in model pixels (the matte is upscaled from ~1024 px).
+  const full = alpha.data;
+  let uncertain = 0;
+  let outline = 0;
+  for (let i = 0; i < full.length; i++) {
+    const a = full[i];
+    if (a > 25 && a < 230) uncertain++;
+    if (a >= 128) {
+      const x = i % alpha.width;
+      if ((x > 0 && full[i - 1] < 128) || (x < alpha.width - 1 && full[i + 1] < 128) || (i >= alpha.width && full[i - alpha.width] < 128) || (i + alpha.width < full.length && full[i + alpha.width] < 128)) outline++;
+    }
+  }
+  const upscale = Math.max(1, Math.max(alpha.width, alpha.height) / 1024);
+  const bandWidth = outline > 0 ? uncertain / outline / upscale : 0;
+  // Pieces, border and coverage on a copy at most 512 px wide (nearest: no new soft pixels).
+  const scale = Math.min(1, WORK_SIDE / Math.max(alpha.width, alpha.height));
+  const small = scale < 1 ? await resizeMask(alpha, Math.max(1, Math.round(alpha.width * scale)), Math.max(1, Math.round(alpha.height * scale)), 'nearest') : alpha;
+  const { width, height, data } = small;
+  const solid = new Uint8Array(data.length);
+  let area = 0;
+  for (let i = 0; i < data.length; i++) {
+    if (data[i] >= 128) {
+      solid[i] = 1;
+      area++;
+    }
+  }
+  if (area === 0) {
+    return { score: 0, reasons: ['empty mask: no subject found'], features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...(agreement !== undefined ? { agreement } : {}) } };
+  }
+  const { sizes } = labelComponents(solid, width, height);
+  const largest = Math.max(...sizes);
+  const pieces = sizes.filter((size) => size >= 0.005 * area).length;
+  const strayShare = (area - largest) / area;
+  const edge = (count: number, length: number) => count > 0.02 * length;
+  let top = 0;
+  let bottom = 0;
+  let left = 0;
+  let right = 0;
+  for (let x = 0; x < width; x++) {
+    top += solid[x];
+    bottom += solid[(height - 1) * width + x];
+  }
+  for (let y = 0; y < height; y++) {
+    left += solid[y * width];
+    right += solid[y * width + width - 1];
+  }
+  const borderSides = [edge(top, width), edge(bottom, width), edge(left, height), edge(right, height)].filter(Boolean).length;
+  const coverage = area / data.length;
+
+  const reasons: string[] = [];
+  const fUncertain = clamp01(1 - Math.max(0, bandWidth - 2) / 6);
+  if (fUncertain < 0.9) reasons.push(`uncertain edges: a soft band ${bandWidth.toFixed(1)} px wide (model pixels) around the subject`);
+  const fStray = clamp01(1 - 2 * strayShare);
+  if (fStray < 0.9) reasons.push(`fragmented: ${pieces} pieces, ${Math.round(strayShare * 100)} % of the subject outside the main one`);
+  const fBorder = 1 - 0.15 * borderSides;
+  if (borderSides > 0) reasons.push(`cut off: the subject touches ${borderSides} side${borderSides > 1 ? 's' : ''} of the image`);
+  const fCoverage = coverage < 0.03 ? coverage / 0.03 : coverage > 0.8 ? clamp01((1 - coverage) / 0.2) : 1;
+  if (fCoverage < 0.9) reasons.push(`coverage ${(coverage * 100).toFixed(coverage < 0.1 ? 1 : 0)} % of the image (a product usually covers 3-80 %)`);
+  const fAgreement = agreement === undefined ? 1 : clamp01((agreement - 0.5) / 0.45);
+  if (agreement !== undefined && fAgreement < 0.9) reasons.push(`the two model runs disagree: IoU ${agreement.toFixed(2)}`);
+  return {
+    score: round(fUncertain * fStray * fBorder * fCoverage * fAgreement),
+    reasons,
+    features: { softBand: round(bandWidth), softArea: round(uncertain / full.length), strayShare: round(strayShare), pieces, borderSides, coverage: round(coverage), ...(agreement !== undefined ? { agreement: round(agreement) } : {}) },
+  };
+}
+
+/** IoU of two masks of the same size, thresholded (alpha 128 by default). */
+export function maskIoU(a: Uint8Array, b: Uint8Array, threshold = 128): number {
+  let intersection = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] >= threshold;
+    const y = b[i] >= threshold;
+    if (x && y) intersection++;
+    if (x || y) union++;
+  }
+  return union === 0 ? 1 : intersection / union;
+}
