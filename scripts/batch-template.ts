@@ -12,6 +12,8 @@ export interface BatchSettings {
   automation?: 'replace' | 'cleanup' | '';
   preset?: string;
   promptType?: string;
+  /** Cut-outs scoring under this go out by Needs Review (still written and recorded). */
+  reviewBelow?: number;
 }
 
 interface TemplateNode {

@@ -24,6 +24,13 @@ export const subjectHintOptions: INodeProperties[] = [
     description: 'Points on things that are not the product ("x,y; x,y", pixels or fractions): the pieces of the mask under them are dropped',
   },
   {
+    displayName: 'Framed Product',
+    name: 'framedProduct',
+    type: 'boolean',
+    default: false,
+    description: 'Whether the product in the Subject Box is a frame (window, door, pergola): when the model looks through its panes, the colours of the bars along the box edges give the cut-out instead',
+  },
+  {
     displayName: 'Include Points',
     name: 'includePoints',
     type: 'string',
@@ -46,12 +53,13 @@ export interface HintNodeOptions {
   includePoints?: string;
   excludePoints?: string;
   crossCheck?: boolean;
+  framedProduct?: boolean;
 }
 
 /** Splits the hint options off a node's options and resolves the hint for one item. */
 export function hintRequest<T extends HintNodeOptions>(options: T, item: INodeExecutionData): { rest: Omit<T, keyof HintNodeOptions>; hint?: SubjectHint; crossCheck?: boolean } {
-  const { subjectHint, includePoints, excludePoints, crossCheck, ...rest } = options;
+  const { subjectHint, includePoints, excludePoints, crossCheck, framedProduct, ...rest } = options;
   const fromItem = (item.json as IDataObject).subjectHint;
-  const hint = parseSubjectHint(subjectHint?.trim() ? subjectHint : fromItem, { include: includePoints, exclude: excludePoints });
+  const hint = parseSubjectHint(subjectHint?.trim() ? subjectHint : fromItem, { include: includePoints, exclude: excludePoints, frame: framedProduct });
   return { rest, ...(hint ? { hint } : {}), ...(crossCheck ? { crossCheck } : {}) };
 }

@@ -9,6 +9,7 @@ import path from 'node:path';
 
 import { cleanupImage, type CleanupOptionsInput, closeSdxlRunner, closeWorkerPool, errorMessage, health } from '../engine';
 import { writeFileAtomic } from '../engine/io/atomicWrite';
+import { parseSubjectHint } from '../engine/hint';
 import { listPresets, parsePresetList } from '../engine/presets';
 import { replaceBackground, type ReplaceOptionsInput } from '../engine/replace';
 import { numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
@@ -27,6 +28,10 @@ const USAGE = `Usage:
       --model PATH           a rembg-compatible ONNX model (default: bundled IS-Net)
       --model-family NAME    isnet | isnet-imgly | u2net | birefnet (default: from the file name)
       --json                 print the metadata object(s) as JSON
+      --box X,Y,W,H [--frame]  subject hint: where the product is (pixels, or fractions 0..1);
+                             --frame: it is a window/door/pergola frame filling the box
+      --include X,Y;X,Y --exclude X,Y   keep / drop the mask pieces under these points
+      --cross-check          run the model twice and fold their agreement into the confidence
   vitrinealu-bg replace <input...> -o <output file or directory> [options]
       --engine studio|sdxl|runway background engine (default studio; runway reads RUNWAY_API_KEY)
       --strategy outpaint|backdrop --sdxl-model-dir DIR --scheduler euler|euler-ancestral|dpmpp-2m-karras
@@ -41,6 +46,7 @@ const USAGE = `Usage:
       --shadow preset|none|contact|drop|both
       --[no-]match-colors --[no-]enhance --[no-]feather --see-through off|gaps|glass
       --format jpeg|png|webp (default: from the extension, else jpeg) --quality N --model PATH --json
+      --box --include --exclude --cross-check   as for cleanup
   vitrinealu-bg presets [--presets-file FILE]   every preset and prompt type as JSON
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
 
@@ -51,7 +57,7 @@ const VALUED = new Set([
   'output', 'mode', 'color', 'blur', 'format', 'quality', 'feather', 'margin', 'model', 'model-family',
   'engine', 'preset', 'prompt-type', 'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed',
   'background', 'fit', 'size', 'ratio', 'padding', 'anchor', 'shadow', 'see-through', 'strategy', 'runway-model',
-  'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale',
+  'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale', 'box', 'include', 'exclude',
 ]);
 const EXTENSION_FORMATS: Record<string, 'png' | 'webp' | 'jpeg'> = { '.png': 'png', '.webp': 'webp', '.jpg': 'jpeg', '.jpeg': 'jpeg' };
 
@@ -73,7 +79,13 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   if (args.options.has('crop')) set('crop', args.options.get('crop') !== false);
   const format = stringOption(args, 'format') ?? (isDirectory ? undefined : EXTENSION_FORMATS[path.extname(output).toLowerCase()]);
   set('format', format as CleanupOptionsInput['format']);
-  return options;
+  return { ...options, ...hintOptions(args) };
+}
+
+/** --box x,y,w,h --include x,y;x,y --exclude x,y --cross-check, shared by cleanup and replace. */
+function hintOptions(args: ParsedArgs): Pick<CleanupOptionsInput, 'hint' | 'crossCheck'> {
+  const hint = parseSubjectHint(stringOption(args, 'box'), { include: stringOption(args, 'include'), exclude: stringOption(args, 'exclude'), frame: flag(args, 'frame') });
+  return { ...(hint ? { hint } : {}), ...(flag(args, 'cross-check') ? { crossCheck: true } : {}) };
 }
 
 interface Processed {
@@ -124,13 +136,13 @@ function runCleanup(args: ParsedArgs): Promise<number> {
     const options = cleanupOptions(args, output, isDirectory);
     return async (input) => {
       const result = await cleanupImage(input, options);
-      const { bbox, coverage, timings, device, cleanupMode } = result.metadata;
+      const { bbox, coverage, timings, device, cleanupMode, confidence } = result.metadata;
       return {
         data: result.data,
         extension: result.extension,
         suffix: cleanupMode === 'mask' ? 'mask' : 'cutout',
         metadata: result.metadata,
-        summary: `${device}, subject ${bbox.width}x${bbox.height} at ${bbox.x},${bbox.y}, coverage ${(coverage * 100).toFixed(1)} %, ${Math.round(timings.totalMs)} ms`,
+        summary: `${device}, subject ${bbox.width}x${bbox.height} at ${bbox.x},${bbox.y}, coverage ${(coverage * 100).toFixed(1)} %, confidence ${confidence.score}${confidence.reasons.length ? ` (${confidence.reasons.join('; ')})` : ''}, ${Math.round(timings.totalMs)} ms`,
       };
     };
   });
@@ -178,7 +190,7 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['modelPath', stringOption(args, 'model')],
     ['format', stringOption(args, 'format') ?? (isDirectory ? undefined : EXTENSION_FORMATS[path.extname(output).toLowerCase()])],
   ];
-  return Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput;
+  return { ...(Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput), ...hintOptions(args) };
 }
 
 function runReplace(args: ParsedArgs): Promise<number> {
@@ -186,13 +198,13 @@ function runReplace(args: ParsedArgs): Promise<number> {
     const options = replaceOptions(args, output, isDirectory);
     return async (input) => {
       const result = await replaceBackground(input, options);
-      const { preset, promptType, engine, shadow, colorShift, seeThrough, timings } = result.metadata;
+      const { preset, promptType, engine, shadow, colorShift, seeThrough, timings, confidence } = result.metadata;
       return {
         data: result.data,
         extension: result.extension,
         suffix: 'replaced',
         metadata: result.metadata,
-        summary: `${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, colour shift ${colorShift}, see-through regions ${seeThrough.regions}, ${Math.round(timings.totalMs)} ms`,
+        summary: `${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, colour shift ${colorShift}, see-through regions ${seeThrough.regions}, confidence ${confidence.score}, ${Math.round(timings.totalMs)} ms`,
       };
     };
   });

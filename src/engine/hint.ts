@@ -19,6 +19,8 @@ export const subjectHintSchema = z
     units: z.enum(['auto', 'px', 'fraction']).default('auto'),
     /** Context kept around the box for the model, as a share of the box's longer side. */
     margin: z.number().min(0).max(1).default(0.1),
+    /** The product is a frame (window, door, pergola) filling the box: its bars' colours may replace a model that looked through the panes. */
+    frame: z.boolean().default(false),
   })
   .strict();
 export type SubjectHintInput = z.input<typeof subjectHintSchema>;
@@ -26,6 +28,7 @@ export type SubjectHint = z.output<typeof subjectHintSchema>;
 
 export interface ResolvedHint {
   box?: BoundingBox;
+  frame: boolean;
   include: Array<{ x: number; y: number }>;
   exclude: Array<{ x: number; y: number }>;
   margin: number;
@@ -56,7 +59,7 @@ function parsePoints(text: string, what: string): Array<{ x: number; y: number }
  * Reads a hint from what a node, the CLI or an item's JSON gives: an object, JSON text, or
  * the short forms "x,y,width,height" for a box. Empty means no hint.
  */
-export function parseSubjectHint(input: unknown, extra: { include?: string; exclude?: string } = {}): SubjectHint | undefined {
+export function parseSubjectHint(input: unknown, extra: { include?: string; exclude?: string; frame?: boolean } = {}): SubjectHint | undefined {
   let value = input;
   if (typeof value === 'string') {
     const text = value.trim();
@@ -81,6 +84,7 @@ export function parseSubjectHint(input: unknown, extra: { include?: string; excl
     };
   }
   if (value === undefined || value === null) return undefined;
+  if (extra.frame) value = { ...(value as object), frame: true };
   const parsed = subjectHintSchema.safeParse(value);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -114,5 +118,5 @@ export function resolveHint(hint: SubjectHint, width: number, height: number): R
     if (outside) throw new EngineError('INVALID_OPTION', `Subject hint: ${kind} point ${describe(p.x, p.y)} lies outside the ${box ? 'box' : `${width}x${height} image`}`);
     return px;
   };
-  return { box, include: (hint.include ?? []).map(toPixels('include')), exclude: (hint.exclude ?? []).map(toPixels('exclude')), margin: hint.margin };
+  return { box, frame: hint.frame, include: (hint.include ?? []).map(toPixels('include')), exclude: (hint.exclude ?? []).map(toPixels('exclude')), margin: hint.margin };
 }

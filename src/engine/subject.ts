@@ -2,9 +2,10 @@ import { type EngineConfig, readEngineConfig } from './config';
 import { EngineError } from './errors';
 import { type DecodedImage, decodeImage } from './image/decode';
 import { cropRaw, multiplyMasks, splitAlpha } from './image/raw';
-import { resolveHint, type SubjectHint } from './hint';
+import { resolveHint, type SubjectHintInput, subjectHintSchema } from './hint';
 import type { AlphaMask, RawImage } from './image/types';
 import { enhanceForeground } from './matte/enhance';
+import { boxColourPrior, preferColourPrior } from './matte/boxPrior';
 import { applyPoints } from './matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from './matte/confidence';
 import { type BoundingBox, expandBox, featherMask, type MaskStats, maskStats, snapMatte } from './matte/matte';
@@ -34,7 +35,7 @@ export interface SubjectOptions {
   seeThrough?: SeeThroughMode;
   glass?: GlassOptions;
   /** Where the product is: a box to segment in, points to keep or drop pieces. */
-  hint?: SubjectHint;
+  hint?: SubjectHintInput;
   /** Run the model a second time (full image vs hinted box, or the found subject's crop) and score their agreement. */
   crossCheck?: boolean;
 }
@@ -53,7 +54,7 @@ export interface Subject {
   /** How much to trust the cut-out (see matte/confidence.ts). */
   confidence: CutoutConfidence;
   /** The hint as applied, in the photo's pixels. */
-  hint?: { box?: BoundingBox; include: number; exclude: number; piecesDropped: number };
+  hint?: { box?: BoundingBox; include: number; exclude: number; piecesDropped: number; source?: 'box colours' };
   model?: ResolvedModel;
   device?: 'cpu' | 'cuda';
   config: EngineConfig;
@@ -80,7 +81,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
 
   // A bad hint fails before any inference.
-  const hint = options.hint ? resolveHint(options.hint, rgb.width, rgb.height) : undefined;
+  const hint = options.hint ? resolveHint(subjectHintSchema.parse(options.hint), rgb.width, rgb.height) : undefined;
   let alpha: AlphaMask;
   let model: ResolvedModel | undefined;
   let device: 'cpu' | 'cuda' | undefined;
@@ -105,10 +106,18 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     };
     const box = hint?.box;
     let modelAlpha: AlphaMask;
+    let colourPrior = false;
     if (box) {
       // The model sees the box plus some context, so the product fills its input.
       const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
       modelAlpha = keepInside(await segmentRegion(view), box);
+      // A framed product (windows, doors, pergolas): when the model misses the box's sides or
+      // took in what shows through the panes, the band's colours give the product (matte/boxPrior.ts).
+      const colours = hint.frame ? boxColourPrior(rgb, box) : undefined;
+      if (colours && preferColourPrior(modelAlpha, box, colours)) {
+        modelAlpha = colours.prior;
+        colourPrior = true;
+      }
     } else modelAlpha = await segmentRegion();
     if (options.crossCheck) {
       // The other view of the same photo: the whole frame when hinted, else the found subject's crop.
@@ -123,7 +132,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       piecesDropped = picked.dropped;
       for (const warning of picked.warnings) context.warn?.(warning);
     }
-    if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped };
+    if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped, ...(colourPrior ? { source: 'box colours' as const } : {}) };
     alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
   }
   const confidence = await cutoutConfidence(alpha, agreement);

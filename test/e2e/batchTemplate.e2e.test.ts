@@ -42,7 +42,7 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
     const outputDir = path.join(work, 'media', 'background');
     fs.mkdirSync(outputDir, { recursive: true });
     const file = path.join(work, 'template.json');
-    fs.writeFileSync(file, JSON.stringify(configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir }, WORKFLOW_ID)));
+    fs.writeFileSync(file, JSON.stringify(configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0.5 }, WORKFLOW_ID)));
     const imported = await n8n(instance, ['import:workflow', `--input=${file}`]);
     if (imported.status !== 0) console.log(imported.stdout.slice(-3000), imported.stderr.slice(-3000));
     expect(imported.status).toBe(0);
@@ -52,7 +52,9 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
     expect(first.status).toBe(0);
     const runData = executionResult(first.stdout).data.resultData.runData;
     const [summary] = outputOf(runData, 'Completion Summary');
-    expect(summary.json).toMatchObject({ processed: 3, skipped: 0, failed: 1 });
+    // reviewBelow 0.5: the photos whose cut-out scores under it go out by Needs Review and are still written and recorded.
+    expect(summary.json).toMatchObject({ skipped: 0, failed: 1 });
+    expect((summary.json.processed as number) + (summary.json.needsReview as number)).toBe(3);
     expect(summary.json.failedItems).toEqual([expect.stringMatching(/^corrupt\.jpg: .*(corrupt|truncated|Not an image)/i)]);
     expect(outputOf(runData, 'Batch Progress').map((item) => item.json.message)).toEqual([expect.stringMatching(/^Batch 1: 4 photos/)]);
 
@@ -62,15 +64,23 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
       const sidecar = sidecarSchema.parse(JSON.parse(fs.readFileSync(path.join(work, 'media', 'curated', `${base}.json`), 'utf8')));
       expect(sidecar).toMatchObject({ brand: 'vitrinealu', scores: { aesthetic: 0.82 }, background: { mode: 'replace', engine: 'studio', outJpg: path.join(outputDir, `${base}-replaced.jpg`), settings: { steps: 25, guidanceScale: 7.5 } } });
       expect(sidecar.background?.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
+      const score = sidecar.scores?.cutout as number;
+      expect(score).toBeGreaterThanOrEqual(0);
+      const update = server.updates.find((candidate) => (candidate.body as { background: { outJpg: string } }).background.outJpg.endsWith(`${base}-replaced.jpg`))!;
+      if (score < 0.5) {
+        expect(sidecar.decisions?.reasons).toEqual(expect.arrayContaining([expect.stringMatching(/^cutout review: /)]));
+        expect(update.body).toMatchObject({ backgroundStatus: 'needs-review', reviewReasons: expect.any(Array) });
+      } else expect(update.body).toMatchObject({ backgroundStatus: 'done', background: { cutoutConfidence: score } });
     }
+    console.log(`batch template: cutout scores ${['apple', 'coffee', 'motorcycle_left'].map((base) => JSON.parse(fs.readFileSync(path.join(work, 'media', 'curated', `${base}.json`), 'utf8')).scores.cutout).join(', ')}; summary ${JSON.stringify(summary.json)}`);
     expect(server.updates.map((update) => update.id).sort()).toEqual(['m001', 'm002', 'm003']);
-    expect(server.updates[0].body).toMatchObject({ backgroundStatus: 'done', background: { mode: 'replace', engine: 'studio', outJpg: expect.stringMatching(/-replaced\.jpg$/) } });
+    expect(server.updates[0].body).toMatchObject({ background: { mode: 'replace', engine: 'studio', outJpg: expect.stringMatching(/-replaced\.jpg$/) } });
     expect(fs.readdirSync(path.join(work, 'media', 'curated')).filter((f) => f.endsWith('.tmp'))).toEqual([]);
 
     const second = await n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], 900_000);
     expect(second.status).toBe(0);
     const [again] = outputOf(executionResult(second.stdout).data.resultData.runData, 'Completion Summary');
-    expect(again.json).toMatchObject({ processed: 0, skipped: 3, failed: 1 });
+    expect(again.json).toMatchObject({ processed: 0, needsReview: 0, skipped: 3, failed: 1 });
     expect(server.updates).toHaveLength(3);
   }, 1_800_000);
 });

@@ -22,7 +22,7 @@ describe('Background Cleanup node', () => {
     expect(mode.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['transparent', 'color', 'blur', 'mask']);
     const options = node.description.properties.find((p) => p.name === 'options')!;
     expect(options.options!.map((o) => o.name).sort()).toEqual(
-      ['crop', 'cropMargin', 'crossCheck', 'decontaminate', 'enhanceFg', 'excludePoints', 'featherEdges', 'format', 'includePoints', 'modelFamily', 'modelPath', 'quality', 'subjectHint'].sort(),
+      ['crop', 'cropMargin', 'crossCheck', 'decontaminate', 'enhanceFg', 'excludePoints', 'featherEdges', 'format', 'framedProduct', 'includePoints', 'modelFamily', 'modelPath', 'quality', 'subjectHint'].sort(),
     );
   });
 

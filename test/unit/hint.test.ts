@@ -4,7 +4,8 @@ import { applyPoints } from '../../src/engine/matte/points';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { cutoutDecisions } from '../../src/engine/sidecar';
 import { extractSubject } from '../../src/engine/subject';
-import { modelCacheDir, photoPath } from '../helpers/fixtures';
+import { maskStats } from '../../src/engine/matte/matte';
+import { iou, modelCacheDir, PHOTOS, photoPath } from '../helpers/fixtures';
 import { windowScene } from '../helpers/windowScene';
 
 afterAll(() => closeWorkerPool());
@@ -109,5 +110,19 @@ describe('subject hint on a real photo (the model runs)', () => {
     expect(subject.confidence.features.agreement).toEqual(expect.any(Number));
     expect(subject.confidence.score).toBeGreaterThanOrEqual(0);
     expect(subject.confidence.score).toBeLessThanOrEqual(1);
+  });
+
+  test('a framed product: where the model looked through the panes, the bar colours along the box give the cut-out', async () => {
+    const scene = await windowScene(photoPath(PHOTOS[7 % PHOTOS.length]), 7);
+    const frame = maskStats({ data: Buffer.from(scene.alpha), width: scene.width, height: scene.height }).bbox!;
+    const box = { x: frame.x - 6, y: frame.y - 6, width: frame.width + 12, height: frame.height + 12 };
+    const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
+    const context = { modelCacheDir: modelCacheDir(), device: 'cpu' as const };
+    const boxOnly = await extractSubject(scene.image, { ...plain, hint: { box, units: 'px' } }, context);
+    const framed = await extractSubject(scene.image, { ...plain, hint: { box, units: 'px', frame: true } }, context);
+    console.log(`framed-product scene: IoU box only ${iou(boxOnly.alpha.data, scene.alpha).toFixed(3)}, box + frame ${iou(framed.alpha.data, scene.alpha).toFixed(3)}`);
+    expect(framed.hint?.source).toBe('box colours');
+    expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
+    expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(iou(boxOnly.alpha.data, scene.alpha) + 0.3);
   });
 });

@@ -1,8 +1,8 @@
 /**
- * Connected pieces (4-connected) of a binary mask. Labels start at 1; 0 is background.
- * `sizes[label]` is each piece's pixel count.
+ * Connected pieces (4-connected) of a binary mask, `width` pixels a row. Labels start at 1;
+ * 0 is background. `sizes[label]` is each piece's pixel count.
  */
-export function labelComponents(mask: Uint8Array, width: number, height: number): { labels: Int32Array; sizes: number[] } {
+export function labelComponents(mask: Uint8Array, width: number): { labels: Int32Array; sizes: number[] } {
   const labels = new Int32Array(mask.length);
   const sizes = [0];
   const stack: number[] = [];

@@ -55,7 +55,7 @@ export async function cutoutConfidence(alpha: AlphaMask, agreement?: number): Pr
   if (area === 0) {
     return { score: 0, reasons: ['empty mask: no subject found'], features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...(agreement !== undefined ? { agreement } : {}) } };
   }
-  const { sizes } = labelComponents(solid, width, height);
+  const { sizes } = labelComponents(solid, width);
   const largest = Math.max(...sizes);
   const pieces = sizes.filter((size) => size >= 0.005 * area).length;
   const strayShare = (area - largest) / area;

@@ -11,7 +11,7 @@ export function applyPoints(alpha: AlphaMask, include: Array<{ x: number; y: num
   const { width, height } = alpha;
   const solid = new Uint8Array(alpha.data.length);
   for (let i = 0; i < solid.length; i++) solid[i] = alpha.data[i] >= 128 ? 1 : 0;
-  const { labels, sizes } = labelComponents(solid, width, height);
+  const { labels, sizes } = labelComponents(solid, width);
   const warnings: string[] = [];
   const labelAt = (p: { x: number; y: number }, kind: string) => {
     const label = labels[p.y * width + p.x];

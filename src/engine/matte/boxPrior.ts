@@ -1,0 +1,126 @@
+import type { AlphaMask, RawImage } from '../image/types';
+import { labelComponents } from './components';
+import { maskIoU } from './confidence';
+import type { BoundingBox } from './matte';
+
+/**
+ * A box hint says the product fills the box: it reaches the box's edges. Frames (windows,
+ * doors, pergolas) are where salient-object models fail: seen through the panes, a cat or a
+ * plant is more "salient" than the bars. When the model's mask inside the box does not
+ * reach at least three of the box's sides, the product is taken from colour instead: the
+ * colours of the band just inside the box that are rare in the ring just outside it are
+ * the product's, and the pieces of that colour touching the band are the product.
+ */
+const BAND = 0.1;
+
+function bin(data: Buffer, i: number, channels: number): number {
+  const o = i * channels;
+  return ((data[o] >> 5) << 6) | ((data[o + 1] >> 5) << 3) | (data[o + 2] >> 5);
+}
+
+/** Sides of the box along which the mask reaches the band for at least 30 % of the side. */
+export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
+  const depth = Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
+  const reach = (length: number, hit: (t: number) => boolean) => {
+    let count = 0;
+    for (let t = 0; t < length; t++) if (hit(t)) count++;
+    return count >= 0.3 * length;
+  };
+  const solid = (x: number, y: number) => mask.data[y * mask.width + x] >= 128;
+  const anyAlong = (x0: number, y0: number, dx: number, dy: number) => {
+    for (let k = 0; k < depth; k++) if (solid(x0 + dx * k, y0 + dy * k)) return true;
+    return false;
+  };
+  const right = box.x + box.width - 1;
+  const bottom = box.y + box.height - 1;
+  return [
+    reach(box.width, (t) => anyAlong(box.x + t, box.y, 0, 1)),
+    reach(box.width, (t) => anyAlong(box.x + t, bottom, 0, -1)),
+    reach(box.height, (t) => anyAlong(box.x, box.y + t, 1, 0)),
+    reach(box.height, (t) => anyAlong(right, box.y + t, -1, 0)),
+  ].filter(Boolean).length;
+}
+
+export interface BoxColours {
+  /** The product's pieces by colour (see above); undefined when no colour is the band's own. */
+  prior?: AlphaMask;
+}
+
+export function boxColourPrior(rgb: RawImage, box: BoundingBox): BoxColours {
+  const { width, height, channels } = rgb;
+  const depth = Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
+  const inside = new Float64Array(512);
+  const outside = new Float64Array(512);
+  let nIn = 0;
+  let nOut = 0;
+  const x0 = Math.max(0, box.x - depth);
+  const y0 = Math.max(0, box.y - depth);
+  const x1 = Math.min(width, box.x + box.width + depth);
+  const y1 = Math.min(height, box.y + box.height + depth);
+  const inBox = (x: number, y: number) => x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
+  const edgeDistance = (x: number, y: number) => Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const b = bin(rgb.data, y * width + x, channels);
+      if (!inBox(x, y)) {
+        outside[b]++;
+        nOut++;
+      } else if (edgeDistance(x, y) < depth) {
+        inside[b]++;
+        nIn++;
+      }
+    }
+  }
+  if (nIn === 0 || nOut === 0) return {};
+  const productish = new Uint8Array(512);
+  for (let b = 0; b < 512; b++) {
+    const pIn = inside[b] / nIn;
+    const pOut = outside[b] / nOut;
+    if (pIn > 0.002 && pIn / (pIn + pOut) > 0.8) productish[b] = 1;
+  }
+  const candidate = new Uint8Array(width * height);
+  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (productish[bin(rgb.data, y * width + x, channels)]) candidate[y * width + x] = 1;
+  const { labels, sizes } = labelComponents(candidate, width);
+  // Pieces that lie in the band over a meaningful length are the product.
+  const inBand = new Float64Array(sizes.length);
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const label = labels[y * width + x];
+      if (label && edgeDistance(x, y) < depth) inBand[label]++;
+    }
+  }
+  const keep = new Uint8Array(sizes.length);
+  let kept = 0;
+  for (let label = 1; label < sizes.length; label++) {
+    if (inBand[label] >= 0.05 * nIn) {
+      keep[label] = 1;
+      kept++;
+    }
+  }
+  if (kept === 0) return {};
+  const data = Buffer.alloc(width * height);
+  for (let i = 0; i < data.length; i++) if (keep[labels[i]]) data[i] = 255;
+  return { prior: { data, width, height } };
+}
+
+/**
+ * Whether the colour prior should replace the model's mask (only for a hint that says the
+ * product is a frame): the prior must look like a frame, and the model must either miss
+ * the box's sides or disagree with it (IoU < 0.5: it took in what shows through the panes).
+ */
+export function preferColourPrior(model: AlphaMask, box: BoundingBox, colours: BoxColours): colours is BoxColours & { prior: AlphaMask } {
+  const prior = colours.prior;
+  if (!prior || !isFrameLike(prior, box)) return false;
+  return sidesReached(model, box) < 3 || maskIoU(model.data, prior.data) < 0.5;
+}
+
+/**
+ * A colour-prior mask is only believed when it looks like a frame: it reaches at least three
+ * of the box's sides and leaves most of the box open (at most 60 % filled). A mask filling
+ * the box means the band's colours were the background's too.
+ */
+export function isFrameLike(mask: AlphaMask, box: BoundingBox): boolean {
+  let filled = 0;
+  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (mask.data[y * mask.width + x] >= 128) filled++;
+  return sidesReached(mask, box) >= 3 && filled <= 0.6 * box.width * box.height;
+}
