@@ -191,7 +191,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       enhanceFg,
       modelPath: options.modelPath,
       modelFamily: options.modelFamily,
-      hint: parseSubjectHint(options.hint),
+      hint: parseSubjectHint(options.hint) ?? preset.subjectHint,
       crossCheck: options.crossCheck,
       reuseInputAlpha: true,
       seeThrough: options.seeThrough,

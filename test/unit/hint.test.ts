@@ -3,9 +3,11 @@ import { cutoutConfidence, maskIoU } from '../../src/engine/matte/confidence';
 import { applyPoints } from '../../src/engine/matte/points';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { cutoutDecisions } from '../../src/engine/sidecar';
-import { extractSubject } from '../../src/engine/subject';
 import { maskStats } from '../../src/engine/matte/matte';
-import { iou, modelCacheDir, PHOTOS, photoPath } from '../helpers/fixtures';
+import { parsePresetList } from '../../src/engine/presets';
+import { replaceBackground } from '../../src/engine/replace';
+import { extractSubject } from '../../src/engine/subject';
+import { iou, modelCacheDir, PHOTOS, photoPath, readPhoto } from '../helpers/fixtures';
 import { windowScene } from '../helpers/windowScene';
 
 afterAll(() => closeWorkerPool());
@@ -124,5 +126,11 @@ describe('subject hint on a real photo (the model runs)', () => {
     expect(framed.hint?.source).toBe('box colours');
     expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
     expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(iou(boxOnly.alpha.data, scene.alpha) + 0.3);
+  });
+
+  test('a preset carries a fixed framing: Replace uses its box when the node gives none', async () => {
+    const framing = { name: 'turntable', subjectHint: { box: { x: 0.1, y: 0.1, width: 0.8, height: 0.8 } }, promptTypes: { white: { prompt: 'plain white studio', backdrop: { type: 'solid' as const, color: '#ffffff' } } } };
+    const result = await replaceBackground(readPhoto('apple.jpg'), { preset: 'turntable', customPresets: parsePresetList(framing), format: 'png' }, { modelCacheDir: modelCacheDir(), device: 'cpu' });
+    expect(result.metadata.hint?.box).toEqual({ x: 51, y: 51, width: 410, height: 410 });
   });
 });

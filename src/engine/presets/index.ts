@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { z } from 'zod';
 
 import { EngineError } from '../errors';
+import type { SubjectHint } from '../hint';
 import { BUILTIN_PRESETS } from './builtin';
 import { type Backdrop, type CompositeSettings, type GenerationSettings, type Preset, presetSchema } from './schema';
 
@@ -17,6 +18,7 @@ export interface ResolvedPreset {
   backdrop: Backdrop;
   generation: GenerationSettings;
   composite: CompositeSettings;
+  subjectHint?: SubjectHint;
 }
 
 function formatIssue(issue: z.ZodIssue, source: string): string {
@@ -88,6 +90,7 @@ export function resolvePreset(choice: PresetChoice = {}, env: NodeJS.ProcessEnv 
     backdrop: type.backdrop,
     generation: preset.generation,
     composite: preset.composite,
+    ...(preset.subjectHint ? { subjectHint: preset.subjectHint } : {}),
   };
 }
 

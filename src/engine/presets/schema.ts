@@ -1,5 +1,7 @@
 import { z } from 'zod';
 
+import { subjectHintSchema } from '../hint';
+
 /**
  * Brand presets: what a Background Replace run needs besides the photo. Validated with zod
  * so a custom preset (node parameter, file, env) fails with the path of the bad field.
@@ -78,6 +80,8 @@ export const presetSchema = z
     negativePrompt: z.string().max(1000).default(''),
     generation: generationSettingsSchema.default({}),
     composite: compositeSettingsSchema.default({}),
+    /** A fixed studio framing: where the product always is (see hint.ts); a node's or item's hint wins. */
+    subjectHint: subjectHintSchema.optional(),
     promptTypes: z.record(z.string().regex(/^[a-z0-9_-]+$/i), promptTypeSchema).refine((types) => Object.keys(types).length > 0, 'needs at least one prompt type'),
   })
   .strict();
