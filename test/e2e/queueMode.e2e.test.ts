@@ -57,7 +57,8 @@ describeQueue('the weekly batch template in n8n queue mode (Redis, main + 2 work
   test('kill the busy worker mid-run, restart it, run again: every photo processed, no sidecar damaged', async () => {
     const outputDir = path.join(work, 'media', 'background');
     fs.mkdirSync(outputDir, { recursive: true });
-    const template = configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir }, WORKFLOW_ID) as { nodes: Array<{ name: string; disabled?: boolean }> };
+    // reviewBelow 0: this test is about a killed worker, not review; every photo must be processed.
+    const template = configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, WORKFLOW_ID) as { nodes: Array<{ name: string; disabled?: boolean }> };
     template.nodes.find((node) => node.name === 'Run via Webhook')!.disabled = false;
     const file = path.join(work, 'template.json');
     fs.writeFileSync(file, JSON.stringify(template));

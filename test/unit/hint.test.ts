@@ -130,7 +130,7 @@ describe('subject hint on a real photo (the model runs)', () => {
 
   test('a preset carries a fixed framing: Replace uses its box when the node gives none', async () => {
     const framing = { name: 'turntable', subjectHint: { box: { x: 0.1, y: 0.1, width: 0.8, height: 0.8 } }, promptTypes: { white: { prompt: 'plain white studio', backdrop: { type: 'solid' as const, color: '#ffffff' } } } };
-    const result = await replaceBackground(readPhoto('apple.jpg'), { preset: 'turntable', customPresets: parsePresetList(framing), format: 'png' }, { modelCacheDir: modelCacheDir(), device: 'cpu' });
+    const result = await replaceBackground(readPhoto('apple.jpg'), { preset: 'turntable', promptType: 'white', customPresets: parsePresetList(framing), format: 'png' }, { modelCacheDir: modelCacheDir(), device: 'cpu' });
     expect(result.metadata.hint?.box).toEqual({ x: 51, y: 51, width: 410, height: 410 });
   });
 });

@@ -102,7 +102,7 @@ describe('Background Replace (studio engine)', () => {
     await expect(replaceBackground(cutout, { outputSize: '0x0' }, context())).rejects.toThrow(/each side must be 16 to 16384 px/);
     await expect(replaceBackground(cutout, { outputSize: '100000x100000' }, context())).rejects.toThrow(/each side must be 16 to 16384 px/);
     await expect(replaceBackground(cutout, { padding: '55%' }, context())).rejects.toThrow(/leaves no room/);
-    await expect(replaceBackground(cutout, { engine: 'dalle' }, context())).rejects.toThrow(/Unknown background engine "dalle" \(available: studio, runway\)/);
+    await expect(replaceBackground(cutout, { engine: 'dalle' }, context())).rejects.toThrow(/Unknown background engine "dalle" \(available: studio, runway, sdxl\)/);
   });
 
   test('layout, image backdrop and metadata: the seed sidecar block', async () => {
