@@ -94,6 +94,17 @@ function workflow(inputDir: string, outputDir: string) {
   };
 }
 
+/** `<prefix>in` with the named fixture photos (and a truncated JPEG, corrupt.jpg), and an empty `<prefix>out`. */
+function photoFolders(work: string, prefix: string, photos: string[], corrupt = false): { input: string; output: string } {
+  const input = path.join(work, `${prefix}in`);
+  const output = path.join(work, `${prefix}out`);
+  fs.mkdirSync(input);
+  fs.mkdirSync(output);
+  for (const name of photos) fs.copyFileSync(photoPath(name), path.join(input, name));
+  if (corrupt) fs.writeFileSync(path.join(input, 'corrupt.jpg'), fs.readFileSync(photoPath('butterfly.jpg')).subarray(0, 2000));
+  return { input, output };
+}
+
 describe('the nodes in a real n8n', () => {
   let work: string;
   let instance: N8nInstance;
@@ -104,13 +115,7 @@ describe('the nodes in a real n8n', () => {
   }, 1_500_000);
 
   test('Cleanup and Replace (studio): import the workflow and run it with n8n execute', async () => {
-    const input = path.join(work, 'in');
-    const output = path.join(work, 'out');
-    fs.mkdirSync(input);
-    fs.mkdirSync(output);
-    fs.copyFileSync(photoPath('apple.jpg'), path.join(input, 'apple.jpg'));
-    fs.copyFileSync(photoPath('coffee.png'), path.join(input, 'coffee.png'));
-    fs.writeFileSync(path.join(input, 'corrupt.jpg'), fs.readFileSync(photoPath('butterfly.jpg')).subarray(0, 2000));
+    const { input, output } = photoFolders(work, '', ['apple.jpg', 'coffee.png'], true);
     const file = path.join(work, 'workflow.json');
     fs.writeFileSync(file, JSON.stringify(workflow(input, output)));
 
@@ -152,12 +157,7 @@ describe('the nodes in a real n8n', () => {
     try {
       // The second task Runway runs is refused by moderation: it must reach the error output.
       server.plan = (index) => ({ steps: index === 1 ? ['PENDING', { failed: 'SAFETY.INPUT.TEXT', failure: 'Prompt flagged' }] : ['PENDING', 'THROTTLED', 'RUNNING', 'SUCCEEDED'] });
-      const input = path.join(work, 'runway-in');
-      const output = path.join(work, 'runway-out');
-      fs.mkdirSync(input);
-      fs.mkdirSync(output);
-      fs.copyFileSync(photoPath('apple.jpg'), path.join(input, 'apple.jpg'));
-      fs.copyFileSync(photoPath('coffee.png'), path.join(input, 'coffee.png'));
+      const { input, output } = photoFolders(work, 'runway-', ['apple.jpg', 'coffee.png']);
       const credentialsFile = path.join(work, 'credentials.json');
       fs.writeFileSync(credentialsFile, JSON.stringify([{ id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)', type: 'runwayApi', data: { apiKey: server.apiKey, baseUrl: server.url, apiVersion: '2024-11-06' } }]));
       const file = path.join(work, 'runway-workflow.json');
@@ -189,12 +189,7 @@ describe('the nodes in a real n8n', () => {
   }, 600_000);
 
   test('Replace with engine sdxl on a tiny fp16 export: the worker thread and onnxruntime run inside n8n on Node 24', async () => {
-    const input = path.join(work, 'sdxl-in');
-    const output = path.join(work, 'sdxl-out');
-    fs.mkdirSync(input);
-    fs.mkdirSync(output);
-    fs.copyFileSync(photoPath('apple.jpg'), path.join(input, 'apple.jpg'));
-    fs.writeFileSync(path.join(input, 'corrupt.jpg'), fs.readFileSync(photoPath('butterfly.jpg')).subarray(0, 2000));
+    const { input, output } = photoFolders(work, 'sdxl-', ['apple.jpg'], true);
     const modelDir = writeTinySdxl(path.join(work, 'tiny-sdxl'), { fp16: true, int64Timestep: true });
     const file = path.join(work, 'sdxl-workflow.json');
     fs.writeFileSync(file, JSON.stringify(sdxlWorkflow(input, output, modelDir)));
