@@ -8,4 +8,6 @@ module.exports = {
   testTimeout: 120000,
   // One file at a time: the machines have 2 cores and each suite runs onnxruntime.
   maxWorkers: 1,
+  globalSetup: '<rootDir>/jest.scratch.js',
+  globalTeardown: '<rootDir>/jest.scratch-teardown.js',
 };

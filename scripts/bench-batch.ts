@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createInstance } from '../test/e2e/n8nHarness';
+import { createInstance, removeWorkDir } from '../test/e2e/n8nHarness';
 import { QueueCluster, until } from '../test/e2e/queueCluster';
 import { photoPath } from '../test/helpers/fixtures';
 import { configuredTemplate } from './batch-template';
@@ -39,6 +39,7 @@ async function run(workers: number): Promise<{ perMinute: number; seconds: numbe
   } finally {
     cluster.stop();
     await server.close();
+    removeWorkDir(work);
   }
 }
 

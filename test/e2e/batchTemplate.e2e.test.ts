@@ -7,7 +7,7 @@ import { configuredTemplate } from '../../scripts/batch-template';
 import { MediaFixtureServer } from '../../scripts/media-fixture-server';
 import { sidecarSchema } from '../../src/engine/sidecar';
 import { photoPath } from '../helpers/fixtures';
-import { createInstance, executionResult, n8n, type N8nInstance } from './n8nHarness';
+import { createInstance, executionResult, n8n, type N8nInstance, removeWorkDir } from './n8nHarness';
 
 /**
  * The bundled weekly template, imported as is (only its Settings filled in) into a real n8n
@@ -36,6 +36,7 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
   }, 1_500_000);
   afterAll(async () => {
     await server?.close();
+    removeWorkDir(work);
   });
 
   test('every good photo gets a result, a valid sidecar and one record update; the corrupt one is reported; a re-run skips them', async () => {

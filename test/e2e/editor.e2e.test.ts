@@ -7,7 +7,7 @@ import { type BrowserContext, chromium, type Locator, type Page, selectors } fro
 import { configuredTemplate } from '../../scripts/batch-template';
 import { REPO_ROOT } from '../helpers/fixtures';
 import { RunwayTestServer } from '../helpers/runwayServer';
-import { createInstance, type N8nInstance } from './n8nHarness';
+import { createInstance, type N8nInstance, removeWorkDir } from './n8nHarness';
 import { freePort, until } from './queueCluster';
 
 /**
@@ -126,6 +126,7 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     await runway?.close();
     if (n8nProcess && n8nProcess.exitCode === null) n8nProcess.kill('SIGKILL');
     if (process.env.VBG_EDITOR_DEBUG) console.log(n8nLog.slice(-4000));
+    removeWorkDir(work);
   });
 
   // A collection ("Options") shows as its label over an "Add Option" picker; every other parameter as its input.
@@ -163,7 +164,7 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
   test('every node is found, added and configured; the Runway credential dialog opens', async () => {
     await page.goto(`${base}/workflow/new`);
     // On failure, the page as it was helps more than any message.
-    const failureShot = path.join(os.tmpdir(), 'vbg-editor-failure.png');
+    const failureShot = path.join(REPO_ROOT, 'scratch', 'vbg-editor-failure.png');
     try {
       await configureEveryNode();
     } catch (error) {

@@ -68,6 +68,20 @@ export function createInstance(workDir: string): N8nInstance {
   return { root, node, n8nBin, userFolder, env };
 }
 
+/**
+ * Removes a suite's work folder once its n8n processes are stopped: the package install in
+ * it is ~700 MB, and suites run one after another on machines with little disk to spare.
+ */
+export function removeWorkDir(workDir: string | undefined): void {
+  if (!workDir || process.env.VBG_KEEP_SCRATCH === '1') return;
+  try {
+    fs.rmSync(workDir, { recursive: true, force: true, maxRetries: 5 });
+  } catch (error) {
+    // A process still exiting can race the removal; the jest run's scratch teardown retries.
+    console.warn(`could not remove ${workDir} yet: ${(error as Error).message}`);
+  }
+}
+
 export interface CommandResult {
   status: number | null;
   stdout: string;

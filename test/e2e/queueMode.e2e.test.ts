@@ -7,7 +7,7 @@ import { configuredTemplate } from '../../scripts/batch-template';
 import { MediaFixtureServer } from '../../scripts/media-fixture-server';
 import { sidecarSchema } from '../../src/engine/sidecar';
 import { photoPath } from '../helpers/fixtures';
-import { createInstance, type N8nInstance } from './n8nHarness';
+import { createInstance, type N8nInstance, removeWorkDir } from './n8nHarness';
 import { QueueCluster, until } from './queueCluster';
 
 /**
@@ -52,6 +52,7 @@ describeQueue('the weekly batch template in n8n queue mode (Redis, main + 2 work
     if (process.env.VBG_QUEUE_DEBUG) console.log(cluster?.logs());
     cluster?.stop();
     await server?.close();
+    removeWorkDir(work);
   });
 
   test('kill the busy worker mid-run, restart it, run again: every photo processed, no sidecar damaged', async () => {

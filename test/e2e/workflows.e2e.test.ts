@@ -6,7 +6,7 @@ import sharp from 'sharp';
 import { writeTinySdxl } from '../../scripts/tiny-sdxl';
 import { photoPath } from '../helpers/fixtures';
 import { RunwayTestServer } from '../helpers/runwayServer';
-import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME } from './n8nHarness';
+import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME, removeWorkDir } from './n8nHarness';
 
 /**
  * Real n8n, end to end (one install shared by the tests below): Manual Trigger -> Read Files from Disk -> Background Cleanup ->
@@ -113,6 +113,7 @@ describe('the nodes in a real n8n', () => {
     work = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-e2e-'));
     instance = createInstance(work);
   }, 1_500_000);
+  afterAll(() => removeWorkDir(work));
 
   test('Cleanup and Replace (studio): import the workflow and run it with n8n execute', async () => {
     const { input, output } = photoFolders(work, '', ['apple.jpg', 'coffee.png'], true);

@@ -1,0 +1,2 @@
+// See jest.scratch.js.
+module.exports = require('./jest.scratch').teardown;
