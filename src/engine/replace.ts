@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 import { imageBackdrop } from './compose/backdrop';
 import { compositeOver } from './compose/over';
-import { matchColors } from './compose/colorMatch';
+import { planColorMatch } from './compose/colorMatch';
 import { computeLayout, type Layout } from './compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from './compose/shadow';
 import { EngineError } from './errors';
@@ -236,17 +236,14 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
     if (layer) layers.push(layer);
   }
   if (shadows.drop) layers.push(await dropShadow(placed.alpha, shadows.drop));
-  const shadowed = Buffer.from(backdrop.data);
-  applyShadows(shadowed, layers);
-  let foreground = placed.subject;
-  let colorShift = 0;
-  if (colorMatch && !finalPicture) {
-    const matched = matchColors(foreground, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE);
-    foreground = matched.image;
-    colorShift = Math.round(matched.deltaE * 100) / 100;
-  }
+  // Colour matching reads the backdrop's light before the shadows darken it.
+  const matched = colorMatch && !finalPicture ? planColorMatch(placed.subject, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE) : undefined;
+  const colorShift = matched ? Math.round(matched.deltaE * 100) / 100 : 0;
+  // The backdrop is this call's own (rendered, generated or decoded here): shadows and the
+  // subject go straight into it, with no full-size copies.
+  applyShadows(backdrop.data, layers);
   // A creative engine's picture is final: its product is the engine's own, not the photo's.
-  const composed = finalPicture ? backdrop : compositeOver(foreground, placed.alpha, { ...backdrop, data: shadowed });
+  const composed = finalPicture ? backdrop : compositeOver(placed.subject, placed.alpha, backdrop, { tables: matched?.tables, inPlace: true });
   const tCompose = performance.now();
   const data = await encodeImage(composed, { format: options.format, quality: options.quality, pngCompression: 2 });
   const tEncode = performance.now();

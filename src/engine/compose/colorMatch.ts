@@ -33,8 +33,11 @@ export function deltaE(a: Lab, b: Lab): number {
   return Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
 }
 
-/** Mean linear RGB of the pixels, weighted by alpha when given (sampled for speed). */
-export function meanLinear(image: RawImage, alpha?: AlphaMask): [number, number, number] {
+/** Per-channel 256-entry tables (r, g, b): a colour change applied while compositing. */
+export type ColourTables = [Uint8Array, Uint8Array, Uint8Array];
+
+/** Mean linear RGB of the pixels, weighted by alpha when given (sampled for speed), seen through tables when given. */
+export function meanLinear(image: RawImage, alpha?: AlphaMask, tables?: ColourTables): [number, number, number] {
   const pixels = image.width * image.height;
   const step = Math.max(1, Math.floor(pixels / 400_000));
   let r = 0;
@@ -45,9 +48,9 @@ export function meanLinear(image: RawImage, alpha?: AlphaMask): [number, number,
     const weight = alpha ? alpha.data[i] / 255 : 1;
     if (weight === 0) continue;
     const o = i * image.channels;
-    r += SRGB_TO_LINEAR[image.data[o]] * weight;
-    g += SRGB_TO_LINEAR[image.data[o + 1]] * weight;
-    b += SRGB_TO_LINEAR[image.data[o + 2]] * weight;
+    r += SRGB_TO_LINEAR[tables ? tables[0][image.data[o]] : image.data[o]] * weight;
+    g += SRGB_TO_LINEAR[tables ? tables[1][image.data[o + 1]] : image.data[o + 1]] * weight;
+    b += SRGB_TO_LINEAR[tables ? tables[2][image.data[o + 2]] : image.data[o + 2]] * weight;
     w += weight;
   }
   return w === 0 ? [0, 0, 0] : [r / w, g / w, b / w];
@@ -59,30 +62,20 @@ export function meanLab(image: RawImage, alpha?: AlphaMask): Lab {
   return linearToLab(r, g, b);
 }
 
-function tablesFor(gains: [number, number, number]): Uint8Array[] {
-  return gains.map((gain) => Uint8Array.from({ length: 256 }, (_, v) => linearToSrgb(SRGB_TO_LINEAR[v] * gain)));
+function tablesFor(gains: [number, number, number]): ColourTables {
+  return gains.map((gain) => Uint8Array.from({ length: 256 }, (_, v) => linearToSrgb(SRGB_TO_LINEAR[v] * gain))) as ColourTables;
 }
 
-function applyTables(image: RawImage, tables: Uint8Array[]): RawImage {
-  const data = Buffer.from(image.data);
-  const [r, g, b] = tables;
-  const channels = image.channels;
-  for (let i = 0; i < data.length; i += channels) {
-    data[i] = r[data[i]];
-    data[i + 1] = g[data[i + 1]];
-    data[i + 2] = b[data[i + 2]];
-  }
-  return { ...image, data };
-}
-
-export interface ColorMatchResult {
-  image: RawImage;
-  /** How far the subject's mean actually moved, in Lab delta E. */
+export interface ColorMatchPlan {
+  /** Applied to the subject's pixels as they are composited (compose/over.ts). */
+  tables: ColourTables;
+  /** How far the subject's mean moves, in Lab delta E. */
   deltaE: number;
   gains: [number, number, number];
 }
 
-export function matchColors(subject: RawImage, alpha: AlphaMask, backdrop: RawImage, strength: number, maxDeltaE: number): ColorMatchResult {
+/** The colour match as tables, to be applied in the composite pass (no extra full-size copy of the subject). */
+export function planColorMatch(subject: RawImage, alpha: AlphaMask, backdrop: RawImage, strength: number, maxDeltaE: number): ColorMatchPlan {
   const subjectMean = meanLinear(subject, alpha);
   const backdropMean = meanLinear(backdrop);
   const before = linearToLab(...subjectMean);
@@ -106,6 +99,6 @@ export function matchColors(subject: RawImage, alpha: AlphaMask, backdrop: RawIm
     t = lo;
   }
   const gains = gainsAt(t);
-  const image = applyTables(subject, tablesFor(gains));
-  return { image, deltaE: deltaE(before, meanLab(image, alpha)), gains };
+  const tables = tablesFor(gains);
+  return { tables, deltaE: deltaE(before, linearToLab(...meanLinear(subject, alpha, tables))), gains };
 }

@@ -24,9 +24,23 @@ function lowestRow(alpha: AlphaMask, threshold = 128): number {
   return -1;
 }
 
-async function blurred(data: Buffer, width: number, height: number, sigma: number): Promise<Buffer> {
-  if (sigma < 0.6) return data;
-  return sharp(data, { raw: { width, height, channels: 1 } }).blur(sigma).extractChannel(0).raw().toBuffer();
+/**
+ * Gaussian blur of a full-size mask whose non-zero pixels all lie in rows top..bottom: only
+ * that band (plus 3 sigma on each side) is blurred, a few percent of a 12 MP frame.
+ */
+async function blurredRows(data: Buffer, width: number, height: number, sigma: number, top: number, bottom: number): Promise<Buffer> {
+  if (sigma < 0.6 || bottom < top) return data;
+  const reach = Math.ceil(3 * sigma) + 1;
+  const y0 = Math.max(0, top - reach);
+  const y1 = Math.min(height - 1, bottom + reach);
+  const band = await sharp(data.subarray(y0 * width, (y1 + 1) * width), { raw: { width, height: y1 - y0 + 1, channels: 1 } })
+    .blur(sigma)
+    .extractChannel(0)
+    .raw()
+    .toBuffer();
+  const out = Buffer.alloc(data.length);
+  band.copy(out, y0 * width);
+  return out;
 }
 
 export async function contactShadow(alpha: AlphaMask, settings: NonNullable<ShadowSettings['contact']>): Promise<ShadowLayer | undefined> {
@@ -59,12 +73,14 @@ export async function contactShadow(alpha: AlphaMask, settings: NonNullable<Shad
   // A flat ellipse centred on the floor line, so its upper half tucks under the subject.
   const cx = (left + right) / 2;
   const rx = (right - left) / 2 + spread;
-  for (let y = Math.max(0, floor - thickness); y <= Math.min(height - 1, floor + thickness); y++) {
+  const bandTop = Math.max(0, floor - thickness);
+  const bandBottom = Math.min(height - 1, floor + thickness);
+  for (let y = bandTop; y <= bandBottom; y++) {
     const dy = (y - floor) / thickness;
     const half = rx * Math.sqrt(Math.max(0, 1 - dy * dy));
     for (let x = Math.max(0, Math.floor(cx - half)); x <= Math.min(width - 1, Math.ceil(cx + half)); x++) mask[y * width + x] = 255;
   }
-  return { mask: { data: await blurred(mask, width, height, settings.blur), width, height }, opacity: settings.opacity };
+  return { mask: { data: await blurredRows(mask, width, height, settings.blur, bandTop, bandBottom), width, height }, opacity: settings.opacity };
 }
 
 export async function dropShadow(alpha: AlphaMask, settings: NonNullable<ShadowSettings['drop']>): Promise<ShadowLayer> {
@@ -72,15 +88,22 @@ export async function dropShadow(alpha: AlphaMask, settings: NonNullable<ShadowS
   const mask = Buffer.alloc(width * height);
   const dx = Math.round(settings.offsetX);
   const dy = Math.round(settings.offsetY);
+  let top = height;
+  let bottom = -1;
   for (let y = 0; y < height; y++) {
     const sy = y - dy;
     if (sy < 0 || sy >= height) continue;
+    let any = false;
     for (let x = 0; x < width; x++) {
       const sx = x - dx;
-      if (sx >= 0 && sx < width) mask[y * width + x] = alpha.data[sy * width + sx];
+      if (sx >= 0 && sx < width && (mask[y * width + x] = alpha.data[sy * width + sx])) any = true;
+    }
+    if (any) {
+      top = Math.min(top, y);
+      bottom = y;
     }
   }
-  return { mask: { data: await blurred(mask, width, height, settings.blur), width, height }, opacity: settings.opacity };
+  return { mask: { data: await blurredRows(mask, width, height, settings.blur, top, bottom), width, height }, opacity: settings.opacity };
 }
 
 /** Darkens an RGB backdrop in place under the shadow layers (multiply toward black). */
