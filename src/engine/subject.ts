@@ -135,18 +135,21 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped, ...(colourPrior ? { source: 'box colours' as const } : {}) };
     alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
   }
-  const confidence = await cutoutConfidence(alpha, agreement);
+  // The see-through detector looks at every cut-out: with see-through on it opens what it
+  // finds; with it off, what it finds (background left in the panes) lowers the confidence.
+  const seeThroughMode = options.seeThrough ?? 'off';
+  const found = await detectSeeThrough(rgb, alpha);
+  const confidence = await cutoutConfidence(alpha, { agreement, ...(seeThroughMode === 'off' ? { seeThroughShare: found.share } : {}) });
   const t2 = performance.now();
 
-  let seeThrough: Subject['seeThrough'] = { mode: options.seeThrough ?? 'off', regions: 0, share: 0 };
+  let seeThrough: Subject['seeThrough'] = { mode: seeThroughMode, regions: 0, share: 0 };
   let colour = rgb;
-  if (options.seeThrough && options.seeThrough !== 'off') {
-    const found = await detectSeeThrough(rgb, alpha);
+  if (seeThroughMode !== 'off') {
     if (found.regions > 0) {
       const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
-      ({ alpha, foreground: colour } = applySeeThrough(alpha, rgb, found.map, options.seeThrough, glass));
+      ({ alpha, foreground: colour } = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass));
     }
-    seeThrough = { mode: options.seeThrough, regions: found.regions, share: Math.round(found.share * 1000) / 1000 };
+    seeThrough = { mode: seeThroughMode, regions: found.regions, share: Math.round(found.share * 1000) / 1000 };
   }
   alpha = await featherMask(alpha, options.featherPx);
   const stats = maskStats(alpha);
@@ -169,7 +172,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     });
     foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
   }
-  if (options.enhanceFg) foreground = await enhanceForeground(foreground);
+  if (options.enhanceFg) foreground = await enhanceForeground(foreground, alpha);
   const t3 = performance.now();
   return {
     decoded,

@@ -1,5 +1,6 @@
 import { parseSubjectHint, resolveHint } from '../../src/engine/hint';
-import { cutoutConfidence, maskIoU } from '../../src/engine/matte/confidence';
+import { cutoutConfidence, maskIoU, softMaskIoU } from '../../src/engine/matte/confidence';
+import { offBarShare, preferColourPrior } from '../../src/engine/matte/boxPrior';
 import { applyPoints } from '../../src/engine/matte/points';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { cutoutDecisions } from '../../src/engine/sidecar';
@@ -66,6 +67,32 @@ describe('subject hints: parsing and validation', () => {
   });
 });
 
+describe('framed products: colour prior or model', () => {
+  // A two-pane window in a 200x100 image: box 40,10 120x80, bars 3 px.
+  const box = { x: 40, y: 10, width: 120, height: 80 };
+  const frame: Array<[number, number, number, number]> = [[40, 10, 120, 3], [40, 87, 120, 3], [40, 10, 3, 80], [157, 10, 3, 80], [98, 10, 3, 80]];
+  const withCup = (rects: Array<[number, number, number, number]>) => {
+    const m = mask(rects);
+    // A round cup seen through each pane.
+    for (let y = 0; y < 100; y++) for (let x = 0; x < 200; x++) if ((x - 70) ** 2 + (y - 50) ** 2 < 22 ** 2 || (x - 128) ** 2 + (y - 50) ** 2 < 22 ** 2) m.data[y * 200 + x] = 255;
+    return m;
+  };
+
+  test('a frame of straight bars is ~0 off the bars; a cup kept in a pane is not', () => {
+    expect(offBarShare(mask(frame), box)).toBeLessThan(0.06); // its junctions
+    expect(offBarShare(withCup(frame), box)).toBeGreaterThan(0.3);
+  });
+
+  test('the prior wins over a model that kept the cup, never over a model that is the better frame', () => {
+    const prior = mask(frame);
+    expect(preferColourPrior(withCup(frame), box, { prior })).toBe(true);
+    // The prior took in something the bars' colour (a cup of the same white): the model's clean frame stays.
+    expect(preferColourPrior(mask(frame), box, { prior: withCup(frame) })).toBe(false);
+    // A model that missed the box's sides loses to a frame-like prior.
+    expect(preferColourPrior(mask([[90, 30, 30, 30]]), box, { prior })).toBe(true);
+  });
+});
+
 describe('confidence score', () => {
   test('a crisp single subject scores high; fragments, cut-off, tiny coverage, soft bands and disagreement lower it with reasons', async () => {
     const clean = await cutoutConfidence(mask([[50, 20, 100, 60]]));
@@ -82,10 +109,21 @@ describe('confidence score', () => {
     const soft = await cutoutConfidence(mask([[60, 30, 80, 40]], 9));
     expect(soft.reasons.join()).toMatch(/soft band/);
     expect(soft.score).toBeLessThan(clean.score);
-    const disagree = await cutoutConfidence(mask([[50, 20, 100, 60]]), 0.6);
+    const disagree = await cutoutConfidence(mask([[50, 20, 100, 60]]), { agreement: 0.6 });
     expect(disagree.reasons.join()).toMatch(/disagree: IoU 0\.60/);
+    const panes = await cutoutConfidence(mask([[50, 20, 100, 60]]), { seeThroughShare: 0.5 });
+    expect(panes.score).toBe(0);
+    expect(panes.reasons.join()).toMatch(/background seen through: 50 % of the subject/);
+    expect(panes.features.seeThrough).toBe(0.5);
+    const nothingSeen = await cutoutConfidence(mask([[50, 20, 100, 60]]), { seeThroughShare: 0 });
+    expect(nothingSeen.score).toBe(clean.score);
+    expect(nothingSeen.reasons).toEqual([]);
     expect((await cutoutConfidence(mask([]))).score).toBe(0);
     expect(maskIoU(mask([[0, 0, 10, 10]]).data, mask([[5, 0, 10, 10]]).data)).toBeCloseTo(1 / 3, 5);
+    // A 40 % ghost over the whole of the second mask's extra area: the thresholded IoU misses it.
+    const ghost = Uint8Array.from([255, 255, 102, 102]);
+    expect(maskIoU(Uint8Array.from([255, 255, 0, 0]), ghost)).toBe(1);
+    expect(softMaskIoU(Uint8Array.from([255, 255, 0, 0]), ghost)).toBeCloseTo(510 / 714, 5);
   });
 
   test('sidecar: scores.cutout always, the review reasons joined to decisions.reasons', () => {

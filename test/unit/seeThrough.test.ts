@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 
+import { cutoutConfidence } from '../../src/engine/matte/confidence';
 import { applySeeThrough, detectSeeThrough } from '../../src/engine/matte/seeThrough';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { extractSubject } from '../../src/engine/subject';
@@ -43,6 +44,10 @@ describe('see-through regions', () => {
       const matte = { data: filled, width: scene.width, height: scene.height };
       const found = await detectSeeThrough(image, matte);
       const opened = applySeeThrough(matte, image, found.map, 'gaps', { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } });
+      // Left filled (see-through off), the confidence score says why the cut-out is doubtful.
+      const confidence = await cutoutConfidence(matte, { seeThroughShare: found.share });
+      expect(confidence.score).toBeLessThan(0.5);
+      expect(confidence.reasons.join()).toMatch(/background seen through/);
       const a = iou(filled, scene.alpha);
       const b = iou(opened.alpha.data, scene.alpha);
       before += a;
@@ -83,6 +88,9 @@ describe('see-through regions', () => {
       const drop = iou(off.alpha.data, reference) - iou(on.alpha.data, reference);
       console.log(`${name}: ${on.seeThrough.regions} regions, IoU change ${(-drop).toFixed(4)}`);
       expect(drop).toBeLessThanOrEqual(0.02);
+      // With see-through off, the detector's finding feeds the confidence: nothing here.
+      expect(off.confidence.features.seeThrough).toBeLessThan(0.02);
+      expect(on.confidence.features.seeThrough).toBeUndefined();
     }
   });
 });

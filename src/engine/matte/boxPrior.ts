@@ -105,13 +105,64 @@ export function boxColourPrior(rgb: RawImage, box: BoundingBox): BoxColours {
 
 /**
  * Whether the colour prior should replace the model's mask (only for a hint that says the
- * product is a frame): the prior must look like a frame, and the model must either miss
- * the box's sides or disagree with it (IoU < 0.5: it took in what shows through the panes).
+ * product is a frame): the prior must look like a frame, and the model must either miss the
+ * box's sides, fill the box (it took the panes with what shows through them), or disagree
+ * with the prior (IoU < 0.5) while being less like a frame of straight bars than the prior
+ * (it kept a cup or a leaf behind the panes). A model mask that is the better frame stays.
  */
 export function preferColourPrior(model: AlphaMask, box: BoundingBox, colours: BoxColours): colours is BoxColours & { prior: AlphaMask } {
   const prior = colours.prior;
   if (!prior || !isFrameLike(prior, box)) return false;
-  return sidesReached(model, box) < 3 || maskIoU(model.data, prior.data) < 0.5;
+  if (sidesReached(model, box) < 3 || !isFrameLike(model, box)) return true;
+  return maskIoU(model.data, prior.data) < 0.5 && offBarShare(model, box) > offBarShare(prior, box);
+}
+
+/**
+ * The share of a mask's pixels inside the box that lie on no bar. A bar pixel sits on a long
+ * run one way (30 % of the box's side) and a thin run the other way (at most 15 % of the
+ * other side): a window's frame is ~0 (its junctions only); a cup or a leaf kept in a pane,
+ * solid or a rim, is not.
+ */
+export function offBarShare(mask: AlphaMask, box: BoundingBox): number {
+  const { width: w, height: h } = box;
+  const solid = (x: number, y: number) => mask.data[(box.y + y) * mask.width + box.x + x] >= 128;
+  // Length of the horizontal and of the vertical run through each pixel of the box.
+  const across = new Uint16Array(w * h);
+  const down = new Uint16Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; ) {
+      if (!solid(x, y)) {
+        x++;
+        continue;
+      }
+      let end = x;
+      while (end + 1 < w && solid(end + 1, y)) end++;
+      across.fill(end - x + 1, y * w + x, y * w + end + 1);
+      x = end + 1;
+    }
+  }
+  for (let x = 0; x < w; x++) {
+    for (let y = 0; y < h; ) {
+      if (!solid(x, y)) {
+        y++;
+        continue;
+      }
+      let end = y;
+      while (end + 1 < h && solid(x, end + 1)) end++;
+      for (let k = y; k <= end; k++) down[k * w + x] = end - y + 1;
+      y = end + 1;
+    }
+  }
+  let area = 0;
+  let off = 0;
+  for (let i = 0; i < w * h; i++) {
+    if (!across[i]) continue;
+    area++;
+    const horizontalBar = across[i] >= 0.3 * w && down[i] <= 0.15 * h;
+    const verticalBar = down[i] >= 0.3 * h && across[i] <= 0.15 * w;
+    if (!horizontalBar && !verticalBar) off++;
+  }
+  return area === 0 ? 0 : off / area;
 }
 
 /**

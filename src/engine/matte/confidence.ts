@@ -11,20 +11,31 @@ import { labelComponents } from './components';
  * - fragments: share of the subject outside its largest piece (stray blobs, a split frame);
  * - cut off: the subject touches the image border (each side costs 0.15);
  * - coverage: under 3 % or over 80 % of the image is rarely one product;
+ * - background seen through: the share of the subject that the see-through detector
+ *   (matte/seeThrough.ts) takes for background showing through panes or gaps, when nothing
+ *   opened them (see-through off); a quarter of the subject or more makes the score 0;
  * - disagreement: IoU of the two runs (hinted or cropped vs full), when there are two.
- * It cannot see a clean, confident mask of the wrong object: a hint fixes those.
+ * It cannot see a clean, confident mask of the wrong object (a cup in front of the window
+ * instead of the window): a hint fixes those.
  */
 export interface CutoutConfidence {
   score: number;
   reasons: string[];
-  features: { softBand: number; softArea: number; strayShare: number; pieces: number; borderSides: number; coverage: number; agreement?: number };
+  features: { softBand: number; softArea: number; strayShare: number; pieces: number; borderSides: number; coverage: number; seeThrough?: number; agreement?: number };
+}
+
+export interface ConfidenceSignals {
+  /** IoU of the model's two runs (Cross-Check). */
+  agreement?: number;
+  /** Share of the subject the see-through detector takes for background left inside it. */
+  seeThroughShare?: number;
 }
 
 const WORK_SIDE = 512;
 const round = (value: number) => Math.round(value * 1000) / 1000;
 const clamp01 = (value: number) => Math.max(0, Math.min(1, value));
 
-export async function cutoutConfidence(alpha: AlphaMask, agreement?: number): Promise<CutoutConfidence> {
+export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThroughShare }: ConfidenceSignals = {}): Promise<CutoutConfidence> {
   // Soft band on the full-resolution matte: semi-transparent pixels per pixel of outline is
   // the band's mean width, counted in model pixels (the matte is upscaled from ~1024 px).
   const full = alpha.data;
@@ -52,8 +63,9 @@ export async function cutoutConfidence(alpha: AlphaMask, agreement?: number): Pr
       area++;
     }
   }
+  const signals = { ...(seeThroughShare !== undefined ? { seeThrough: round(seeThroughShare) } : {}), ...(agreement !== undefined ? { agreement: round(agreement) } : {}) };
   if (area === 0) {
-    return { score: 0, reasons: ['empty mask: no subject found'], features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...(agreement !== undefined ? { agreement } : {}) } };
+    return { score: 0, reasons: ['empty mask: no subject found'], features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...signals } };
   }
   const { sizes } = labelComponents(solid, width);
   const largest = Math.max(...sizes);
@@ -84,13 +96,29 @@ export async function cutoutConfidence(alpha: AlphaMask, agreement?: number): Pr
   if (borderSides > 0) reasons.push(`cut off: the subject touches ${borderSides} side${borderSides > 1 ? 's' : ''} of the image`);
   const fCoverage = coverage < 0.03 ? coverage / 0.03 : coverage > 0.8 ? clamp01((1 - coverage) / 0.2) : 1;
   if (fCoverage < 0.9) reasons.push(`coverage ${(coverage * 100).toFixed(coverage < 0.1 ? 1 : 0)} % of the image (a product usually covers 3-80 %)`);
+  const fSeeThrough = clamp01(1 - (seeThroughShare ?? 0) / 0.25);
+  if (fSeeThrough < 0.9) reasons.push(`background seen through: ${Math.round((seeThroughShare ?? 0) * 100)} % of the subject looks like the background showing through panes or gaps (see-through "gaps" or "glass" opens it)`);
   const fAgreement = agreement === undefined ? 1 : clamp01((agreement - 0.5) / 0.45);
   if (agreement !== undefined && fAgreement < 0.9) reasons.push(`the two model runs disagree: IoU ${agreement.toFixed(2)}`);
   return {
-    score: round(fUncertain * fStray * fBorder * fCoverage * fAgreement),
+    score: round(fUncertain * fStray * fBorder * fCoverage * fSeeThrough * fAgreement),
     reasons,
-    features: { softBand: round(bandWidth), softArea: round(uncertain / full.length), strayShare: round(strayShare), pieces, borderSides, coverage: round(coverage), ...(agreement !== undefined ? { agreement: round(agreement) } : {}) },
+    features: { softBand: round(bandWidth), softArea: round(uncertain / full.length), strayShare: round(strayShare), pieces, borderSides, coverage: round(coverage), ...signals },
   };
+}
+
+/**
+ * IoU of two alpha mattes without thresholds: sum of min / sum of max. A 40 % ghost of the old
+ * background inside a pane counts against it, where the thresholded IoU cannot see it.
+ */
+export function softMaskIoU(a: Uint8Array, b: Uint8Array): number {
+  let intersection = 0;
+  let union = 0;
+  for (let i = 0; i < a.length; i++) {
+    intersection += Math.min(a[i], b[i]);
+    union += Math.max(a[i], b[i]);
+  }
+  return union === 0 ? 1 : intersection / union;
 }
 
 /** IoU of two masks of the same size, thresholded (alpha 128 by default). */
