@@ -1,4 +1,5 @@
 import type { AlphaMask, RawImage } from '../image/types';
+import { barMap } from './bars';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
 import type { BoundingBox } from './matte';
@@ -118,49 +119,22 @@ export function preferColourPrior(model: AlphaMask, box: BoundingBox, colours: B
 }
 
 /**
- * The share of a mask's pixels inside the box that lie on no bar. A bar pixel sits on a long
- * run one way (30 % of the box's side) and a thin run the other way (at most 15 % of the
- * other side): a window's frame is ~0 (its junctions only); a cup or a leaf kept in a pane,
- * solid or a rim, is not.
+ * The share of a mask's pixels inside the box that lie on no straight bar (matte/bars.ts): a
+ * window's frame is ~0 (its junctions only); a cup or a leaf kept in a pane, solid or a rim,
+ * is not.
  */
 export function offBarShare(mask: AlphaMask, box: BoundingBox): number {
-  const { width: w, height: h } = box;
-  const solid = (x: number, y: number) => mask.data[(box.y + y) * mask.width + box.x + x] >= 128;
-  // Length of the horizontal and of the vertical run through each pixel of the box.
-  const across = new Uint16Array(w * h);
-  const down = new Uint16Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; ) {
-      if (!solid(x, y)) {
-        x++;
-        continue;
-      }
-      let end = x;
-      while (end + 1 < w && solid(end + 1, y)) end++;
-      across.fill(end - x + 1, y * w + x, y * w + end + 1);
-      x = end + 1;
-    }
-  }
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; ) {
-      if (!solid(x, y)) {
-        y++;
-        continue;
-      }
-      let end = y;
-      while (end + 1 < h && solid(x, end + 1)) end++;
-      for (let k = y; k <= end; k++) down[k * w + x] = end - y + 1;
-      y = end + 1;
-    }
-  }
+  const solid = new Uint8Array(mask.data.length);
+  for (let i = 0; i < solid.length; i++) solid[i] = mask.data[i] >= 128 ? 1 : 0;
+  const bars = barMap(solid, mask.width, box);
   let area = 0;
   let off = 0;
-  for (let i = 0; i < w * h; i++) {
-    if (!across[i]) continue;
-    area++;
-    const horizontalBar = across[i] >= 0.3 * w && down[i] <= 0.15 * h;
-    const verticalBar = down[i] >= 0.3 * h && across[i] <= 0.15 * w;
-    if (!horizontalBar && !verticalBar) off++;
+  for (let y = 0; y < box.height; y++) {
+    for (let x = 0; x < box.width; x++) {
+      if (!solid[(box.y + y) * mask.width + box.x + x]) continue;
+      area++;
+      if (!bars[y * box.width + x]) off++;
+    }
   }
   return area === 0 ? 0 : off / area;
 }
