@@ -58,35 +58,49 @@ function histogram(rgb: Buffer, pick: (i: number) => boolean, pixels: number): F
   return h;
 }
 
-/** Distance (in px, chessboard, capped) of each subject pixel to the nearest non-subject pixel. */
+/** The 4 neighbours of pixel i at (x, y), -1 off the image; one shared array (hot loops). */
+const NEIGHBOURS = new Int32Array(4);
+function fourNeighbours(i: number, x: number, y: number, width: number, height: number): Int32Array {
+  NEIGHBOURS[0] = x > 0 ? i - 1 : -1;
+  NEIGHBOURS[1] = x < width - 1 ? i + 1 : -1;
+  NEIGHBOURS[2] = y > 0 ? i - width : -1;
+  NEIGHBOURS[3] = y < height - 1 ? i + width : -1;
+  return NEIGHBOURS;
+}
+
+/**
+ * Distance (in px, chessboard, capped) of each subject pixel to the nearest non-subject pixel:
+ * the classic two-pass transform (forward over the top-left neighbours, backward over the
+ * bottom-right ones), exact for the chessboard metric.
+ */
 function distanceToOutside(subject: Uint8Array, width: number, height: number, cap: number): Uint16Array {
-  const dist = new Uint16Array(width * height).fill(cap);
-  const queue = new Int32Array(width * height);
-  let head = 0;
-  let tail = 0;
-  for (let i = 0; i < subject.length; i++) {
-    if (!subject[i]) {
-      dist[i] = 0;
-      queue[tail++] = i;
+  const dist = new Uint16Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!subject[i]) continue;
+      let d = cap;
+      if (x > 0) d = Math.min(d, dist[i - 1] + 1);
+      if (y > 0) {
+        d = Math.min(d, dist[i - width] + 1);
+        if (x > 0) d = Math.min(d, dist[i - width - 1] + 1);
+        if (x < width - 1) d = Math.min(d, dist[i - width + 1] + 1);
+      }
+      dist[i] = d;
     }
   }
-  while (head < tail) {
-    const i = queue[head++];
-    const d = dist[i] + 1;
-    if (d >= cap) continue;
-    const x = i % width;
-    const y = (i - x) / width;
-    for (let dy = -1; dy <= 1; dy++) {
-      for (let dx = -1; dx <= 1; dx++) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-        const j = ny * width + nx;
-        if (dist[j] > d) {
-          dist[j] = d;
-          queue[tail++] = j;
-        }
+  for (let y = height - 1; y >= 0; y--) {
+    for (let x = width - 1; x >= 0; x--) {
+      const i = y * width + x;
+      let d = dist[i];
+      if (d === 0) continue;
+      if (x < width - 1) d = Math.min(d, dist[i + 1] + 1);
+      if (y < height - 1) {
+        d = Math.min(d, dist[i + width] + 1);
+        if (x < width - 1) d = Math.min(d, dist[i + width + 1] + 1);
+        if (x > 0) d = Math.min(d, dist[i + width - 1] + 1);
       }
+      dist[i] = d;
     }
   }
   return dist;
@@ -124,7 +138,7 @@ function thickestWallAround(members: number[], mark: number, wall: Uint8Array, d
     for (const i of frontier) {
       const x = i % width;
       const y = (i - x) / width;
-      const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1];
+      const neighbours = fourNeighbours(i, x, y, width, height);
       for (const j of neighbours) {
         if (j < 0 || !wall[j] || seen[j] === mark) continue;
         seen[j] = mark;
@@ -161,7 +175,7 @@ function fillIslands(accepted: Uint8Array, subject: Uint8Array, dist: Uint16Arra
       if (dist[i] <= ring) enclosed = false;
       const x = i % width;
       const y = (i - x) / width;
-      const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1];
+      const neighbours = fourNeighbours(i, x, y, width, height);
       for (const j of neighbours) {
         if (j < 0 || !subject[j]) {
           enclosed = false;
@@ -233,13 +247,19 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     if (subject[i] && dist[i] > ring && pBackground[bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2])] > CANDIDATE_P) raw[i] = 1;
   }
   const candidate = new Uint8Array(pixels);
+  let candidates = 0;
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
       let votes = 0;
       for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) votes += raw[(y + dy) * width + x + dx];
-      candidate[y * width + x] = votes >= 5 ? 1 : 0;
+      if (votes >= 5) {
+        candidate[y * width + x] = 1;
+        candidates++;
+      }
     }
   }
+  // No region could be large enough: the usual answer for a product photo, found early.
+  if (candidates < subjectArea * MIN_AREA_FRACTION) return empty();
 
   // The subject left once the candidates are taken out ("walls"), and how thick it is: a pane
   // is walled in by thin bars on every side, a cup's coffee by a thick cup on one side.
@@ -275,7 +295,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
       sumP += pBackground[k];
       const x = i % width;
       const y = (i - x) / width;
-      const neighbours = [x > 0 ? i - 1 : -1, x < width - 1 ? i + 1 : -1, y > 0 ? i - width : -1, y < height - 1 ? i + width : -1];
+      const neighbours = fourNeighbours(i, x, y, width, height);
       for (const j of neighbours) {
         if (j < 0) {
           border++;
