@@ -1,6 +1,8 @@
 import type { AlphaMask, RawImage } from '../image/types';
 import type { ColourTables } from './colorMatch';
 
+const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v);
+
 export interface CompositeOptions {
   /** Colour tables for the subject's pixels (colour matching), applied on the way. */
   tables?: ColourTables;
@@ -38,5 +40,3 @@ export function compositeOver(subject: RawImage, alpha: AlphaMask, backdrop: Raw
   }
   return { data: out, width: backdrop.width, height: backdrop.height, channels: 3 };
 }
-
-const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v);

@@ -8,33 +8,8 @@ import type { BoundingBox } from './matte';
  */
 export function barMap(solid: Uint8Array, imageWidth: number, box: BoundingBox): Uint8Array {
   const { width: w, height: h } = box;
-  const at = (x: number, y: number) => solid[(box.y + y) * imageWidth + box.x + x] !== 0;
-  const across = new Uint16Array(w * h);
-  const down = new Uint16Array(w * h);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; ) {
-      if (!at(x, y)) {
-        x++;
-        continue;
-      }
-      let end = x;
-      while (end + 1 < w && at(end + 1, y)) end++;
-      across.fill(end - x + 1, y * w + x, y * w + end + 1);
-      x = end + 1;
-    }
-  }
-  for (let x = 0; x < w; x++) {
-    for (let y = 0; y < h; ) {
-      if (!at(x, y)) {
-        y++;
-        continue;
-      }
-      let end = y;
-      while (end + 1 < h && at(x, end + 1)) end++;
-      for (let k = y; k <= end; k++) down[k * w + x] = end - y + 1;
-      y = end + 1;
-    }
-  }
+  const across = runLengths(solid, imageWidth, box, true);
+  const down = runLengths(solid, imageWidth, box, false);
   const bars = new Uint8Array(w * h);
   for (let i = 0; i < w * h; i++) {
     if (!across[i]) continue;
@@ -43,4 +18,31 @@ export function barMap(solid: Uint8Array, imageWidth: number, box: BoundingBox):
     if (horizontal || vertical) bars[i] = 1;
   }
   return bars;
+}
+
+/** For each pixel of the box, the length of the solid run through it along its row (or column); 0 off the mask. */
+function runLengths(solid: Uint8Array, imageWidth: number, box: BoundingBox, alongRows: boolean): Uint16Array {
+  const { width: w, height: h } = box;
+  const lines = alongRows ? h : w;
+  const length = alongRows ? w : h;
+  // Index in the box-sized answer of position t on a line.
+  const at = (line: number, t: number) => (alongRows ? line * w + t : t * w + line);
+  const isSolid = (line: number, t: number) => {
+    const k = at(line, t);
+    return solid[(box.y + Math.floor(k / w)) * imageWidth + box.x + (k % w)] !== 0;
+  };
+  const runs = new Uint16Array(w * h);
+  for (let line = 0; line < lines; line++) {
+    for (let t = 0; t < length; ) {
+      if (!isSolid(line, t)) {
+        t++;
+        continue;
+      }
+      let end = t;
+      while (end + 1 < length && isSolid(line, end + 1)) end++;
+      for (let k = t; k <= end; k++) runs[at(line, k)] = end - t + 1;
+      t = end + 1;
+    }
+  }
+  return runs;
 }
