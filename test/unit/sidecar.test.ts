@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -56,6 +57,19 @@ describe('sidecar store', () => {
     expect(Object.keys(saved.background.settings).sort()).toEqual(['enhanceFg', 'featherEdges', 'guidanceScale', 'matchColors', 'steps']);
     expect(saved.background.timings).toBeUndefined();
     expect(leftovers()).toEqual([]);
+  });
+
+  test("a writer killed between write and rename leaves a temp file: the next write of that sidecar removes it, a live writer's and another host's stay", async () => {
+    const host = os.hostname().replace(/[^A-Za-z0-9-]/g, '-');
+    const deadPid = spawnSync('true').pid!;
+    const dead = `.sample.json.${deadPid}@${host}.0badf00d.tmp`;
+    const live = `.sample.json.${process.ppid}@${host}.0badf00d.tmp`;
+    const elsewhere = `.sample.json.${deadPid}@some-other-host.0badf00d.tmp`;
+    for (const name of [dead, live, elsewhere]) write(name, '{"half":');
+    const file = await readSidecar(root, 'sample.json');
+    await writeSidecar(root, 'sample.json', { ...file.sidecar, background: backgroundBlockFrom(replaceMetadata(), sourceSha256(Buffer.from('photo')), '/out/x.jpg') }, { expectedVersion: file.version });
+    expect(leftovers().sort()).toEqual([live, elsewhere].sort());
+    expect(JSON.parse(read('sample.json')).background.outJpg).toBe('/out/x.jpg');
   });
 
   test('already processed: same photo and settings yes; another photo or prompt type no', async () => {

@@ -1,6 +1,37 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
+
+// Temporary files carry who wrote them (pid@host), so a later write can tell a dead
+// writer's leftover from a live one's file in flight (on this host; a shared folder's other
+// hosts are left alone).
+const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '-');
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that writers of `target` killed between writing and renaming
+ * (a worker killed mid-batch) left beside it. They never replaced the target: only litter.
+ */
+async function removeStaleTemps(dir: string, base: string): Promise<void> {
+  const prefix = `.${base}.`;
+  const names = await fs.readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const writer = /^(\d+)@([A-Za-z0-9-]+)\.[0-9a-f]+\.tmp$/.exec(name.slice(prefix.length));
+    if (!writer || writer[2] !== HOST) continue;
+    const pid = Number(writer[1]);
+    if (pid !== process.pid && !alive(pid)) await fs.rm(path.join(dir, name), { force: true });
+  }
+}
 
 /**
  * Writes a file so that readers only ever see the old or the whole new content: a
@@ -8,7 +39,9 @@ import path from 'node:path';
  */
 export async function writeFileAtomic(target: string, data: Buffer | string): Promise<void> {
   const dir = path.dirname(target);
-  const temp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const base = path.basename(target);
+  await removeStaleTemps(dir, base);
+  const temp = path.join(dir, `.${base}.${process.pid}@${HOST}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx');
   try {
     await handle.writeFile(data);
