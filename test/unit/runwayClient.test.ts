@@ -177,6 +177,15 @@ describe('Runway client against the loopback server', () => {
     expect(server.cancels()).toHaveLength(1);
   });
 
+  test('throttled, then the deadline runs out during a poll: the same timeout that says so, and the task is cancelled', async () => {
+    server.plan = () => ({ steps: ['THROTTLED'] });
+    server.pollFaults = [{ delayMs: 0 }, { hang: true }, { hang: true }, { hang: true }];
+    const error = await failure(client({ timeoutMs: 1000 }).textToImage(request));
+    expect(error.code).toBe('API_TIMEOUT');
+    expect(error.message).toMatch(/did not finish within 1000 ms \(last status THROTTLED; throttled by Runway/);
+    expect(server.cancels()).toHaveLength(1);
+  });
+
   test('an output URL that answers HTML is refused', async () => {
     server.plan = () => ({ steps: ['SUCCEEDED'], output: 'html' });
     const error = await failure(client().textToImage(request));

@@ -184,13 +184,22 @@ export class RunwayClient {
     let lastStatus = 'PENDING';
     let throttledSince: number | undefined;
     await sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), signal);
+    const timedOut = () => {
+      const throttled = throttledSince !== undefined ? `; throttled by Runway for the last ${Math.round((Date.now() - throttledSince) / 1000)} s (more tasks than your tier runs at once)` : '';
+      return this.error('API_TIMEOUT', `Runway task ${taskId} did not finish within ${this.options.timeoutMs} ms (last status ${lastStatus}${throttled}); it was cancelled`);
+    };
     for (;;) {
       if (signal?.aborted) throw new EngineError('CANCELLED', `The execution was cancelled while Runway task ${taskId} was ${lastStatus}`);
-      if (Date.now() >= deadline) {
-        const throttled = throttledSince !== undefined ? `; throttled by Runway for the last ${Math.round((Date.now() - throttledSince) / 1000)} s (more tasks than your tier runs at once)` : '';
-        throw this.error('API_TIMEOUT', `Runway task ${taskId} did not finish within ${this.options.timeoutMs} ms (last status ${lastStatus}${throttled}); it was cancelled`);
+      if (Date.now() >= deadline) throw timedOut();
+      let task: RunwayTask;
+      try {
+        task = await this.readTask(taskId, deadline, signal);
+      } catch (error) {
+        // The deadline ran out during a poll rather than between two: the same answer, with
+        // what the task was last seen doing (throttled, most often).
+        if (error instanceof EngineError && error.code === 'API_TIMEOUT' && Date.now() >= deadline) throw timedOut();
+        throw error;
       }
-      const task = await this.readTask(taskId, deadline, signal);
       polls++;
       lastStatus = task.status;
       if (task.status === 'THROTTLED') throttledSince ??= Date.now();
