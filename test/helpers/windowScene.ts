@@ -71,7 +71,21 @@ export async function backgroundRegion(photo: string, referenceMask: string): Pr
   };
 }
 
-export async function windowScene(background: string | { photo: string; region: sharp.Region }, seed: number, width = 640, height = 480): Promise<WindowScene> {
+/**
+ * What fills the panes: nothing (a window: the background shows through), a solid panel (a
+ * door: the panes are product) or a picture from another photo (a framed picture: product,
+ * textured, but not the world behind the frame). Filled panes are part of the known alpha.
+ */
+export type PaneFill = { kind: 'none' } | { kind: 'panel' } | { kind: 'picture'; photo: string };
+
+const PANEL_COLOURS = [
+  [226, 221, 206], // cream
+  [118, 123, 128], // mid grey
+  [36, 38, 42], // near black
+  [150, 104, 66], // wood tone
+];
+
+export async function windowScene(background: string | { photo: string; region: sharp.Region }, seed: number, width = 640, height = 480, fill: PaneFill = { kind: 'none' }): Promise<WindowScene> {
   const random = mulberry32(seed);
   const source = typeof background === 'string' ? sharp(background) : sharp(background.photo).extract(background.region);
   const { data: bg } = await source.resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -100,6 +114,20 @@ export async function windowScene(background: string | { photo: string; region: 
     return false;
   };
   const image = Buffer.from(bg);
+  if (fill.kind !== 'none') {
+    // The panes are product: the whole frame box is subject.
+    const panel = PANEL_COLOURS[Math.floor(random() * PANEL_COLOURS.length)];
+    const picture = fill.kind === 'picture' ? await sharp(fill.photo).resize(fw, fh, { fit: 'cover' }).removeAlpha().raw().toBuffer() : undefined;
+    for (let y = fy; y < fy + fh; y++) {
+      for (let x = fx; x < fx + fw; x++) {
+        const i = y * width + x;
+        alpha[i] = 255;
+        // A panel has a soft vertical light gradient, as a painted or anodised one has.
+        const light = 0.92 + 0.08 * ((y - fy) / fh);
+        for (let c = 0; c < 3; c++) image[i * 3 + c] = picture ? picture[((y - fy) * fw + x - fx) * 3 + c] : Math.round(panel[c] * light);
+      }
+    }
+  }
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       if (!inFrame(x, y)) continue;

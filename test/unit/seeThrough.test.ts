@@ -94,3 +94,76 @@ describe('see-through regions', () => {
     }
   });
 });
+
+test('frames with product in the panes (a door panel, a framed picture): gaps opens nothing that is product', async () => {
+  const bgs = await backgrounds();
+  for (const seed of [1, 16]) {
+    for (const fill of [{ kind: 'panel' as const }, { kind: 'picture' as const, photo: photoPath(PHOTOS[(seed + 3) % PHOTOS.length]) }]) {
+      const scene = await windowScene(bgs[seed % bgs.length], seed, 640, 480, fill);
+      const off = await extractSubject(scene.image, plain, context());
+      const on = await extractSubject(scene.image, { ...plain, seeThrough: 'gaps' }, context());
+      const change = iou(on.alpha.data, scene.alpha) - iou(off.alpha.data, scene.alpha);
+      console.log(`${fill.kind} scene ${seed}: ${on.seeThrough.regions} regions, IoU change ${change.toFixed(4)}`);
+      expect(change).toBeGreaterThanOrEqual(-0.02);
+    }
+  }
+});
+
+describe('panes that continue the world behind the frame', () => {
+  // A 2-pane window over a gradient wall (colour changes with x and y, as light does), with a
+  // blue pot standing behind the right pane and reaching below the frame. The matte took the
+  // frame's whole box and the pot (the model's usual mistake), so the pot's colours are
+  // "subject" colours and the colour test cannot open the right pane.
+  const width = 220;
+  const height = 180;
+  const frame = { x0: 30, y0: 20, x1: 150, y1: 120, bar: 7 };
+  const pot = { x0: 100, y0: 45, x1: 175, y1: 165 };
+  const inFrameBar = (x: number, y: number) => {
+    if (x < frame.x0 || y < frame.y0 || x >= frame.x1 || y >= frame.y1) return false;
+    const mid = (frame.x0 + frame.x1) / 2;
+    return x < frame.x0 + frame.bar || x >= frame.x1 - frame.bar || y < frame.y0 + frame.bar || y >= frame.y1 - frame.bar || Math.abs(x - mid) < frame.bar / 2;
+  };
+  function scene(potOutside: boolean) {
+    const rgb = Buffer.alloc(width * height * 3);
+    const alpha = Buffer.alloc(width * height);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const i = y * width + x;
+        const inPot = x >= pot.x0 && x < pot.x1 && y >= pot.y0 && y < pot.y1;
+        const insideFrame = x >= frame.x0 && x < frame.x1 && y >= frame.y0 && y < frame.y1;
+        let colour = [90 + 0.5 * x, 150 + 0.4 * y, 60 + 0.3 * x]; // the wall
+        if (inPot && (potOutside || insideFrame)) colour = [30 + 0.6 * (x - pot.x0), 60 + 0.7 * (y - pot.y0), 200 - 0.3 * (y - pot.y0)];
+        if (inFrameBar(x, y)) colour = [182, 186, 190];
+        for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round(colour[c]);
+        if (insideFrame || (potOutside && inPot)) alpha[i] = 255;
+      }
+    }
+    return { image: { data: rgb, width, height, channels: 3 as const }, matte: { data: alpha, width, height } };
+  }
+  const potShare = (map: Buffer) => {
+    let open = 0;
+    let total = 0;
+    for (let y = frame.y0 + frame.bar + 2; y < frame.y1 - frame.bar - 2; y++) {
+      for (let x = Math.max(pot.x0, (frame.x0 + frame.x1) / 2 + frame.bar); x < frame.x1 - frame.bar - 2; x++) {
+        if (y < pot.y0) continue;
+        total++;
+        if (map[y * width + x] > 128) open++;
+      }
+    }
+    return open / total;
+  };
+
+  test('the pot seen through the pane opens; the pot below the frame stays', async () => {
+    const { image, matte } = scene(true);
+    const found = await detectSeeThrough(image, matte);
+    expect(potShare(found.map.data)).toBeGreaterThan(0.9);
+    expect(found.map.data[150 * width + 130]).toBe(0); // the pot below the frame: not enclosed
+    expect(found.map.data[(frame.y0 + 2) * width + 80]).toBe(0); // the bars stay
+  });
+
+  test('a picture in the pane (the same pot, but nowhere outside the frame) stays product', async () => {
+    const { image, matte } = scene(false);
+    const found = await detectSeeThrough(image, matte);
+    expect(potShare(found.map.data)).toBeLessThan(0.05);
+  });
+});

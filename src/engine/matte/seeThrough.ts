@@ -1,5 +1,6 @@
 import { resizeMask, sharpFromRaw, toRaw } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
+import { findContinuingPanes } from './panes';
 
 /**
  * See-through regions. Windows, doors and pergola frames enclose panes or gaps through
@@ -258,8 +259,11 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
       }
     }
   }
+  const minArea = subjectArea * MIN_AREA_FRACTION;
+  const box = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
+  const panes = findContinuingPanes({ image: small.data, width, height, subject, dist, ring, box, barReach, minArea });
   // No region could be large enough: the usual answer for a product photo, found early.
-  if (candidates < subjectArea * MIN_AREA_FRACTION) return empty();
+  if (candidates < minArea && panes.panes === 0) return empty();
 
   // The subject left once the candidates are taken out ("walls"), and how thick it is: a pane
   // is walled in by thin bars on every side, a cup's coffee by a thick cup on one side.
@@ -270,11 +274,12 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
 
   const label = new Int32Array(pixels);
   const stack = new Int32Array(pixels);
-  const accepted = new Uint8Array(pixels);
-  let regions = 0;
-  let acceptedArea = 0;
+  // Panes that continue the world behind the frame are open whatever their colours.
+  const accepted = panes.opened;
+  let regions = panes.panes;
+  let acceptedArea = panes.area;
   let next = 0;
-  for (let seed = 0; seed < pixels; seed++) {
+  for (let seed = 0; seed < pixels && candidates >= minArea; seed++) {
     if (!candidate[seed] || label[seed]) continue;
     next++;
     const members: number[] = [];
@@ -314,7 +319,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
       }
     }
     const area = members.length;
-    if (area < subjectArea * MIN_AREA_FRACTION) continue;
+    if (area < minArea) continue;
     const bhattacharyya = coarseBhattacharyya(hComponent, area, hBackground);
     const wallThickness = thickestWallAround(members, next, wall, wallDepth, seen, width, height, barReach);
     const meanP = sumP / area;
@@ -324,8 +329,10 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     const palette = bhattacharyya >= MIN_BHATTACHARYYA || (meanP >= STRONG_MEAN_P && bhattacharyya >= MIN_BHATTACHARYYA_STRONG);
     if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || meanP < MIN_MEAN_P || !palette || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
     regions++;
-    acceptedArea += area;
-    for (const i of members) accepted[i] = 255;
+    for (const i of members) {
+      if (!accepted[i]) acceptedArea++;
+      accepted[i] = 255;
+    }
   }
   if (regions === 0) return empty();
   acceptedArea += fillIslands(accepted, subject, dist, ring, width, height);

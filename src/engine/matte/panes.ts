@@ -1,0 +1,360 @@
+import { barMap } from './bars';
+import { boxBlur } from './boxBlur';
+import type { BoundingBox } from './matte';
+
+/**
+ * Panes that continue the world behind the frame. The colour test in seeThrough.ts opens a
+ * pane whose colours are the background's; it cannot open one that shows something the
+ * model took for subject (a potted plant behind the glass, a wall the colour of the frame
+ * next to a wooden one). What a pane shows continues across the bar around it: the pixels
+ * just inside a frame's outer bar resemble those just outside it, at the same place along
+ * the bar, far more than chance. A door's solid panel, a picture in a frame, a product in a
+ * box do not continue the world outside. So:
+ *  1. the frame = subject pixels of the frame's colour (the outer ring's dominant colour)
+ *     that lie on long thin straight runs (`barMap`);
+ *  2. panes = the rest of the subject inside the frame's box, split into connected regions
+ *     walled in mostly by bars;
+ *  3. for every pane pixel next to a bar, step across the bar (at most `barReach` px) and
+ *     compare the smoothed colour a little way in on both sides; a pane continues when those
+ *     pairs match far more often than the same pixels paired at random (texture alone, or a
+ *     uniform wall, matches at random as well as in place);
+ *  4. panes that continue across a mullion into an opened pane open with it (a window shows
+ *     one world).
+ */
+
+const MATCH_DISTANCE = 28; // RGB distance under which two smoothed colours are "the same"
+const MIN_PAIRS = 24;
+const MIN_CONTINUITY = 0.35;
+const MIN_LIFT = 0.25; // continuity over chance
+const MAX_CONTRADICTING_MATCHES = 0.1; // a side of a pane where fewer pairs match contradicts it
+const MAX_EDGE_BORDER = 0.15;
+const MAX_FRAME_COLOURED = 0.5;
+const STEP_IN = 3; // px past the bar's edge on each side: clear of the edge's anti-aliasing
+
+export interface PaneInput {
+  /** RGB at the working size. */
+  image: Buffer;
+  width: number;
+  height: number;
+  /** 1 = subject (alpha >= 128). */
+  subject: Uint8Array;
+  /** Distance of subject pixels to the outside (capped); the outer ring is dist <= ring. */
+  dist: Uint16Array;
+  ring: number;
+  box: BoundingBox;
+  /** The thickest a bar may be, in px. */
+  barReach: number;
+  minArea: number;
+}
+
+export interface PaneResult {
+  /** 255 where a pane was opened. */
+  opened: Uint8Array;
+  panes: number;
+  area: number;
+}
+
+/** The frame's colour: mean and spread of the ring pixels near its dominant coarse colour. */
+function frameColour(input: PaneInput): { mean: [number, number, number]; radius: number } | undefined {
+  const { image, subject, dist, ring } = input;
+  const counts = new Uint32Array(512);
+  const pixels = input.width * input.height;
+  let total = 0;
+  for (let i = 0; i < pixels; i++) {
+    if (!subject[i] || dist[i] > ring) continue;
+    counts[((image[i * 3] >> 5) * 8 + (image[i * 3 + 1] >> 5)) * 8 + (image[i * 3 + 2] >> 5)]++;
+    total++;
+  }
+  if (total === 0) return undefined;
+  let mode = 0;
+  for (let k = 1; k < 512; k++) if (counts[k] > counts[mode]) mode = k;
+  // Mean shift from the dominant coarse colour: a bar's shading spans two coarse bins.
+  let mean = [((mode >> 6) << 5) + 16, (((mode >> 3) & 7) << 5) + 16, ((mode & 7) << 5) + 16];
+  let near: number[] = [];
+  for (let iteration = 0; iteration < 5; iteration++) {
+    near = [];
+    const sum = [0, 0, 0];
+    for (let i = 0; i < pixels; i++) {
+      if (!subject[i] || dist[i] > ring || colourDistance(image, i, mean) > 40) continue;
+      near.push(i);
+      for (let c = 0; c < 3; c++) sum[c] += image[i * 3 + c];
+    }
+    if (near.length === 0) return undefined;
+    mean = sum.map((value) => value / near.length);
+  }
+  // The frame should be most of the ring: a subject without one has no dominant ring colour.
+  if (near.length < total * 0.4) return undefined;
+  let squares = 0;
+  for (const i of near) squares += colourDistance(image, i, mean) ** 2;
+  return { mean: [mean[0], mean[1], mean[2]], radius: Math.max(28, 2.5 * Math.sqrt(squares / near.length)) };
+}
+
+/**
+ * Distance to the frame's colour that forgives shading: a profile's light and shadow change
+ * its brightness far more than its hue, so brightness counts half.
+ */
+function colourDistance(image: Buffer, i: number, colour: ArrayLike<number>): number {
+  const r = image[i * 3] - colour[0];
+  const g = image[i * 3 + 1] - colour[1];
+  const b = image[i * 3 + 2] - colour[2];
+  const brightness = (r + g + b) / 6;
+  const redGreen = r - g;
+  const blueGreen = b - g;
+  return Math.sqrt(brightness * brightness + redGreen * redGreen + blueGreen * blueGreen);
+}
+
+/** Each channel box-blurred (5x5): compares patches, not single noisy pixels. */
+function smoothed(image: Buffer, width: number, height: number): Float32Array {
+  const pixels = width * height;
+  const out = new Float32Array(pixels * 3);
+  const channel = new Float32Array(pixels);
+  const scratch = new Float32Array(pixels);
+  for (let c = 0; c < 3; c++) {
+    for (let i = 0; i < pixels; i++) channel[i] = image[i * 3 + c];
+    boxBlur(channel, width, height, 2, scratch);
+    for (let i = 0; i < pixels; i++) out[i * 3 + c] = channel[i];
+  }
+  return out;
+}
+
+const DIRECTIONS: Array<[number, number]> = [
+  [1, 0],
+  [-1, 0],
+  [0, 1],
+  [0, -1],
+];
+
+export interface Continuity {
+  pairs: number;
+  /** Share of pairs across the bar whose colours match. */
+  inPlace: number;
+  /** The same share with the far sides shuffled: what texture alone gives. */
+  atRandom: number;
+  /** Share of pairs closer in place than shuffled (ties count half): 0.5 = no continuity. */
+  winRate: number;
+  continues: boolean;
+}
+
+/**
+ * How much the colours across a bar continue each other, against chance. Each pair is
+ * (a pixel a little way into the pane, the pixel as far past the bar on the other side).
+ */
+export function measureContinuity(pairs: ReadonlyArray<readonly [number, number]>, distance: (a: number, b: number) => number): Continuity {
+  const count = pairs.length;
+  if (count < MIN_PAIRS) return { pairs: count, inPlace: 0, atRandom: 0, winRate: 0.5, continues: false };
+  const order = shuffled(count);
+  let inPlace = 0;
+  let atRandom = 0;
+  let wins = 0;
+  for (let k = 0; k < count; k++) {
+    const here = distance(pairs[k][0], pairs[k][1]);
+    const elsewhere = distance(pairs[k][0], pairs[order[k]][1]);
+    if (here <= MATCH_DISTANCE) inPlace++;
+    if (elsewhere <= MATCH_DISTANCE) atRandom++;
+    wins += here < elsewhere ? 1 : here === elsewhere ? 0.5 : 0;
+  }
+  const result = { pairs: count, inPlace: inPlace / count, atRandom: atRandom / count, winRate: wins / count };
+  return { ...result, continues: result.inPlace >= MIN_CONTINUITY && result.inPlace - result.atRandom >= MIN_LIFT };
+}
+
+/** A deterministic shuffle (the chance baseline must not change between runs). */
+function shuffled(count: number): Int32Array {
+  const order = new Int32Array(count);
+  for (let i = 0; i < count; i++) order[i] = i;
+  let state = 0x9e3779b9;
+  for (let i = count - 1; i > 0; i--) {
+    state = (Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    const j = state % (i + 1);
+    const t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  return order;
+}
+
+export function findContinuingPanes(input: PaneInput): PaneResult {
+  const { image, width, height, subject, box, barReach } = input;
+  const pixels = width * height;
+  const opened = new Uint8Array(pixels);
+  const none = { opened, panes: 0, area: 0 };
+  const frame = frameColour(input);
+  if (!frame) return none;
+
+  const frameColoured = new Uint8Array(pixels);
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const i = y * width + x;
+      if (subject[i] && colourDistance(image, i, frame.mean) <= frame.radius) frameColoured[i] = 1;
+    }
+  }
+  const boxBars = barMap(frameColoured, width, box);
+  const bar = new Uint8Array(pixels);
+  let barPixels = 0;
+  for (let k = 0; k < boxBars.length; k++) {
+    if (!boxBars[k]) continue;
+    bar[(box.y + Math.floor(k / box.width)) * width + box.x + (k % box.width)] = 1;
+    barPixels++;
+  }
+  if (barPixels === 0) return none;
+
+  // Panes: the holes of the bar structure, found as regions of the box that are not bar;
+  // a pane is walled in by bars (it barely touches the box's edge: a region that does lies
+  // outside the frame, or leaks through a bar we missed). Its subject pixels are what opens.
+  const label = new Int32Array(pixels);
+  const stack = new Int32Array(pixels);
+  // enclosed: walled in by bars (a pane, whatever it holds); ok: a pane with enough subject to open.
+  const panes: Array<{ members: number[]; region: number[]; enclosed: boolean; ok: boolean }> = [{ members: [], region: [], enclosed: false, ok: false }];
+  const inBox = (x: number, y: number) => x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const seed = y * width + x;
+      if (bar[seed] || label[seed]) continue;
+      const id = panes.length;
+      const members: number[] = [];
+      const region: number[] = [];
+      let border = 0;
+      let edgeBorder = 0;
+      let coloured = 0;
+      let top = 0;
+      stack[top++] = seed;
+      label[seed] = id;
+      while (top > 0) {
+        const i = stack[--top];
+        region.push(i);
+        if (subject[i]) {
+          members.push(i);
+          coloured += frameColoured[i];
+        }
+        const px = i % width;
+        const py = (i - px) / width;
+        for (const [dx, dy] of DIRECTIONS) {
+          const nx = px + dx;
+          const ny = py + dy;
+          if (!inBox(nx, ny)) {
+            border++;
+            edgeBorder++;
+            continue;
+          }
+          const j = ny * width + nx;
+          if (bar[j]) border++;
+          else if (!label[j]) {
+            label[j] = id;
+            stack[top++] = j;
+          }
+        }
+      }
+      const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER;
+      const ok = enclosed && members.length >= input.minArea && coloured / members.length <= MAX_FRAME_COLOURED;
+      panes.push({ members, region, enclosed, ok });
+    }
+  }
+  if (!panes.some((pane) => pane.ok)) return none;
+
+  // Pairs across the bars: pane side (a little way in) against the far side.
+  const colour = smoothed(image, width, height);
+  const frameLike = (i: number) => colourDistance(image, i, frame.mean) <= frame.radius;
+  // Pairs across the frame's outer bars, one list per side (the direction stepped).
+  const outer: Array<Array<Array<[number, number]>>> = panes.map(() => DIRECTIONS.map(() => []));
+  const across: Array<Map<number, number[]>> = panes.map(() => new Map());
+  for (let id = 1; id < panes.length; id++) {
+    if (!panes[id].ok) continue;
+    for (const i of panes[id].region) {
+      const px = i % width;
+      const py = (i - px) / width;
+      for (let side = 0; side < DIRECTIONS.length; side++) {
+        const [dx, dy] = DIRECTIONS[side];
+        let x = px + dx;
+        let y = py + dy;
+        if (x < 0 || y < 0 || x >= width || y >= height || !bar[y * width + x]) continue;
+        // Across the bar, and past any edge of it the bar map missed (still frame-coloured).
+        const onFrame = (fx: number, fy: number) => fx >= 0 && fy >= 0 && fx < width && fy < height && (bar[fy * width + fx] === 1 || frameLike(fy * width + fx));
+        let steps = 0;
+        while (onFrame(x, y) && steps <= barReach) {
+          x += dx;
+          y += dy;
+          steps++;
+        }
+        let inX = px;
+        let inY = py;
+        while (onFrame(inX, inY) && steps <= barReach) {
+          inX -= dx;
+          inY -= dy;
+          steps++;
+        }
+        if (steps > barReach) continue;
+        inX -= dx * STEP_IN;
+        inY -= dy * STEP_IN;
+        const farX = x + dx * STEP_IN;
+        const farY = y + dy * STEP_IN;
+        if (farX < 0 || farY < 0 || farX >= width || farY >= height || inX < 0 || inY < 0 || inX >= width || inY >= height) continue;
+        const near = inY * width + inX;
+        const far = farY * width + farX;
+        if (label[near] !== id) continue;
+        const other = label[y * width + x];
+        if (other === id) continue;
+        if (other > 0 && panes[other].enclosed) {
+          // Across a mullion: evidence only for joining a pane opened from outside (a framed
+          // picture continues under its mullions too).
+          const list = across[id].get(other) ?? [];
+          list.push(near, far);
+          across[id].set(other, list);
+        } else if (!bar[far]) {
+          outer[id][side].push([near, far]);
+        }
+      }
+    }
+  }
+
+  const distance = (a: number, b: number) => {
+    const dr = colour[a * 3] - colour[b * 3];
+    const dg = colour[a * 3 + 1] - colour[b * 3 + 1];
+    const db = colour[a * 3 + 2] - colour[b * 3 + 2];
+    return Math.sqrt(dr * dr + dg * dg + db * db);
+  };
+  const continues = (pairs: Array<[number, number]>) => measureContinuity(pairs, distance).continues;
+  // The world continues behind the frame as a whole, and no side says otherwise: a side where
+  // hardly any pair matches ends the pane's colours at the bar (a framed picture whose
+  // backdrop happens to match the wall on one side, a bar we missed on another).
+  const continuesBehindFrame = (sides: Array<Array<[number, number]>>) => {
+    const all: Array<[number, number]> = [];
+    for (const pairs of sides) {
+      if (pairs.length >= MIN_PAIRS && measureContinuity(pairs, distance).inPlace < MAX_CONTRADICTING_MATCHES) return false;
+      all.push(...pairs);
+    }
+    return continues(all);
+  };
+
+  const open = new Uint8Array(panes.length);
+  const queue: number[] = [];
+  for (let id = 1; id < panes.length; id++) {
+    if (panes[id].ok && continuesBehindFrame(outer[id])) {
+      open[id] = 1;
+      queue.push(id);
+    }
+  }
+  // A pane that continues across a mullion into an opened pane shows the same world.
+  while (queue.length > 0) {
+    const id = queue.pop()!;
+    for (let other = 1; other < panes.length; other++) {
+      if (open[other] || !panes[other].ok) continue;
+      const list = across[other].get(id);
+      if (!list) continue;
+      const pairs: Array<[number, number]> = [];
+      for (let k = 0; k < list.length; k += 2) pairs.push([list[k], list[k + 1]]);
+      if (continues(pairs)) {
+        open[other] = 1;
+        queue.push(other);
+      }
+    }
+  }
+
+  let count = 0;
+  let area = 0;
+  for (let id = 1; id < panes.length; id++) {
+    if (!open[id]) continue;
+    count++;
+    area += panes[id].members.length;
+    for (const i of panes[id].members) opened[i] = 255;
+  }
+  return { opened, panes: count, area };
+}
