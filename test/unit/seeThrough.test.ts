@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 
+import { barMap, closeBarGaps, HORIZONTAL_BAR, VERTICAL_BAR } from '../../src/engine/matte/bars';
 import { cutoutConfidence } from '../../src/engine/matte/confidence';
 import { applySeeThrough, detectSeeThrough } from '../../src/engine/matte/seeThrough';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
@@ -109,6 +110,31 @@ test('frames with product in the panes (a door panel, a framed picture): gaps op
   }
 });
 
+test('bars carry their direction; a bar interrupted by something of its colour is closed again', () => {
+  // A 100x80 frame (bars 4 px, one mullion at x 48-51) with a 14 px blob of the frame's colour
+  // sitting on the mullion: there the mullion's row runs are no longer thin.
+  const width = 100;
+  const height = 80;
+  const solid = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bar = x < 4 || x >= 96 || y < 4 || y >= 76 || (x >= 48 && x < 52);
+      const blob = x >= 40 && x < 60 && y >= 30 && y < 44;
+      if (bar || blob) solid[y * width + x] = 1;
+    }
+  }
+  const box = { x: 0, y: 0, width, height };
+  const bars = barMap(solid, width, box);
+  expect(bars[40 * width + 1]).toBe(VERTICAL_BAR);
+  expect(bars[1 * width + 30]).toBe(HORIZONTAL_BAR);
+  expect(bars[36 * width + 50]).toBe(0); // the blob breaks the mullion
+  const closed = closeBarGaps(bars, width, height, 0.35);
+  expect(closed[36 * width + 50] & VERTICAL_BAR).toBe(VERTICAL_BAR);
+  expect(closed[36 * width + 44]).toBe(0); // the blob itself is not a bar
+  // A gap longer than the limit stays open: two unrelated bars are not joined.
+  expect(closeBarGaps(bars, width, height, 0.1)[36 * width + 50]).toBe(0);
+});
+
 describe('panes that continue the world behind the frame', () => {
   // A 2-pane window over a gradient wall (colour changes with x and y, as light does), with a
   // blue pot standing behind the right pane and reaching below the frame. The matte took the
@@ -132,7 +158,7 @@ describe('panes that continue the world behind the frame', () => {
         const inPot = x >= pot.x0 && x < pot.x1 && y >= pot.y0 && y < pot.y1;
         const insideFrame = x >= frame.x0 && x < frame.x1 && y >= frame.y0 && y < frame.y1;
         let colour = [90 + 0.5 * x, 150 + 0.4 * y, 60 + 0.3 * x]; // the wall
-        if (inPot && (potOutside || insideFrame)) colour = [30 + 0.6 * (x - pot.x0), 60 + 0.7 * (y - pot.y0), 200 - 0.3 * (y - pot.y0)];
+        if (inPot && (potOutside || insideFrame)) colour = [30 + 0.6 * (x - pot.x0), 60 + 0.3 * (y - pot.y0), 200 - 0.3 * (y - pot.y0)];
         if (inFrameBar(x, y)) colour = [182, 186, 190];
         for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round(colour[c]);
         if (insideFrame || (potOutside && inPot)) alpha[i] = 255;
@@ -153,12 +179,24 @@ describe('panes that continue the world behind the frame', () => {
     return open / total;
   };
 
-  test('the pot seen through the pane opens; the pot below the frame stays', async () => {
+  test('the pot seen through the pane opens, and so does the rest of it outside the frame; the bars stay', async () => {
     const { image, matte } = scene(true);
     const found = await detectSeeThrough(image, matte);
     expect(potShare(found.map.data)).toBeGreaterThan(0.9);
-    expect(found.map.data[150 * width + 130]).toBe(0); // the pot below the frame: not enclosed
-    expect(found.map.data[(frame.y0 + 2) * width + 80]).toBe(0); // the bars stay
+    // Outside the frame (below it, right of it) the pot continues what the pane shows: the
+    // same world, not the product.
+    let outside = 0;
+    let opened = 0;
+    for (let y = pot.y0; y < pot.y1; y++) {
+      for (let x = pot.x0; x < pot.x1; x++) {
+        if (x < frame.x1 + 3 && y < frame.y1 + 3) continue;
+        outside++;
+        if (found.map.data[y * width + x] > 128) opened++;
+      }
+    }
+    expect(opened / outside).toBeGreaterThan(0.8);
+    for (let x = frame.x0; x < frame.x1; x++) expect(found.map.data[(frame.y0 + 2) * width + x]).toBe(0); // the top bar
+    for (let y = frame.y0; y < frame.y1; y++) expect(found.map.data[y * width + frame.x1 - 3]).toBe(0); // the right bar, in front of the pot
   });
 
   test('a picture in the pane (the same pot, but nowhere outside the frame) stays product', async () => {

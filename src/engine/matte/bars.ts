@@ -4,8 +4,12 @@ import type { BoundingBox } from './matte';
  * The straight bars of a mask inside a box (a window's frame and mullions, a pergola's
  * beams). A bar pixel sits on a long run one way (30 % of the box's side) and a thin run the
  * other way (at most 15 % of the other side): a cup, a leaf or a solid panel has neither.
- * `solid` is the mask at the image's width (non-zero = subject); the answer is box-sized.
+ * `solid` is the mask at the image's width (non-zero = subject); the answer is box-sized,
+ * with the bar's direction as bits: HORIZONTAL_BAR, VERTICAL_BAR (both where bars cross).
  */
+export const HORIZONTAL_BAR = 1;
+export const VERTICAL_BAR = 2;
+
 export function barMap(solid: Uint8Array, imageWidth: number, box: BoundingBox): Uint8Array {
   const { width: w, height: h } = box;
   const across = runLengths(solid, imageWidth, box, true);
@@ -15,7 +19,7 @@ export function barMap(solid: Uint8Array, imageWidth: number, box: BoundingBox):
     if (!across[i]) continue;
     const horizontal = across[i] >= 0.3 * w && down[i] <= 0.15 * h;
     const vertical = down[i] >= 0.3 * h && across[i] <= 0.15 * w;
-    if (horizontal || vertical) bars[i] = 1;
+    bars[i] = (horizontal ? HORIZONTAL_BAR : 0) | (vertical ? VERTICAL_BAR : 0);
   }
   return bars;
 }
@@ -45,4 +49,26 @@ function runLengths(solid: Uint8Array, imageWidth: number, box: BoundingBox, alo
     }
   }
   return runs;
+}
+
+/**
+ * Closes gaps along each bar's own direction, up to `maxFraction` of the box's side: where
+ * something of the frame's colour touches a bar (a dark pot behind an anthracite mullion),
+ * the bar's runs are no longer thin there and the bar map has a hole; a real bar goes on.
+ */
+export function closeBarGaps(bars: Uint8Array, width: number, height: number, maxFraction: number): Uint8Array {
+  const closed = Uint8Array.from(bars);
+  const close = (lines: number, length: number, at: (line: number, t: number) => number, bit: number, maxGap: number) => {
+    for (let line = 0; line < lines; line++) {
+      let last = -1;
+      for (let t = 0; t < length; t++) {
+        if (!(bars[at(line, t)] & bit)) continue;
+        if (last >= 0 && t - last > 1 && t - last - 1 <= maxGap) for (let k = last + 1; k < t; k++) closed[at(line, k)] |= bit;
+        last = t;
+      }
+    }
+  };
+  close(height, width, (y, x) => y * width + x, HORIZONTAL_BAR, Math.round(width * maxFraction));
+  close(width, height, (x, y) => y * width + x, VERTICAL_BAR, Math.round(height * maxFraction));
+  return closed;
 }

@@ -1,4 +1,4 @@
-import { barMap } from './bars';
+import { barMap, closeBarGaps } from './bars';
 import { boxBlur } from './boxBlur';
 import type { BoundingBox } from './matte';
 
@@ -28,7 +28,11 @@ const MIN_CONTINUITY = 0.35;
 const MIN_LIFT = 0.25; // continuity over chance
 const MAX_CONTRADICTING_MATCHES = 0.1; // a side of a pane where fewer pairs match contradicts it
 const MAX_EDGE_BORDER = 0.15;
-const MAX_FRAME_COLOURED = 0.5;
+const MAX_EDGE_SHARE = 0.05; // of the box's perimeter: a pane reaches the box's edge only through a leak
+const MAX_BAR_GAP = 0.35; // of the box's side: a bar interrupted by something of its colour goes on
+const MAX_FRAME_COLOURED = 0.8;
+const MIN_PALETTE_SHARE = 0.002; // a colour the opened panes show (of 8^3 coarse colours)
+const MISSED_EDGE = 3; // px of frame colour at a bar's side that the bar map may have missed
 const STEP_IN = 3; // px past the bar's edge on each side: clear of the edge's anti-aliasing
 
 export interface PaneInput {
@@ -187,7 +191,7 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       if (subject[i] && colourDistance(image, i, frame.mean) <= frame.radius) frameColoured[i] = 1;
     }
   }
-  const boxBars = barMap(frameColoured, width, box);
+  const boxBars = closeBarGaps(barMap(frameColoured, width, box), box.width, box.height, MAX_BAR_GAP);
   const bar = new Uint8Array(pixels);
   let barPixels = 0;
   for (let k = 0; k < boxBars.length; k++) {
@@ -243,7 +247,8 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
           }
         }
       }
-      const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER;
+      // Walled in: little of its border, and little of the box's edge, is the box's edge.
+      const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER && edgeBorder <= MAX_EDGE_SHARE * 2 * (box.width + box.height);
       const ok = enclosed && members.length >= input.minArea && coloured / members.length <= MAX_FRAME_COLOURED;
       panes.push({ members, region, enclosed, ok });
     }
@@ -266,17 +271,23 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
         let x = px + dx;
         let y = py + dy;
         if (x < 0 || y < 0 || x >= width || y >= height || !bar[y * width + x]) continue;
-        // Across the bar, and past any edge of it the bar map missed (still frame-coloured).
-        const onFrame = (fx: number, fy: number) => fx >= 0 && fy >= 0 && fx < width && fy < height && (bar[fy * width + fx] === 1 || frameLike(fy * width + fx));
+        // Across the bar, then past a thin edge of it the bar map missed (still frame-coloured);
+        // content of the frame's colour beyond that edge is content (a dark pot behind it).
+        const inImage = (fx: number, fy: number) => fx >= 0 && fy >= 0 && fx < width && fy < height;
         let steps = 0;
-        while (onFrame(x, y) && steps <= barReach) {
+        while (inImage(x, y) && bar[y * width + x] && steps <= barReach) {
+          x += dx;
+          y += dy;
+          steps++;
+        }
+        for (let edge = 0; edge < MISSED_EDGE && inImage(x, y) && frameLike(y * width + x); edge++) {
           x += dx;
           y += dy;
           steps++;
         }
         let inX = px;
         let inY = py;
-        while (onFrame(inX, inY) && steps <= barReach) {
+        for (let edge = 0; edge < MISSED_EDGE && inImage(inX, inY) && frameLike(inY * width + inX); edge++) {
           inX -= dx;
           inY -= dy;
           steps++;
@@ -356,5 +367,74 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
     area += panes[id].members.length;
     for (const i of panes[id].members) opened[i] = 255;
   }
+  if (count > 0) {
+    const seeds: number[] = [];
+    for (let id = 1; id < panes.length; id++) {
+      if (!open[id]) continue;
+      for (const pairs of outer[id]) for (const [near, far] of pairs) if (distance(near, far) <= MATCH_DISTANCE) seeds.push(far);
+    }
+    // The frame's own pixels (its exact colour, not just its hue: a dark pot is not the frame).
+    const isFrame = (i: number) => bar[i] === 1 || Math.hypot(image[i * 3] - frame.mean[0], image[i * 3 + 1] - frame.mean[1], image[i * 3 + 2] - frame.mean[2]) <= frame.radius / 2;
+    const outsideFrame = (i: number) => subject[i] === 1 && !isFrame(i) && !(label[i] > 0 && panes[label[i]].enclosed);
+    area += openContinuations(image, width, height, opened, seeds, outsideFrame);
+  }
   return { opened, panes: count, area };
+}
+
+/**
+ * What a pane shows often goes on past the frame, and the model took it as subject there
+ * too (the pot standing behind the window reaches below its sill). From the far side of
+ * the bars, where the pane's colours continue, the subject outside the frame that has the
+ * colours of the opened panes is the same world: it opens with them. Returns the area opened.
+ */
+function openContinuations(image: Buffer, width: number, height: number, opened: Uint8Array, seeds: number[], outsideFrame: (i: number) => boolean): number {
+  const pixels = width * height;
+  const coarse = (i: number) => ((image[i * 3] >> 5) * 8 + (image[i * 3 + 1] >> 5)) * 8 + (image[i * 3 + 2] >> 5);
+  const palette = new Float64Array(512);
+  let paneArea = 0;
+  for (let i = 0; i < pixels; i++) {
+    if (!opened[i]) continue;
+    palette[coarse(i)]++;
+    paneArea++;
+  }
+  // A colour the panes show, or next to one (a gradient crosses the coarse bins' edges).
+  const shown = new Uint8Array(512);
+  for (let k = 0; k < 512; k++) {
+    if (palette[k] < paneArea * MIN_PALETTE_SHARE) continue;
+    const r = k >> 6;
+    const g = (k >> 3) & 7;
+    const b = k & 7;
+    shown[k] = 1;
+    if (r > 0) shown[k - 64] = 1;
+    if (r < 7) shown[k + 64] = 1;
+    if (g > 0) shown[k - 8] = 1;
+    if (g < 7) shown[k + 8] = 1;
+    if (b > 0) shown[k - 1] = 1;
+    if (b < 7) shown[k + 1] = 1;
+  }
+  const inPalette = (i: number) => shown[coarse(i)] === 1;
+  const stack: number[] = [];
+  let added = 0;
+  for (const seed of seeds) {
+    if (opened[seed] || !outsideFrame(seed) || !inPalette(seed)) continue;
+    opened[seed] = 255;
+    added++;
+    stack.push(seed);
+    while (stack.length > 0) {
+      const i = stack.pop()!;
+      const x = i % width;
+      const y = (i - x) / width;
+      for (const [dx, dy] of DIRECTIONS) {
+        const nx = x + dx;
+        const ny = y + dy;
+        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
+        const j = ny * width + nx;
+        if (opened[j] || !outsideFrame(j) || !inPalette(j)) continue;
+        opened[j] = 255;
+        added++;
+        stack.push(j);
+      }
+    }
+  }
+  return added;
 }
