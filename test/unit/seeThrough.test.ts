@@ -204,4 +204,37 @@ describe('panes that continue the world behind the frame', () => {
     const found = await detectSeeThrough(image, matte);
     expect(potShare(found.map.data)).toBeLessThan(0.05);
   });
+
+  test('a picture of the wall, upside down, in a one-pane frame: the colour test would open it, its content ends at the bars, it stays; the wall the right way up opens', async () => {
+    // The wall's colour changes only with height, so every colour the picture shows is on
+    // the wall beside the frame (the colour test opens it: checked with the veto removed).
+    const wall = (y: number) => [70, 40 + y, 95];
+    const single = (x: number, y: number) => x >= frame.x0 && y >= frame.y0 && x < frame.x1 && y < frame.y1 && (x < frame.x0 + frame.bar || x >= frame.x1 - frame.bar || y < frame.y0 + frame.bar || y >= frame.y1 - frame.bar);
+    const paneShare = async (upsideDown: boolean) => {
+      const rgb = Buffer.alloc(width * height * 3);
+      const matte = Buffer.alloc(width * height);
+      for (let y = 0; y < height; y++) {
+        for (let x = 0; x < width; x++) {
+          const i = y * width + x;
+          const insideFrame = x >= frame.x0 && x < frame.x1 && y >= frame.y0 && y < frame.y1;
+          let colour = wall(insideFrame && upsideDown ? frame.y1 + frame.y0 - y : y);
+          if (single(x, y)) colour = [182, 186, 190];
+          for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round(Math.min(255, colour[c]));
+          if (insideFrame) matte[i] = 255;
+        }
+      }
+      const found = await detectSeeThrough({ data: rgb, width, height, channels: 3 }, { data: matte, width, height });
+      let open = 0;
+      let total = 0;
+      for (let y = frame.y0 + frame.bar + 2; y < frame.y1 - frame.bar - 2; y++) {
+        for (let x = frame.x0 + frame.bar + 2; x < frame.x1 - frame.bar - 2; x++) {
+          total++;
+          if (found.map.data[y * width + x] > 128) open++;
+        }
+      }
+      return open / total;
+    };
+    expect(await paneShare(true)).toBeLessThan(0.05);
+    expect(await paneShare(false)).toBeGreaterThan(0.9);
+  });
 });

@@ -1,5 +1,4 @@
 import { barMap, closeBarGaps } from './bars';
-import { boxBlur } from './boxBlur';
 import type { BoundingBox } from './matte';
 
 /**
@@ -23,7 +22,7 @@ import type { BoundingBox } from './matte';
  */
 
 const MATCH_DISTANCE = 28; // RGB distance under which two smoothed colours are "the same"
-const MIN_PAIRS = 24;
+const MIN_PAIRS = 64;
 const MIN_CONTINUITY = 0.35;
 const MIN_LIFT = 0.25; // continuity over chance
 const MAX_CONTRADICTING_MATCHES = 0.1; // a side of a pane where fewer pairs match contradicts it
@@ -54,6 +53,8 @@ export interface PaneInput {
 export interface PaneResult {
   /** 255 where a pane was opened. */
   opened: Uint8Array;
+  /** 1 in panes whose content ends at the bar on some side: not the world behind the frame. */
+  contradicted: Uint8Array;
   panes: number;
   area: number;
 }
@@ -63,12 +64,13 @@ function frameColour(input: PaneInput): { mean: [number, number, number]; radius
   const { image, subject, dist, ring } = input;
   const counts = new Uint32Array(512);
   const pixels = input.width * input.height;
-  let total = 0;
+  const ringPixels: number[] = [];
   for (let i = 0; i < pixels; i++) {
     if (!subject[i] || dist[i] > ring) continue;
     counts[((image[i * 3] >> 5) * 8 + (image[i * 3 + 1] >> 5)) * 8 + (image[i * 3 + 2] >> 5)]++;
-    total++;
+    ringPixels.push(i);
   }
+  const total = ringPixels.length;
   if (total === 0) return undefined;
   let mode = 0;
   for (let k = 1; k < 512; k++) if (counts[k] > counts[mode]) mode = k;
@@ -78,13 +80,16 @@ function frameColour(input: PaneInput): { mean: [number, number, number]; radius
   for (let iteration = 0; iteration < 5; iteration++) {
     near = [];
     const sum = [0, 0, 0];
-    for (let i = 0; i < pixels; i++) {
-      if (!subject[i] || dist[i] > ring || colourDistance(image, i, mean) > 40) continue;
+    for (const i of ringPixels) {
+      if (colourDistance(image, i, mean) > 40) continue;
       near.push(i);
       for (let c = 0; c < 3; c++) sum[c] += image[i * 3 + c];
     }
     if (near.length === 0) return undefined;
-    mean = sum.map((value) => value / near.length);
+    const next = sum.map((value) => value / near.length);
+    const moved = Math.abs(next[0] - mean[0]) + Math.abs(next[1] - mean[1]) + Math.abs(next[2] - mean[2]);
+    mean = next;
+    if (moved < 1) break;
   }
   // The frame should be most of the ring: a subject without one has no dominant ring colour.
   if (near.length < total * 0.4) return undefined;
@@ -107,18 +112,33 @@ function colourDistance(image: Buffer, i: number, colour: ArrayLike<number>): nu
   return Math.sqrt(brightness * brightness + redGreen * redGreen + blueGreen * blueGreen);
 }
 
-/** Each channel box-blurred (5x5): compares patches, not single noisy pixels. */
-function smoothed(image: Buffer, width: number, height: number): Float32Array {
-  const pixels = width * height;
-  const out = new Float32Array(pixels * 3);
-  const channel = new Float32Array(pixels);
-  const scratch = new Float32Array(pixels);
-  for (let c = 0; c < 3; c++) {
-    for (let i = 0; i < pixels; i++) channel[i] = image[i * 3 + c];
-    boxBlur(channel, width, height, 2, scratch);
-    for (let i = 0; i < pixels; i++) out[i * 3 + c] = channel[i];
-  }
-  return out;
+/**
+ * Mean colour of the 5x5 patch around a pixel (clamped at the image's edges), computed when
+ * first asked for: pairs compare patches, not single noisy pixels, and only a few thousand
+ * pixels are ever compared.
+ */
+function patchColours(image: Buffer, width: number, height: number): (i: number) => Float32Array {
+  const cache = new Map<number, Float32Array>();
+  return (i) => {
+    let mean = cache.get(i);
+    if (mean) return mean;
+    mean = new Float32Array(3);
+    const x = i % width;
+    const y = (i - x) / width;
+    let n = 0;
+    for (let yy = Math.max(0, y - 2); yy <= Math.min(height - 1, y + 2); yy++) {
+      for (let xx = Math.max(0, x - 2); xx <= Math.min(width - 1, x + 2); xx++) {
+        const k = (yy * width + xx) * 3;
+        mean[0] += image[k];
+        mean[1] += image[k + 1];
+        mean[2] += image[k + 2];
+        n++;
+      }
+    }
+    for (let c = 0; c < 3; c++) mean[c] /= n;
+    cache.set(i, mean);
+    return mean;
+  };
 }
 
 const DIRECTIONS: Array<[number, number]> = [
@@ -180,7 +200,8 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
   const { image, width, height, subject, box, barReach } = input;
   const pixels = width * height;
   const opened = new Uint8Array(pixels);
-  const none = { opened, panes: 0, area: 0 };
+  const contradicted = new Uint8Array(pixels);
+  const none = { opened, contradicted, panes: 0, area: 0 };
   const frame = frameColour(input);
   if (!frame) return none;
 
@@ -207,15 +228,16 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
   const label = new Int32Array(pixels);
   const stack = new Int32Array(pixels);
   // enclosed: walled in by bars (a pane, whatever it holds); ok: a pane with enough subject to open.
-  const panes: Array<{ members: number[]; region: number[]; enclosed: boolean; ok: boolean }> = [{ members: [], region: [], enclosed: false, ok: false }];
-  const inBox = (x: number, y: number) => x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
-  for (let y = box.y; y < box.y + box.height; y++) {
-    for (let x = box.x; x < box.x + box.width; x++) {
+  const panes: Array<{ area: number; enclosed: boolean; ok: boolean }> = [{ area: 0, enclosed: false, ok: false }];
+  const x1 = box.x + box.width - 1;
+  const y1 = box.y + box.height - 1;
+  const perimeter = 2 * (box.width + box.height);
+  for (let y = box.y; y <= y1; y++) {
+    for (let x = box.x; x <= x1; x++) {
       const seed = y * width + x;
       if (bar[seed] || label[seed]) continue;
       const id = panes.length;
-      const members: number[] = [];
-      const region: number[] = [];
+      let area = 0;
       let border = 0;
       let edgeBorder = 0;
       let coloured = 0;
@@ -224,17 +246,17 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       label[seed] = id;
       while (top > 0) {
         const i = stack[--top];
-        region.push(i);
         if (subject[i]) {
-          members.push(i);
+          area++;
           coloured += frameColoured[i];
         }
         const px = i % width;
         const py = (i - px) / width;
-        for (const [dx, dy] of DIRECTIONS) {
-          const nx = px + dx;
-          const ny = py + dy;
-          if (!inBox(nx, ny)) {
+        // The four neighbours; outside the box counts as the box's edge.
+        for (let n = 0; n < 4; n++) {
+          const nx = n === 0 ? px - 1 : n === 1 ? px + 1 : px;
+          const ny = n === 2 ? py - 1 : n === 3 ? py + 1 : py;
+          if (nx < box.x || ny < box.y || nx > x1 || ny > y1) {
             border++;
             edgeBorder++;
             continue;
@@ -248,24 +270,24 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
         }
       }
       // Walled in: little of its border, and little of the box's edge, is the box's edge.
-      const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER && edgeBorder <= MAX_EDGE_SHARE * 2 * (box.width + box.height);
-      const ok = enclosed && members.length >= input.minArea && coloured / members.length <= MAX_FRAME_COLOURED;
-      panes.push({ members, region, enclosed, ok });
+      const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER && edgeBorder <= MAX_EDGE_SHARE * perimeter;
+      const ok = enclosed && area >= input.minArea && coloured / area <= MAX_FRAME_COLOURED;
+      panes.push({ area, enclosed, ok });
     }
   }
   if (!panes.some((pane) => pane.ok)) return none;
 
   // Pairs across the bars: pane side (a little way in) against the far side.
-  const colour = smoothed(image, width, height);
+  const patch = patchColours(image, width, height);
   const frameLike = (i: number) => colourDistance(image, i, frame.mean) <= frame.radius;
   // Pairs across the frame's outer bars, one list per side (the direction stepped).
   const outer: Array<Array<Array<[number, number]>>> = panes.map(() => DIRECTIONS.map(() => []));
   const across: Array<Map<number, number[]>> = panes.map(() => new Map());
-  for (let id = 1; id < panes.length; id++) {
-    if (!panes[id].ok) continue;
-    for (const i of panes[id].region) {
-      const px = i % width;
-      const py = (i - px) / width;
+  for (let py = box.y; py <= y1; py++) {
+    for (let px = box.x; px <= x1; px++) {
+      const i = py * width + px;
+      const id = label[i];
+      if (!panes[id].ok) continue;
       for (let side = 0; side < DIRECTIONS.length; side++) {
         const [dx, dy] = DIRECTIONS[side];
         let x = px + dx;
@@ -317,9 +339,11 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
   }
 
   const distance = (a: number, b: number) => {
-    const dr = colour[a * 3] - colour[b * 3];
-    const dg = colour[a * 3 + 1] - colour[b * 3 + 1];
-    const db = colour[a * 3 + 2] - colour[b * 3 + 2];
+    const pa = patch(a);
+    const pb = patch(b);
+    const dr = pa[0] - pb[0];
+    const dg = pa[1] - pb[1];
+    const db = pa[2] - pb[2];
     return Math.sqrt(dr * dr + dg * dg + db * db);
   };
   const continues = (pairs: Array<[number, number]>) => measureContinuity(pairs, distance).continues;
@@ -335,7 +359,10 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
     return continues(all);
   };
 
+  const contradicts = (sides: Array<Array<[number, number]>>) => sides.some((pairs) => pairs.length >= MIN_PAIRS && measureContinuity(pairs, distance).inPlace < MAX_CONTRADICTING_MATCHES);
   const open = new Uint8Array(panes.length);
+  const ended = new Uint8Array(panes.length);
+  for (let id = 1; id < panes.length; id++) if (panes[id].ok && contradicts(outer[id])) ended[id] = 1;
   const queue: number[] = [];
   for (let id = 1; id < panes.length; id++) {
     if (panes[id].ok && continuesBehindFrame(outer[id])) {
@@ -364,8 +391,14 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
   for (let id = 1; id < panes.length; id++) {
     if (!open[id]) continue;
     count++;
-    area += panes[id].members.length;
-    for (const i of panes[id].members) opened[i] = 255;
+    area += panes[id].area;
+  }
+  for (let y = box.y; y <= y1; y++) {
+    for (let x = box.x; x <= x1; x++) {
+      const i = y * width + x;
+      if (subject[i] && open[label[i]]) opened[i] = 255;
+      if (ended[label[i]]) contradicted[i] = 1;
+    }
   }
   if (count > 0) {
     const seeds: number[] = [];
@@ -378,7 +411,7 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
     const outsideFrame = (i: number) => subject[i] === 1 && !isFrame(i) && !(label[i] > 0 && panes[label[i]].enclosed);
     area += openContinuations(image, width, height, opened, seeds, outsideFrame);
   }
-  return { opened, panes: count, area };
+  return { opened, contradicted, panes: count, area };
 }
 
 /**

@@ -328,6 +328,11 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     // common in the background than on the frame, a looser palette overlap is enough.
     const palette = bhattacharyya >= MIN_BHATTACHARYYA || (meanP >= STRONG_MEAN_P && bhattacharyya >= MIN_BHATTACHARYYA_STRONG);
     if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || meanP < MIN_MEAN_P || !palette || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
+    // A pane whose content ends at the bar is no window onto the background, whatever its
+    // colours (a framed picture of a garden in front of a garden).
+    let ended = 0;
+    for (const i of members) ended += panes.contradicted[i];
+    if (ended > area / 2) continue;
     regions++;
     for (const i of members) {
       if (!accepted[i]) acceptedArea++;
