@@ -22,7 +22,7 @@ async function compare(image: Buffer, truth: Uint8Array): Promise<{ off: number;
 
 async function main() {
   const count = Number(process.argv[2] ?? 80);
-  const negatives = Math.ceil(count * 0.3);
+  const negatives = Math.ceil(count / 2);
   const backgrounds = await Promise.all(
     PHOTOS.map(async (name) => ({
       photo: photoPath(name),
