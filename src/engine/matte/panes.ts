@@ -10,15 +10,18 @@ import type { BoundingBox } from './matte';
  * the bar, far more than chance. A door's solid panel, a picture in a frame, a product in a
  * box do not continue the world outside. So:
  *  1. the frame = subject pixels of the frame's colour (the outer ring's dominant colour)
- *     that lie on long thin straight runs (`barMap`);
- *  2. panes = the rest of the subject inside the frame's box, split into connected regions
- *     walled in mostly by bars;
+ *     that lie on long thin straight runs (`barMap`), closed across interruptions;
+ *  2. panes = the holes of that bar structure inside the subject's box (regions that barely
+ *     touch the box's edge); their subject pixels are what opens;
  *  3. for every pane pixel next to a bar, step across the bar (at most `barReach` px) and
- *     compare the smoothed colour a little way in on both sides; a pane continues when those
+ *     compare the 5x5 patch colour a little way in on both sides; a pane continues when those
  *     pairs match far more often than the same pixels paired at random (texture alone, or a
- *     uniform wall, matches at random as well as in place);
+ *     uniform wall, matches at random as well as in place) and no side contradicts;
  *  4. panes that continue across a mullion into an opened pane open with it (a window shows
- *     one world).
+ *     one world);
+ *  5. subject outside the frame that continues an opened pane opens with it;
+ *  6. `contradicted` marks panes whose content ends at a bar: seeThrough.ts keeps the colour
+ *     test from opening them.
  */
 
 const MATCH_DISTANCE = 28; // RGB distance under which two smoothed colours are "the same"
@@ -154,8 +157,6 @@ export interface Continuity {
   inPlace: number;
   /** The same share with the far sides shuffled: what texture alone gives. */
   atRandom: number;
-  /** Share of pairs closer in place than shuffled (ties count half): 0.5 = no continuity. */
-  winRate: number;
   continues: boolean;
 }
 
@@ -165,19 +166,15 @@ export interface Continuity {
  */
 export function measureContinuity(pairs: ReadonlyArray<readonly [number, number]>, distance: (a: number, b: number) => number): Continuity {
   const count = pairs.length;
-  if (count < MIN_PAIRS) return { pairs: count, inPlace: 0, atRandom: 0, winRate: 0.5, continues: false };
+  if (count < MIN_PAIRS) return { pairs: count, inPlace: 0, atRandom: 0, continues: false };
   const order = shuffled(count);
   let inPlace = 0;
   let atRandom = 0;
-  let wins = 0;
   for (let k = 0; k < count; k++) {
-    const here = distance(pairs[k][0], pairs[k][1]);
-    const elsewhere = distance(pairs[k][0], pairs[order[k]][1]);
-    if (here <= MATCH_DISTANCE) inPlace++;
-    if (elsewhere <= MATCH_DISTANCE) atRandom++;
-    wins += here < elsewhere ? 1 : here === elsewhere ? 0.5 : 0;
+    if (distance(pairs[k][0], pairs[k][1]) <= MATCH_DISTANCE) inPlace++;
+    if (distance(pairs[k][0], pairs[order[k]][1]) <= MATCH_DISTANCE) atRandom++;
   }
-  const result = { pairs: count, inPlace: inPlace / count, atRandom: atRandom / count, winRate: wins / count };
+  const result = { pairs: count, inPlace: inPlace / count, atRandom: atRandom / count };
   return { ...result, continues: result.inPlace >= MIN_CONTINUITY && result.inPlace - result.atRandom >= MIN_LIFT };
 }
 

@@ -19,7 +19,10 @@ import { findContinuingPanes } from './panes';
  *     enclosed by the subject (little of its border touches the outside) and it lies behind
  *     a thin bar (within 8 % of the subject's size from the outside somewhere) and every
  *     wall around it is thin: panes are, the coffee in a cup on a saucer is not;
- *  5. islands left inside opened panes that never reach the outer ring open with them.
+ *  5. a second test, continuity (panes.ts), opens panes whose content continues the world
+ *     across the frame's bars whatever its colours, and vetoes step 4 inside a pane whose
+ *     content ends at a bar;
+ *  6. islands left inside opened panes that never reach the outer ring open with them.
  * The decision map is scaled back to full resolution with a smooth kernel.
  */
 export type SeeThroughMode = 'off' | 'gaps' | 'glass';
