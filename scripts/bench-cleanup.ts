@@ -15,12 +15,12 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
+import { FIXTURES, PHOTOS } from '../test/helpers/fixtures';
+
 import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
 import { resolveModel } from '../src/engine/segment/model';
-import { toInputTensorData } from '../src/engine/runtime/inferenceWorker';
+import { toInputTensorData } from '../src/engine/segment/tensors';
 
-const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
-const PHOTOS = ['coffee.png', 'apple.jpg', 'motorcycle_left.png', 'butterfly.jpg', 'chelsea.png', 'plant.jpg'];
 const SIZES: Record<string, (s: sharp.Sharp) => sharp.Sharp> = {
   '1024px': (s) => s.resize(1024, 1024, { fit: 'inside' }),
   '4000x3000': (s) => s.resize(4000, 3000, { fit: 'fill' }),

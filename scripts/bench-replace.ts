@@ -8,11 +8,11 @@
 import path from 'node:path';
 import sharp from 'sharp';
 
+import { FIXTURES, PHOTOS } from '../test/helpers/fixtures';
+
 import { cleanupImage, closeWorkerPool } from '../src/engine';
 import { replaceBackground } from '../src/engine/replace';
 
-const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', 'shared', 'fixtures');
-const PHOTOS = ['coffee.png', 'apple.jpg', 'motorcycle_left.png', 'butterfly.jpg', 'chelsea.png', 'plant.jpg'];
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {

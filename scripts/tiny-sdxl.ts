@@ -7,7 +7,7 @@
  *   node dist/scripts/tiny-sdxl.js OUT_DIR [--fp16] [--int64-timestep] [--latent-parameters]
  *
  * The tokenizer files are the real ones, derived from the CLIP merge list in
- * ../shared/fixtures/clip (see its README).
+ * test/fixtures/clip (see its README).
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -16,7 +16,7 @@ import zlib from 'node:zlib';
 import { SeededRandom } from '../src/engine/generate/sdxl/random';
 import { byteToUnicode } from '../src/engine/generate/sdxl/tokenizer';
 import { FIXTURES } from '../test/helpers/fixtures';
-import { DataType, type Dim, type ElemType, encodeModel, type Graph, type Node, type Tensor } from './onnx/writer';
+import { DataType, type Dim, type ElemType, encodeModel, type Graph, type Node, type Tensor } from '../src/engine/runtime/onnxGraph';
 
 export interface TinySdxlOptions {
   /** fp16 inputs and outputs on the UNet (as a `--dtype fp16` export has). */
@@ -27,7 +27,7 @@ export interface TinySdxlOptions {
   latentParameters?: boolean;
   /** Leave these relative paths out (to test the loader's messages). */
   omit?: string[];
-  /** Where the CLIP merge list is; defaults to ../shared/fixtures/clip. */
+  /** Where the CLIP merge list is; defaults to test/fixtures/clip. */
   bpeVocabPath?: string;
 }
 

@@ -225,7 +225,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (command === 'health') {
-      const report = health();
+      const report = await health();
       console.log(JSON.stringify(report, null, 2));
       return report.status === 'error' ? 1 : 0;
     }

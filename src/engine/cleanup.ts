@@ -1,3 +1,4 @@
+import type { ExecutionProvider } from './runtime/backend';
 import { z } from 'zod';
 
 import { autoBlurSigma, CLEANUP_MODES, renderCutout } from './compose/cutout';
@@ -51,7 +52,8 @@ export interface CleanupMetadata {
   cleanupMode: CleanupOptions['mode'];
   engine: 'onnx';
   model: { name: string; family: string; sha256: string; bundled: boolean };
-  device: 'cpu' | 'cuda';
+  /** The execution provider that ran the model: cpu or cuda (onnxruntime-node), wasm (onnxruntime-web). */
+  device: ExecutionProvider;
   requestedDevice: string;
   format: CleanupOptions['format'];
   width: number;

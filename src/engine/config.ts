@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { EngineError } from './errors';
 import { SCHEDULERS, type SchedulerName } from './generate/sdxl/schedulers';
+import { RUNTIME_CHOICES, type RuntimeChoice } from './runtime/backend';
 
 /**
  * Settings read from the environment, with the seed's names where the seed had one
@@ -17,6 +18,11 @@ const envSchema = z.object({
     .string()
     .transform((value) => value.trim().toLowerCase())
     .pipe(deviceSchema)
+    .default('auto'),
+  BG_RUNTIME: z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.enum(RUNTIME_CHOICES))
     .default('auto'),
   BG_MODEL_PATH: z.string().trim().optional(),
   BG_MODEL_FAMILY: z.string().trim().optional(),
@@ -48,6 +54,8 @@ const envSchema = z.object({
 const SECRET_VARIABLES = new Set(['RUNWAY_API_KEY']);
 
 export interface EngineConfig {
+  /** Inference library: onnxruntime-node (`native`), onnxruntime-web (`wasm`), or native falling back to WASM (`auto`). */
+  runtime: RuntimeChoice;
   device: Device;
   modelPath?: string;
   modelFamily?: string;
@@ -92,6 +100,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
   }
   const value = parsed.data;
   return {
+    runtime: value.BG_RUNTIME,
     device: value.DEVICE,
     modelPath: value.BG_MODEL_PATH || undefined,
     modelFamily: value.BG_MODEL_FAMILY || undefined,

@@ -13,6 +13,8 @@ export type EngineErrorCode =
   | 'MODEL_INVALID'
   | 'INFERENCE_FAILED'
   | 'WORKER_FAILED'
+  // No inference library runs on this system (or not the one BG_RUNTIME asks for).
+  | 'RUNTIME_UNAVAILABLE'
   | 'NO_SUBJECT'
   // Remote engines (Runway): the nodes turn these into NodeApiError.
   | 'API_AUTH'

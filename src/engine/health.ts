@@ -5,27 +5,36 @@ import sharp from 'sharp';
 import { type EngineConfig, readEngineConfig } from './config';
 import { errorMessage } from './errors';
 import { readSdxlLayout } from './generate/sdxl/modelDir';
+import { packageVersion, type RuntimeChoice } from './runtime/backend';
 import { probeCuda } from './runtime/device';
+import { probeRuntime } from './runtime/probeTask';
 import { resolveModel } from './segment/model';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'error';
-  device: { requested: string; cudaAvailable: boolean; cudaProviderInstalled: boolean; nvidiaDriver: boolean; willUse: 'cuda' | 'cpu' };
+  /**
+   * The inference library this worker runs, found by loading it and running a tiny real
+   * inference (the same selection segmentation makes): `ok: false` with the reason when none runs.
+   */
+  runtime: {
+    requested: RuntimeChoice;
+    ok: boolean;
+    backend?: 'native' | 'wasm';
+    library?: string;
+    version?: string;
+    threads?: number;
+    /** Why `auto` did not get onnxruntime-node (musl, a broken install...). */
+    fallbackReason?: string;
+    probeMs?: number;
+    error?: string;
+  };
+  device: { requested: string; cudaAvailable: boolean; cudaProviderInstalled: boolean; nvidiaDriver: boolean; willUse: 'cuda' | 'cpu' | 'wasm' };
   model: { found: boolean; name?: string; path?: string; family?: string; sha256?: string; bundled?: boolean; error?: string };
   /** Local SDXL: only checked when SDXL_MODEL_DIR is set (the engine is optional). */
   sdxl: { configured: boolean; modelDir?: string; layoutOk?: boolean; scheduler: string; resolution: number; concurrency: number; error?: string };
-  versions: { package: string; node: string; onnxruntime: string; sharp: string; libvips: string };
+  versions: { package: string; node: string; onnxruntime: string; onnxruntimeWeb: string; sharp: string; libvips: string };
   limits: { maxMegapixels: number; concurrency: number };
   problems: string[];
-}
-
-function packageVersion(name: string): string {
-  try {
-    const file = require.resolve(`${name}/package.json`);
-    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function ownVersion(): string {
@@ -40,8 +49,8 @@ function ownVersion(): string {
   return 'unknown';
 }
 
-/** The seed's /health, without a service: what this worker would run and with what. */
-export function health(overrides: Partial<EngineConfig> = {}): HealthReport {
+/** The seed's /health, without a service: what this worker runs, checked by running it. */
+export async function health(overrides: Partial<EngineConfig> = {}, probe: typeof probeRuntime = probeRuntime): Promise<HealthReport> {
   const problems: string[] = [];
   let config: EngineConfig;
   try {
@@ -50,9 +59,26 @@ export function health(overrides: Partial<EngineConfig> = {}): HealthReport {
     problems.push(errorMessage(error));
     config = { ...readEngineConfig({}), ...overrides };
   }
+  const found = await probe({ runtime: config.runtime, threads: config.inferenceThreads });
+  const runtime: HealthReport['runtime'] = found.ok
+    ? {
+        requested: config.runtime,
+        ok: true,
+        backend: found.backend,
+        library: found.library,
+        version: found.version,
+        threads: found.threads,
+        ...(found.fallbackReason ? { fallbackReason: found.fallbackReason } : {}),
+        probeMs: found.probeMs,
+      }
+    : { requested: config.runtime, ok: false, error: found.error };
+  if (!found.ok) problems.push(found.error);
+  else if (found.warning) problems.push(found.warning);
   const cuda = probeCuda();
-  const willUse = config.device !== 'cpu' && cuda.available ? 'cuda' : 'cpu';
-  if (config.device === 'cuda' && !cuda.available) {
+  const wasm = found.ok && found.backend === 'wasm';
+  const willUse = wasm ? 'wasm' : config.device !== 'cpu' && cuda.available ? 'cuda' : 'cpu';
+  if (wasm && config.device === 'cuda') problems.push('DEVICE=cuda but the WASM runtime cannot use a GPU: inference runs on CPU (WASM)');
+  else if (config.device === 'cuda' && !cuda.available) {
     problems.push(
       cuda.providerInstalled
         ? 'DEVICE=cuda but no NVIDIA driver is loaded: inference falls back to CPU'
@@ -80,7 +106,8 @@ export function health(overrides: Partial<EngineConfig> = {}): HealthReport {
     }
   }
   return {
-    status: !model.found ? 'error' : problems.length > 0 ? 'degraded' : 'ok',
+    status: !model.found || !runtime.ok ? 'error' : problems.length > 0 ? 'degraded' : 'ok',
+    runtime,
     device: { requested: config.device, cudaAvailable: cuda.available, cudaProviderInstalled: cuda.providerInstalled, nvidiaDriver: cuda.driverLoaded, willUse },
     model,
     sdxl,
@@ -88,6 +115,7 @@ export function health(overrides: Partial<EngineConfig> = {}): HealthReport {
       package: ownVersion(),
       node: process.version,
       onnxruntime: packageVersion('onnxruntime-node'),
+      onnxruntimeWeb: packageVersion('onnxruntime-web'),
       sharp: sharp.versions.sharp ?? packageVersion('sharp'),
       libvips: sharp.versions.vips,
     },

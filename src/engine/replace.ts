@@ -1,3 +1,4 @@
+import type { ExecutionProvider } from './runtime/backend';
 import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 
@@ -101,7 +102,7 @@ export interface ReplaceMetadata {
   confidence: CutoutConfidence;
   hint?: Subject['hint'];
   model?: { name: string; family: string; sha256: string };
-  device?: 'cpu' | 'cuda';
+  device?: ExecutionProvider;
   format: string;
   width: number;
   height: number;

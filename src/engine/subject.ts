@@ -5,13 +5,14 @@ import { cropRaw, multiplyMasks, splitAlpha } from './image/raw';
 import { resolveHint, type SubjectHintInput, subjectHintSchema } from './hint';
 import type { AlphaMask, RawImage } from './image/types';
 import { enhanceForeground } from './matte/enhance';
+import { estimateForegroundInPool } from './matte/foregroundTask';
 import { boxColourPrior, preferColourPrior } from './matte/boxPrior';
 import { applyPoints } from './matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from './matte/confidence';
 import { type BoundingBox, expandBox, featherMask, type MaskStats, maskStats, snapMatte } from './matte/matte';
 import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from './matte/seeThrough';
-import { getWorkerPool } from './runtime/pool';
 import { resolveModel, type ResolvedModel } from './segment/model';
+import type { ExecutionProvider } from './runtime/backend';
 import { segmentImage } from './segment/segmenter';
 
 /**
@@ -56,7 +57,7 @@ export interface Subject {
   /** The hint as applied, in the photo's pixels. */
   hint?: { box?: BoundingBox; include: number; exclude: number; piecesDropped: number; source?: 'box colours' };
   model?: ResolvedModel;
-  device?: 'cpu' | 'cuda';
+  device?: ExecutionProvider;
   config: EngineConfig;
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number };
 }
@@ -84,7 +85,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   const hint = options.hint ? resolveHint(subjectHintSchema.parse(options.hint), rgb.width, rgb.height) : undefined;
   let alpha: AlphaMask;
   let model: ResolvedModel | undefined;
-  let device: 'cpu' | 'cuda' | undefined;
+  let device: ExecutionProvider | undefined;
   let inferenceMs = 0;
   let matteSource: Subject['matteSource'] = 'segmented';
   let agreement: number | undefined;
@@ -98,7 +99,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     /** The model's matte for one region of the photo (all of it by default), placed in a full-size mask. */
     const segmentRegion = async (region?: BoundingBox): Promise<AlphaMask> => {
       const source = region ? await cropRaw(decoded.image, region) : decoded.image;
-      const segmentation = await segmentImage(source, { model: resolvedModel, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn });
+      const segmentation = await segmentImage(source, { model: resolvedModel, runtime: config.runtime, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn });
       device = segmentation.provider;
       inferenceMs += segmentation.timings.inferenceMs;
       const matte = snapMatte(segmentation.mask);
@@ -163,8 +164,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   }
   let foreground: RawImage = colour;
   if (options.decontaminate) {
-    const estimated = await getWorkerPool().foreground({
-      kind: 'foreground',
+    const estimated = await estimateForegroundInPool({
       width: rgb.width,
       height: rgb.height,
       rgb: new Uint8Array(colour.data),

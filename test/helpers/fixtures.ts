@@ -5,9 +5,10 @@ import sharp from 'sharp';
 import { readEngineConfig } from '../../src/engine/config';
 import { maskIoU } from '../../src/engine/matte/confidence';
 
-/** ../shared/fixtures beside the repository (VITRINEALU_FIXTURES overrides). */
-export const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.resolve(__dirname, '..', '..', '..', '..', 'shared', 'fixtures');
+// dist/test/helpers -> the repository root.
 export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+/** The fixtures in the repository (test/fixtures, with provenance); VITRINEALU_FIXTURES overrides. */
+export const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.join(REPO_ROOT, 'test', 'fixtures');
 
 export const PHOTOS = ['coffee.png', 'apple.jpg', 'motorcycle_left.png', 'butterfly.jpg', 'chelsea.png', 'plant.jpg'];
 

@@ -38,20 +38,52 @@ describe('inference runs off the main thread', () => {
 
   test('a worker that dies fails only its task, and the pool recovers', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-'));
-    const script = path.join(dir, 'worker.js');
+    const tasks = path.join(dir, 'tasks.js');
     fs.writeFileSync(
-      script,
-      `const { parentPort } = require('node:worker_threads');
-       parentPort.on('message', ({ id, request }) => {
-         if (request.width === 13) process.exit(3);
-         parentPort.postMessage({ id, ok: true, result: { rgb: new Uint8Array([request.width]), ms: 0 } });
-       });`,
+      tasks,
+      `exports.tasks = {
+         echo: async (request) => {
+           if (request.width === 13) process.exit(3);
+           return { result: { rgb: new Uint8Array([request.width]) } };
+         },
+       };`,
     );
-    const pool = new WorkerPool(script, 1);
-    const request = (width: number) => ({ kind: 'foreground' as const, width, height: 1, rgb: new Uint8Array(3), alpha: new Uint8Array(1) });
-    await expect(pool.foreground(request(13))).rejects.toMatchObject({ code: 'WORKER_FAILED', message: expect.stringMatching(/exited with code 3/) });
-    const ok = await pool.foreground(request(7));
+    const pool = new WorkerPool(1);
+    const request = (width: number) => ({ width });
+    await expect(pool.run(tasks, 'echo', request(13))).rejects.toMatchObject({ code: 'WORKER_FAILED', message: expect.stringMatching(/exited with code 3/) });
+    const ok = await pool.run<{ rgb: Uint8Array }>(tasks, 'echo', request(7));
     expect([...ok.rgb]).toEqual([7]);
+    await expect(pool.run(tasks, 'missing', request(1))).rejects.toThrow(/has no task "missing"/);
+    await pool.close();
+  });
+
+  test('a queued task is cancelled at once; a running one sees the cancel and stops', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-'));
+    const tasks = path.join(dir, 'tasks.js');
+    fs.writeFileSync(
+      tasks,
+      `exports.tasks = {
+         steps: async (request, context) => {
+           for (let step = 1; step <= request.steps; step++) {
+             if (context.cancelled()) { const e = new Error('stopped at ' + step); e.code = 'CANCELLED'; throw e; }
+             context.progress(step);
+             await new Promise((r) => setTimeout(r, 20));
+           }
+           return { result: request.steps };
+         },
+       };`,
+    );
+    const pool = new WorkerPool(1);
+    const controller = new AbortController();
+    const seen: unknown[] = [];
+    const running = pool.run(tasks, 'steps', { steps: 1000 }, { signal: controller.signal, onProgress: (step) => { seen.push(step); if (step === 3) controller.abort(); } });
+    const queuedController = new AbortController();
+    const queued = pool.run(tasks, 'steps', { steps: 2 }, { signal: queuedController.signal });
+    queuedController.abort();
+    await expect(queued).rejects.toMatchObject({ code: 'CANCELLED', message: 'Cancelled before it started' });
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/stopped at [4-9]/) });
+    expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
+    expect(await pool.run(tasks, 'steps', { steps: 2 })).toBe(2);
     await pool.close();
   });
 });

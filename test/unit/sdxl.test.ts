@@ -4,11 +4,12 @@ import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
 import { writeTinySdxl } from '../../scripts/tiny-sdxl';
-import { fromHalf, toHalf } from '../../src/engine/generate/sdxl/half';
+import { fromHalf, toHalf } from '../../src/engine/runtime/half';
 import { readSdxlLayout } from '../../src/engine/generate/sdxl/modelDir';
 import { classifierFreeGuidance, SdxlPipeline } from '../../src/engine/generate/sdxl/pipeline';
 import { SeededRandom } from '../../src/engine/generate/sdxl/random';
 import { SdxlRunner } from '../../src/engine/generate/sdxl/runner';
+import { loadBackend } from '../../src/engine/runtime/backend';
 import { createScheduler, type SchedulerConfig, schedulerConfigSchema, SCHEDULERS } from '../../src/engine/generate/sdxl/schedulers';
 import { ClipTokenizer } from '../../src/engine/generate/sdxl/tokenizer';
 import { FIXTURES } from '../helpers/fixtures';
@@ -168,10 +169,10 @@ describe('SDXL model directory', () => {
     expect(() => readSdxlLayout(dir, true)).toThrow(/scheduler_config\.json: beta_schedule/);
     const wrong = modelDir('wrong-unet');
     fs.copyFileSync(path.join(wrong, 'text_encoder', 'model.onnx'), path.join(wrong, 'unet', 'model.onnx'));
-    await expect(SdxlPipeline.load(wrong, { device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(/SDXL unet\/model\.onnx has no input "sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids" \(it has: input_ids\)/);
+    await expect(SdxlPipeline.load(wrong, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(/SDXL unet\/model\.onnx has no input "sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids" \(it has: input_ids\)/);
     const garbage = modelDir('garbage');
     fs.writeFileSync(path.join(garbage, 'vae_decoder', 'model.onnx'), 'not onnx');
-    await expect(SdxlPipeline.load(garbage, { device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(/Cannot load SDXL vae_decoder/);
+    await expect(SdxlPipeline.load(garbage, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(/Cannot load SDXL vae_decoder/);
   });
 });
 
@@ -184,7 +185,7 @@ describe.each([
   let dir: string;
   beforeAll(async () => {
     dir = modelDir(label.replace(/\W+/g, '-'), options);
-    pipeline = await SdxlPipeline.load(dir, { device: 'cpu', threads: 1, needsEncoder: true });
+    pipeline = await SdxlPipeline.load(dir, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true });
     unet = await ort.InferenceSession.create(path.join(dir, 'unet', 'model.onnx'));
   });
   afterAll(async () => {

@@ -10,12 +10,16 @@ import { FIXTURES, iou, modelCacheDir, PHOTOS, readPhoto, referenceMask } from '
 afterAll(() => closeWorkerPool());
 
 const model = () => resolveModel({ cacheDir: modelCacheDir() });
-const options = () => ({ model: model(), device: 'cpu' as const, threads: 0, graphOptimization: 'basic' as const });
+const options = () => ({ model: model(), runtime: 'native' as const, device: 'cpu' as const, threads: 0, graphOptimization: 'basic' as const });
+/** The native masks, kept for the WASM comparison below (one model run per photo per backend). */
+const nativeMasks = new Map<string, Uint8Array>();
 
 describe('segmentation with the bundled IS-Net weights', () => {
   test.each(PHOTOS)('%s agrees with the reference mask (IoU >= 0.95 at alpha >= 128)', async (name) => {
     const { image } = await decodeImage(readPhoto(name));
-    const { mask } = await segmentImage(image, options());
+    const { mask, backend } = await segmentImage(image, options());
+    expect(backend).toBe('native');
+    nativeMasks.set(name, mask.data);
     expect([mask.width, mask.height]).toEqual([image.width, image.height]);
     const score = iou(mask.data, await referenceMask(name));
     console.log(`IoU ${name}: ${score.toFixed(4)}`);
@@ -65,4 +69,19 @@ describe('segmentation with the bundled IS-Net weights', () => {
     expect(transitions).toBeGreaterThan(0);
     expect(maxStep).toBeLessThan(128);
   });
+});
+
+describe('the WASM backend (onnxruntime-web) runs the same weights', () => {
+  // A few seconds per photo on 2 cores; the limit only stops a hang, it times nothing.
+  test.each(PHOTOS)('%s: the WASM mask agrees with the native one (IoU >= 0.99)', async (name) => {
+    const { image } = await decodeImage(readPhoto(name));
+    const wasm = await segmentImage(image, { ...options(), runtime: 'wasm' });
+    expect([wasm.backend, wasm.provider]).toEqual(['wasm', 'wasm']);
+    const native = nativeMasks.get(name) ?? (await segmentImage(image, options())).mask.data;
+    const score = iou(wasm.mask.data, native);
+    let largest = 0;
+    for (let i = 0; i < native.length; i++) largest = Math.max(largest, Math.abs(native[i] - wasm.mask.data[i]));
+    console.log(`WASM vs native ${name}: IoU ${score.toFixed(4)}, largest alpha difference ${largest}/255, inference ${wasm.timings.inferenceMs.toFixed(0)} ms`);
+    expect(score).toBeGreaterThanOrEqual(0.99);
+  }, 600_000);
 });

@@ -1,13 +1,21 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { EngineError } from '../errors';
-import type { ForegroundRequest, ForegroundResult, SegmentRequest, SegmentResult, WorkerReply, WorkerRequest } from './protocol';
+import { EngineError, type EngineErrorCode } from '../errors';
+import type { HostMessage, ThreadMessage } from './protocol';
+
+export interface RunOptions {
+  /** Buffers moved to the thread instead of copied (the caller must not use them after). */
+  transfer?: ArrayBuffer[];
+  onProgress?: (report: unknown) => void;
+  /** Cancels a queued task at once and asks a running one to stop (it stops at its next step). */
+  signal?: AbortSignal;
+}
 
 interface Task {
   id: number;
-  request: WorkerRequest;
-  transfer: ArrayBuffer[];
+  message: Extract<HostMessage, { type: 'run' }>;
+  options: RunOptions;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
 }
@@ -18,11 +26,13 @@ interface Slot {
 }
 
 /**
- * A small bounded pool of worker threads. onnxruntime's session creation and run() are
- * blocking native calls, and mask arithmetic on 12 MP is seconds of JavaScript: both
- * happen here, so the n8n worker's event loop stays free. Each thread keeps its own
- * onnxruntime sessions for the life of the process. A thread that dies fails only the
- * task it held and is replaced.
+ * The engine's one worker pool: a bounded set of worker threads that run tasks from task
+ * modules (runtime/worker.ts hosts them). onnxruntime's session creation and run() are
+ * blocking native calls, and mask arithmetic on 12 MP is seconds of JavaScript: both happen
+ * here, so the n8n worker's event loop stays free. Each thread keeps what its task modules
+ * load (sessions) for the life of the process. A thread that dies fails only the task it held
+ * and is replaced. Segmentation shares one pool; SDXL has its own, one thread per generation
+ * slot, so its sessions stay with their thread.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -31,30 +41,45 @@ export class WorkerPool {
   private closed = false;
 
   constructor(
-    private readonly scriptPath: string,
-    private readonly size: number,
+    readonly size: number,
+    private readonly hostScript = path.join(__dirname, 'worker.js'),
   ) {}
 
-  segment(request: SegmentRequest): Promise<SegmentResult> {
-    return this.submit(request, [request.pixels.buffer as ArrayBuffer]) as Promise<SegmentResult>;
-  }
-
-  foreground(request: ForegroundRequest): Promise<ForegroundResult> {
-    return this.submit(request, [request.rgb.buffer as ArrayBuffer, request.alpha.buffer as ArrayBuffer]) as Promise<ForegroundResult>;
+  /** Runs `kind` from the task module at `module` (an absolute path to its .js file). */
+  run<T>(module: string, kind: string, request: unknown, options: RunOptions = {}): Promise<T> {
+    if (this.closed) return Promise.reject(new EngineError('WORKER_FAILED', 'Engine is shut down'));
+    if (options.signal?.aborted) return Promise.reject(new EngineError('CANCELLED', 'Cancelled before it started'));
+    return new Promise<T>((resolve, reject) => {
+      const id = this.nextId++;
+      const task: Task = { id, message: { type: 'run', id, module, kind, request }, options, resolve: resolve as (value: unknown) => void, reject };
+      const signal = options.signal;
+      if (signal) {
+        const onAbort = () => {
+          const queued = this.queue.indexOf(task);
+          if (queued >= 0) {
+            this.queue.splice(queued, 1);
+            reject(new EngineError('CANCELLED', 'Cancelled before it started'));
+          } else this.slots.find((slot) => slot.task === task)?.worker.postMessage({ type: 'cancel', id } satisfies HostMessage);
+        };
+        signal.addEventListener('abort', onAbort, { once: true });
+        task.resolve = (value) => {
+          signal.removeEventListener('abort', onAbort);
+          resolve(value as T);
+        };
+        task.reject = (error) => {
+          signal.removeEventListener('abort', onAbort);
+          reject(error);
+        };
+      }
+      this.queue.push(task);
+      this.dispatch();
+    });
   }
 
   async close(): Promise<void> {
     this.closed = true;
     for (const task of this.queue.splice(0)) task.reject(new EngineError('WORKER_FAILED', 'Engine is shutting down'));
     await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
-  }
-
-  private submit(request: WorkerRequest, transfer: ArrayBuffer[]): Promise<unknown> {
-    if (this.closed) return Promise.reject(new EngineError('WORKER_FAILED', 'Engine is shut down'));
-    return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, request, transfer, resolve, reject });
-      this.dispatch();
-    });
   }
 
   private dispatch(): void {
@@ -65,21 +90,25 @@ export class WorkerPool {
       const task = this.queue.shift()!;
       slot.task = task;
       slot.worker.ref();
-      slot.worker.postMessage({ id: task.id, request: task.request }, task.transfer);
+      slot.worker.postMessage(task.message, task.options.transfer ?? []);
     }
   }
 
   private spawn(): Slot {
-    const worker = new Worker(this.scriptPath);
+    const worker = new Worker(this.hostScript);
     const slot: Slot = { worker };
     worker.unref();
-    worker.on('message', (reply: WorkerReply) => {
+    worker.on('message', (message: ThreadMessage) => {
       const task = slot.task;
-      if (!task || task.id !== reply.id) return;
+      if (!task || task.id !== message.id) return;
+      if (message.type === 'progress') {
+        task.options.onProgress?.(message.report);
+        return;
+      }
       slot.task = undefined;
       worker.unref();
-      if (reply.ok) task.resolve(reply.result);
-      else task.reject(new EngineError(reply.error.code ?? 'INFERENCE_FAILED', reply.error.message));
+      if (message.type === 'done') task.resolve(message.result);
+      else task.reject(new EngineError((message.code as EngineErrorCode | undefined) ?? 'INFERENCE_FAILED', message.message));
       this.dispatch();
     });
     const fail = (error: Error) => {
@@ -99,11 +128,11 @@ export class WorkerPool {
 
 let shared: WorkerPool | undefined;
 
-/** The process-wide pool (BG_INFERENCE_WORKERS threads, default 1: one session per process). */
+/** The process-wide pool for segmentation and pixel work (BG_INFERENCE_WORKERS threads, default 1). */
 export function getWorkerPool(): WorkerPool {
   if (!shared) {
     const size = Math.max(1, Math.min(8, Number(process.env.BG_INFERENCE_WORKERS) || 1));
-    shared = new WorkerPool(path.join(__dirname, 'inferenceWorker.js'), size);
+    shared = new WorkerPool(size);
   }
   return shared;
 }

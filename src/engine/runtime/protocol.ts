@@ -1,43 +1,22 @@
-import type { Device } from '../config';
-import type { EngineErrorCode } from '../errors';
-import type { ModelFamily } from '../segment/families';
+/** Messages between the worker pool (main thread) and its threads, and what a task module exports. */
+export type HostMessage = { type: 'run'; id: number; module: string; kind: string; request: unknown } | { type: 'cancel'; id: number };
 
-/** Messages between the main thread and an inference worker thread. */
-export interface SegmentRequest {
-  kind: 'segment';
-  modelPath: string;
-  device: Device;
-  threads: number;
-  graphOptimization: 'basic' | 'extended' | 'all';
-  family: ModelFamily;
-  /** RGB, 8-bit, family.inputSize squared, row-major. */
-  pixels: Uint8Array;
+export type ThreadMessage =
+  | { type: 'progress'; id: number; report: unknown }
+  | { type: 'done'; id: number; result: unknown }
+  | { type: 'error'; id: number; code?: string; message: string };
+
+export interface TaskContext {
+  /** Sends a progress report to the caller (SDXL steps). */
+  progress(report: unknown): void;
+  /** True once the caller has cancelled this task: long tasks stop at their next step. */
+  cancelled(): boolean;
 }
 
-export interface SegmentResult {
-  /** 8-bit matte at family.inputSize squared. */
-  mask: Uint8Array;
-  provider: 'cpu' | 'cuda';
-  warnings: string[];
-  timings: { prepareMs: number; runMs: number; finishMs: number };
+/** A task returns its result and the buffers to move (not copy) back to the main thread. */
+export type TaskHandler = (request: never, context: TaskContext) => Promise<{ result: unknown; transfer?: ArrayBuffer[] }>;
+
+/** A module the pool's threads can run tasks from: `export const tasks = { name: handler }`. */
+export interface TaskModule {
+  tasks: Record<string, TaskHandler>;
 }
-
-export interface ForegroundRequest {
-  kind: 'foreground';
-  width: number;
-  height: number;
-  /** RGB, 8-bit, interleaved. */
-  rgb: Uint8Array;
-  alpha: Uint8Array;
-}
-
-export interface ForegroundResult {
-  rgb: Uint8Array;
-  ms: number;
-}
-
-export type WorkerRequest = SegmentRequest | ForegroundRequest;
-
-export type WorkerReply =
-  | { id: number; ok: true; result: SegmentResult | ForegroundResult }
-  | { id: number; ok: false; error: { message: string; code?: EngineErrorCode } };

@@ -1,12 +1,20 @@
 import sharp from 'sharp';
 
+import path from 'node:path';
+
 import type { Device } from '../config';
 import type { AlphaMask, RawImage } from '../image/types';
+import type { ExecutionProvider, RuntimeChoice } from '../runtime/backend';
 import { getWorkerPool } from '../runtime/pool';
 import type { ResolvedModel } from './model';
+import type { SegmentRequest, SegmentResult } from './segmentTask';
+
+const SEGMENT_TASKS = path.join(__dirname, 'segmentTask.js');
 
 export interface SegmentOptions {
   model: ResolvedModel;
+  /** BG_RUNTIME: onnxruntime-node, onnxruntime-web (WASM), or native with a WASM fallback (default). */
+  runtime?: RuntimeChoice;
   device: Device;
   threads: number;
   graphOptimization: 'basic' | 'extended' | 'all';
@@ -16,7 +24,8 @@ export interface SegmentOptions {
 
 export interface Segmentation {
   mask: AlphaMask;
-  provider: 'cpu' | 'cuda';
+  backend: SegmentResult['backend'];
+  provider: ExecutionProvider;
   timings: { resizeMs: number; inferenceMs: number; prepareMs: number; upscaleMs: number };
 }
 
@@ -42,15 +51,16 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
     .raw()
     .toBuffer();
   const t1 = performance.now();
-  const result = await getWorkerPool().segment({
-    kind: 'segment',
+  const request: SegmentRequest = {
     modelPath: options.model.path,
+    runtime: options.runtime ?? 'auto',
     device: options.device,
     threads: options.threads,
     graphOptimization: options.graphOptimization,
     family: options.model.family,
     pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length).slice(),
-  });
+  };
+  const result = await getWorkerPool().run<SegmentResult>(SEGMENT_TASKS, 'segment', request, { transfer: [request.pixels.buffer as ArrayBuffer] });
   const t2 = performance.now();
   for (const warning of result.warnings) {
     if (!warned.has(warning)) {
@@ -68,6 +78,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
   const t3 = performance.now();
   return {
     mask: { data: upscaled, width: image.width, height: image.height },
+    backend: result.backend,
     provider: result.provider,
     timings: { resizeMs: t1 - t0, inferenceMs: t2 - t1, prepareMs: result.timings.prepareMs, upscaleMs: t3 - t2 },
   };

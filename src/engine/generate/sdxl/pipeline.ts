@@ -1,9 +1,7 @@
-import * as ort from 'onnxruntime-node';
-
 import type { Device } from '../../config';
-import { EngineError } from '../../errors';
-import { providerPlan } from '../../runtime/device';
-import { floatsToHalf, halfToFloats } from './half';
+import { EngineError, errorMessage } from '../../errors';
+import type { Backend, ExecutionProvider, Ort } from '../../runtime/backend';
+import { floatTensor, type IoSpec, ioTypes, openSession, type OrtTensor, type Session, tensorFloats } from '../../runtime/session';
 import { readSdxlLayout, type SdxlComponent, type SdxlLayout } from './modelDir';
 import { SeededRandom } from './random';
 import { createScheduler, type SchedulerName } from './schedulers';
@@ -15,47 +13,27 @@ import { CLIP_LENGTH, ClipTokenizer } from './tokenizer';
  * onnxruntime-node's run() blocks the thread it is called on.
  */
 
-interface IoSpec {
-  name: string;
-  type: string;
-  shape: Array<number | string>;
-}
-
 /** One ONNX session with the names, dtypes and ranks its export declares. */
 export class OnnxComponent {
   private constructor(
     readonly component: SdxlComponent,
     readonly file: string,
-    readonly session: ort.InferenceSession,
-    readonly provider: 'cpu' | 'cuda',
+    readonly ort: Ort,
+    readonly session: Session,
+    readonly provider: ExecutionProvider,
     readonly inputs: Map<string, IoSpec>,
     readonly outputs: Map<string, IoSpec>,
   ) {}
 
-  static async load(component: SdxlComponent, file: string, device: Device, threads: number, warnings: string[]): Promise<OnnxComponent> {
-    let lastError: unknown;
-    for (const provider of providerPlan(device)) {
-      try {
-        const session = await ort.InferenceSession.create(file, {
-          executionProviders: [provider],
-          graphOptimizationLevel: 'all',
-          ...(threads > 0 ? { intraOpNumThreads: threads } : {}),
-        });
-        const specs = (names: readonly string[], metadata: readonly unknown[] | undefined) =>
-          new Map(
-            names.map((name, index) => {
-              const meta = (metadata?.[index] ?? {}) as { type?: string; shape?: Array<number | string> };
-              return [name, { name, type: meta.type ?? 'float32', shape: meta.shape ?? [] }];
-            }),
-          );
-        const meta = session as unknown as { inputMetadata?: unknown[]; outputMetadata?: unknown[] };
-        return new OnnxComponent(component, file, session, provider, specs(session.inputNames, meta.inputMetadata), specs(session.outputNames, meta.outputMetadata));
-      } catch (error) {
-        lastError = error;
-        if (provider === 'cuda') warnings.push(`${component}: CUDA execution provider unavailable (${error instanceof Error ? error.message.split('\n')[0] : String(error)}); running on CPU`);
-      }
+  static async load(component: SdxlComponent, file: string, backend: Backend, device: Device, threads: number, warnings: string[]): Promise<OnnxComponent> {
+    try {
+      const opened = await openSession(backend, file, { device, threads, graphOptimization: 'all', memoryPattern: true });
+      warnings.push(...opened.warnings.map((warning) => `${component}: ${warning}`));
+      const { inputs, outputs } = ioTypes(opened.session);
+      return new OnnxComponent(component, file, backend.ort, opened.session, opened.provider, inputs, outputs);
+    } catch (error) {
+      throw new EngineError('MODEL_INVALID', `Cannot load SDXL ${component} (${file}): ${errorMessage(error).split('\n')[0]}`);
     }
-    throw new EngineError('MODEL_INVALID', `Cannot load SDXL ${component} (${file}): ${lastError instanceof Error ? lastError.message.split('\n')[0] : String(lastError)}`);
   }
 
   requireInputs(...names: string[]): void {
@@ -74,44 +52,23 @@ export class OnnxComponent {
   }
 
   /** A float tensor in the dtype the export declares for this input (fp32 or fp16). */
-  floatInput(name: string, data: Float32Array, dims: number[]): ort.Tensor {
+  floatInput(name: string, data: Float32Array, dims: number[]): OrtTensor {
     const type = this.inputs.get(name)!.type;
-    if (type === 'float16') return float16Tensor(data, dims);
-    if (type === 'float32') return new ort.Tensor('float32', data, dims);
+    if (type === 'float16' || type === 'float32') return floatTensor(this.ort, type, data, dims);
     throw new EngineError('MODEL_INVALID', `SDXL ${this.component} input "${name}" has dtype ${type}; expected float32 or float16`);
   }
 
-  async run(feeds: Record<string, ort.Tensor>, fetch: string[]): Promise<Record<string, Float32Array>> {
-    let results: ort.InferenceSession.OnnxValueMapType;
+  async run(feeds: Record<string, OrtTensor>, fetch: string[]): Promise<Record<string, Float32Array>> {
+    let results: Record<string, OrtTensor>;
     try {
-      results = await this.session.run(feeds, fetch);
+      results = (await this.session.run(feeds, fetch)) as Record<string, OrtTensor>;
     } catch (error) {
       throw new EngineError('INFERENCE_FAILED', `SDXL ${this.component} failed: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
     }
     const out: Record<string, Float32Array> = {};
-    for (const name of fetch) out[name] = asFloat32(results[name] as ort.Tensor);
+    for (const name of fetch) out[name] = tensorFloats(results[name]);
     return out;
   }
-}
-
-/**
- * A float16 tensor from float32 values. onnxruntime-common swaps a Uint16Array for a
- * Float16Array where the runtime has one (Node 24, where n8n runs), and onnxruntime-node
- * 1.30's native binding then refuses it ("must be a typed array (4 or Float16Array) ... got
- * typed array (0)"): the tensor keeps the bit patterns the binding accepts.
- */
-function float16Tensor(values: Float32Array, dims: number[]): ort.Tensor {
-  const bits = floatsToHalf(values);
-  const tensor = new ort.Tensor('float16', bits, dims);
-  if (!(tensor.data instanceof Uint16Array)) (tensor as unknown as { cpuData: Uint16Array }).cpuData = bits;
-  return tensor;
-}
-
-function asFloat32(tensor: ort.Tensor): Float32Array {
-  const data = tensor.data as unknown;
-  if (data instanceof Float32Array) return data;
-  if (data instanceof Uint16Array) return halfToFloats(data); // float16 as bit patterns
-  return Float32Array.from(data as ArrayLike<number>); // Float16Array where the runtime has it
 }
 
 /** noise = uncond + g (cond - uncond), then optionally rescaled towards cond's spread (diffusers' rescale_noise_cfg). */
@@ -189,18 +146,18 @@ export class SdxlPipeline {
     private readonly penultimate: [string, string],
   ) {}
 
-  get provider(): 'cpu' | 'cuda' {
+  get provider(): ExecutionProvider {
     return this.parts.unet!.provider;
   }
 
   /** Loads and validates every session the job needs; vae_encoder only for outpainting. */
-  static async load(modelDir: string, options: { device: Device; threads: number; needsEncoder: boolean }): Promise<SdxlPipeline> {
+  static async load(modelDir: string, options: { backend: Backend; device: Device; threads: number; needsEncoder: boolean }): Promise<SdxlPipeline> {
     const layout = readSdxlLayout(modelDir, options.needsEncoder);
     const tokenizers: [ClipTokenizer, ClipTokenizer] = [ClipTokenizer.fromDirectory(layout.tokenizers[0], 'eos'), ClipTokenizer.fromDirectory(layout.tokenizers[1], '!')];
     const warnings: string[] = [];
     const parts: Partial<Record<SdxlComponent, OnnxComponent>> = {};
     for (const [component, file] of Object.entries(layout.models) as Array<[SdxlComponent, string]>) {
-      parts[component] = await OnnxComponent.load(component, file, options.device, options.threads, warnings);
+      parts[component] = await OnnxComponent.load(component, file, options.backend, options.device, options.threads, warnings);
     }
     const penultimate = (part: OnnxComponent): string => {
       part.requireInputs('input_ids');
@@ -231,9 +188,9 @@ export class SdxlPipeline {
     const part = index === 0 ? this.parts.text_encoder! : this.parts.text_encoder_2!;
     const ids = this.tokenizers[index].encode(text);
     const type = part.inputs.get('input_ids')!.type;
-    let tensor: ort.Tensor;
-    if (type === 'int32') tensor = new ort.Tensor('int32', ids, [1, CLIP_LENGTH]);
-    else if (type === 'int64') tensor = new ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, CLIP_LENGTH]);
+    let tensor: OrtTensor;
+    if (type === 'int32') tensor = new part.ort.Tensor('int32', ids, [1, CLIP_LENGTH]);
+    else if (type === 'int64') tensor = new part.ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, CLIP_LENGTH]);
     else throw new EngineError('MODEL_INVALID', `SDXL ${part.component} input_ids has dtype ${type}; expected int32 or int64`);
     const fetch = index === 1 ? [this.penultimate[1], 'text_embeds'] : [this.penultimate[0]];
     const out = await part.run({ input_ids: tensor }, fetch);
@@ -296,14 +253,14 @@ export class SdxlPipeline {
   }
 
   /** Newer exports take a float scalar, older ones int64 [B]: follow the declared dtype and rank. */
-  private timestepTensor(timestep: number, batch: number): ort.Tensor {
-    const spec = this.parts.unet!.inputs.get('timestep')!;
+  private timestepTensor(timestep: number, batch: number): OrtTensor {
+    const unet = this.parts.unet!;
+    const spec = unet.inputs.get('timestep')!;
     const dims = spec.shape.length === 0 ? [] : [batch];
     const count = dims.length === 0 ? 1 : batch;
-    if (spec.type === 'int64') return new ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.round(timestep))), dims);
-    if (spec.type === 'int32') return new ort.Tensor('int32', new Int32Array(count).fill(Math.round(timestep)), dims);
-    if (spec.type === 'float16') return float16Tensor(new Float32Array(count).fill(timestep), dims);
-    if (spec.type === 'float32') return new ort.Tensor('float32', new Float32Array(count).fill(timestep), dims);
+    if (spec.type === 'int64') return new unet.ort.Tensor('int64', new BigInt64Array(count).fill(BigInt(Math.round(timestep))), dims);
+    if (spec.type === 'int32') return new unet.ort.Tensor('int32', new Int32Array(count).fill(Math.round(timestep)), dims);
+    if (spec.type === 'float16' || spec.type === 'float32') return floatTensor(unet.ort, spec.type, new Float32Array(count).fill(timestep), dims);
     throw new EngineError('MODEL_INVALID', `SDXL unet input "timestep" has dtype ${spec.type}`);
   }
 

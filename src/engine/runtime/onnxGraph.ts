@@ -1,6 +1,7 @@
 /**
- * A minimal ONNX (protobuf) writer: enough of onnx.proto to build small test graphs
- * from TypeScript, so the test models are generated, not downloaded or checked in.
+ * A minimal ONNX (protobuf) writer: enough of onnx.proto to build small graphs from
+ * TypeScript. The runtime's probe model (health, backend selection) and the tests' tiny
+ * SDXL exports are generated with it, never downloaded or checked in.
  * Field numbers follow onnx/onnx.proto (IR version 8, default opset domain).
  */
 

@@ -1,6 +1,7 @@
 /**
- * float32 <-> float16 (IEEE binary16) for fp16 ONNX exports: onnxruntime-node takes and
- * returns float16 tensors as Uint16Array bit patterns on Node versions without Float16Array.
+ * float32 <-> float16 (IEEE binary16, round to nearest even) for fp16 models: both
+ * backends take and return float16 tensors as Uint16Array bit patterns on Node versions
+ * without Float16Array. The one codec of the engine.
  */
 const floatView = new Float32Array(1);
 const intView = new Uint32Array(floatView.buffer);
