@@ -8,9 +8,10 @@
  *   node dist/scripts/run-batch.js [work folder, default out/batch]
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 
-import { createInstance, executionResult, n8n } from '../test/e2e/n8nHarness';
+import { createInstance, executionResult, n8n, removeWorkDir } from '../test/e2e/n8nHarness';
 import { REPO_ROOT } from '../test/helpers/fixtures';
 import { configuredTemplate } from './batch-template';
 import { MediaFixtureServer } from './media-fixture-server';
@@ -20,8 +21,10 @@ const WORKFLOW_ID = 'vbgBatchDemo001';
 async function main() {
   const work = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, 'out', 'batch'));
   fs.mkdirSync(work, { recursive: true });
-  console.log(`== local n8n (first run installs it: a few minutes) in ${work}`);
-  const instance = createInstance(work);
+  // n8n's user folder (this package installed in it: ~700 MB) is scratch, not a result.
+  const instanceDir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-demo-n8n-'));
+  console.log(`== local n8n (the first run installs it: a few minutes) with its user folder in ${instanceDir} (removed afterwards)`);
+  const instance = createInstance(instanceDir, { allow: [work] });
   const examples = path.join(REPO_ROOT, 'examples');
   const photos = fs.readdirSync(examples).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).map((f) => path.join(examples, f));
   const mediaRoot = path.join(work, 'media');
@@ -30,7 +33,7 @@ async function main() {
   const server = await new MediaFixtureServer({ photos, sidecarRoot: mediaRoot, corrupt: true }).start();
   try {
     console.log(`== media fixture server ${server.url}: ${server.items.map((item) => item.fileName).join(', ')}`);
-    const file = path.join(work, 'background-batch.json');
+    const file = path.join(instanceDir, 'background-batch.json');
     fs.writeFileSync(file, JSON.stringify(configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: mediaRoot, outputDir }, WORKFLOW_ID), null, 2));
     const imported = await n8n(instance, ['import:workflow', `--input=${file}`]);
     if (imported.status !== 0) throw new Error(`n8n import:workflow failed:\n${imported.stdout.slice(-2000)}${imported.stderr.slice(-2000)}`);
@@ -47,6 +50,7 @@ async function main() {
     console.log('Run it again and every photo already processed is skipped (its sidecar records the same photo and settings).');
   } finally {
     await server.close();
+    removeWorkDir(instanceDir);
   }
 }
 

@@ -1,41 +1,51 @@
-/** A small argv parser: --flag, --key value, --key=value, --no-flag, -o value, positionals. */
+/**
+ * Command-line parsing on node:util's parseArgs, strict: an unknown flag, a missing value or
+ * a value given to a switch is a usage error (exit 2), never silently ignored.
+ */
+import { parseArgs as parseNodeArgs } from 'node:util';
+
 export interface ParsedArgs {
   positionals: string[];
+  /** Each option given: its value, true for a switch, false for its --no- form. */
   options: Map<string, string | boolean>;
 }
 
-const SHORT: Record<string, string> = { o: 'output', h: 'help' };
-
-export function parseArgs(argv: string[], valued: ReadonlySet<string>): ParsedArgs {
-  const positionals: string[] = [];
-  const options = new Map<string, string | boolean>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg === '--') {
-      positionals.push(...argv.slice(i + 1));
-      break;
-    }
-    const long = /^--([^=]+)(?:=(.*))?$/.exec(arg);
-    const short = /^-([a-zA-Z])$/.exec(arg);
-    if (!long && !short) {
-      positionals.push(arg);
-      continue;
-    }
-    let name = long ? long[1] : SHORT[short![1]] ?? short![1];
-    let value: string | boolean | undefined = long?.[2];
-    if (name.startsWith('no-') && !valued.has(name)) {
-      name = name.slice(3);
-      value = false;
-    } else if (valued.has(name) && value === undefined) {
-      if (i + 1 >= argv.length) throw new UsageError(`--${name} needs a value`);
-      value = argv[++i];
-    }
-    options.set(name, value ?? true);
-  }
-  return { positionals, options };
+/** A command's options: those taking a value, switches, and switches with a --no- form. */
+export interface CommandOptions {
+  valued: readonly string[];
+  switches: readonly string[];
+  negatable?: readonly string[];
 }
 
+const SHORT: Record<string, string> = { output: 'o', help: 'h' };
+
 export class UsageError extends Error {}
+
+export function parseArgs(argv: string[], command: CommandOptions): ParsedArgs {
+  const negatable = command.negatable ?? [];
+  const config: Record<string, { type: 'string' | 'boolean'; short?: string }> = {};
+  for (const name of command.valued) config[name] = { type: 'string', ...(SHORT[name] ? { short: SHORT[name] } : {}) };
+  for (const name of [...command.switches, ...negatable]) config[name] = { type: 'boolean', ...(SHORT[name] ? { short: SHORT[name] } : {}) };
+  // Declared, not hand-parsed: node:util's allowNegative needs Node 20.16+.
+  for (const name of negatable) config[`no-${name}`] = { type: 'boolean' };
+  let parsed: ReturnType<typeof parseNodeArgs>;
+  try {
+    parsed = parseNodeArgs({ args: argv, options: config, allowPositionals: true, strict: true });
+  } catch (error) {
+    // node:util's messages name the flag ("Unknown option '--qualty'"); drop its hints about '--'.
+    throw new UsageError((error as Error).message.replace(/\. To specify a positional argument.*$/s, '').replace(/\. Did you forget.*$/s, ''));
+  }
+  const options = new Map<string, string | boolean>();
+  for (const [name, value] of Object.entries(parsed.values)) {
+    if (value === undefined) continue;
+    const negated = name.startsWith('no-') && negatable.includes(name.slice(3));
+    if (negated) {
+      if (parsed.values[name.slice(3)] !== undefined) throw new UsageError(`--${name.slice(3)} and --${name} contradict each other`);
+      options.set(name.slice(3), false);
+    } else options.set(name, value as string | boolean);
+  }
+  return { positionals: parsed.positionals, options };
+}
 
 export function numberOption(args: ParsedArgs, name: string): number | undefined {
   const raw = args.options.get(name);

@@ -12,7 +12,7 @@ import { writeFileAtomic } from '../engine/io/atomicWrite';
 import { parseSubjectHint } from '../engine/hint';
 import { listPresets, parsePresetList } from '../engine/presets';
 import { replaceBackground, type ReplaceOptionsInput } from '../engine/replace';
-import { numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
+import { type CommandOptions, numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
 
 const USAGE = `Usage:
   vitrinealu-bg cleanup <input...> -o <output file or directory> [options]
@@ -53,13 +53,38 @@ const USAGE = `Usage:
 Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY,
 SDXL_MODEL_DIR, SDXL_SCHEDULER, SDXL_RESOLUTION, RUNWAY_API_KEY, RUNWAY_BASE_URL, BACKGROUND_TIMEOUT, BACKGROUND_RETRY_ATTEMPTS, ... (see README)`;
 
-const VALUED = new Set([
-  'output', 'mode', 'color', 'blur', 'format', 'quality', 'feather', 'margin', 'model', 'model-family',
-  'engine', 'preset', 'prompt-type', 'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed',
-  'background', 'fit', 'size', 'ratio', 'padding', 'anchor', 'shadow', 'see-through', 'strategy', 'runway-model',
-  'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale', 'box', 'include', 'exclude',
-]);
+const COMMON: CommandOptions = { valued: ['output', 'format', 'quality', 'model', 'box', 'include', 'exclude'], switches: ['json', 'help', 'frame', 'cross-check'] };
+const COMMANDS: Record<string, CommandOptions> = {
+  cleanup: {
+    valued: [...COMMON.valued, 'mode', 'color', 'blur', 'feather', 'margin', 'model-family'],
+    switches: [...COMMON.switches, 'crop', 'enhance'],
+    negatable: ['decontaminate'],
+  },
+  replace: {
+    valued: [
+      ...COMMON.valued, 'engine', 'strategy', 'runway-model', 'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale', 'preset', 'prompt-type',
+      'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed', 'color', 'background', 'fit', 'size', 'ratio', 'padding', 'anchor',
+      'shadow', 'see-through',
+    ],
+    switches: COMMON.switches,
+    negatable: ['match-colors', 'enhance', 'feather'],
+  },
+  presets: { valued: ['presets-file'], switches: ['help'] },
+  health: { valued: [], switches: ['help'] },
+};
 const EXTENSION_FORMATS: Record<string, 'png' | 'webp' | 'jpeg'> = { '.png': 'png', '.webp': 'webp', '.jpg': 'jpeg', '.jpeg': 'jpeg' };
+
+/** --format, else the output file's extension; an extension we cannot write, or one that contradicts --format, is a usage error. */
+function outputFormat(args: ParsedArgs, output: string, isDirectory: boolean): string | undefined {
+  const format = stringOption(args, 'format');
+  if (isDirectory) return format;
+  const extension = path.extname(output).toLowerCase();
+  const named = EXTENSION_FORMATS[extension];
+  if (extension && !named) throw new UsageError(`-o ${output}: cannot write ${extension} files (use .png, .webp, .jpg or .jpeg)`);
+  const given = format?.trim().toLowerCase();
+  if (named && given && given !== named && !(named === 'jpeg' && given === 'jpg')) throw new UsageError(`-o ${output} names a ${named} file but --format is ${format}`);
+  return format ?? named;
+}
 
 function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean): CleanupOptionsInput {
   const options: CleanupOptionsInput = {};
@@ -77,7 +102,7 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   if (args.options.has('decontaminate')) set('decontaminate', args.options.get('decontaminate') !== false);
   if (args.options.has('enhance')) set('enhanceFg', args.options.get('enhance') !== false);
   if (args.options.has('crop')) set('crop', args.options.get('crop') !== false);
-  const format = stringOption(args, 'format') ?? (isDirectory ? undefined : EXTENSION_FORMATS[path.extname(output).toLowerCase()]);
+  const format = outputFormat(args, output, isDirectory);
   set('format', format as CleanupOptionsInput['format']);
   return { ...options, ...hintOptions(args) };
 }
@@ -188,7 +213,7 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['featherEdges', flag(args, 'feather')],
     ['quality', numberOption(args, 'quality')],
     ['modelPath', stringOption(args, 'model')],
-    ['format', stringOption(args, 'format') ?? (isDirectory ? undefined : EXTENSION_FORMATS[path.extname(output).toLowerCase()])],
+    ['format', outputFormat(args, output, isDirectory)],
   ];
   return { ...(Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput), ...hintOptions(args) };
 }
@@ -217,7 +242,14 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return command ? 0 : 2;
     }
-    const args = parseArgs(rest, VALUED);
+    const options = COMMANDS[command];
+    if (!options) throw new UsageError(`unknown command "${command}"`);
+    const args = parseArgs(rest, options);
+    if (args.options.get('help')) {
+      console.log(USAGE);
+      return 0;
+    }
+    if ((command === 'presets' || command === 'health') && args.positionals.length > 0) throw new UsageError(`${command} takes no arguments (got ${args.positionals.join(' ')})`);
     if (command === 'cleanup') return await runCleanup(args);
     if (command === 'replace') return await runReplace(args);
     if (command === 'presets') {

@@ -28,7 +28,8 @@ const PACKAGE = '@vitrinealu/n8n-nodes-background';
 const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) {
   if (process.env.VBG_REQUIRE_EDITOR_TEST === '1') throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-  console.warn(`editor test skipped: ${CHROMIUM} is missing (apt-get install chromium)`);
+  // Straight to stderr: jest drops the console output of a file whose tests are all skipped.
+  process.stderr.write(`\nNOTICE: editor test skipped: ${CHROMIUM} is missing (apt-get install chromium)\n`);
 }
 const describeEditor = hasChromium ? describe : describe.skip;
 

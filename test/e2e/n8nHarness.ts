@@ -35,7 +35,8 @@ export function packPackage(into: string): string {
   return path.join(into, out.trim().split('\n').pop()!);
 }
 
-export function createInstance(workDir: string): N8nInstance {
+/** `allow`: folders besides workDir that n8n's nodes may read and write (N8N_RESTRICT_FILE_ACCESS_TO). */
+export function createInstance(workDir: string, options: { allow?: string[] } = {}): N8nInstance {
   const { root, node, n8nBin } = setupN8n();
   const userFolder = path.join(workDir, 'user');
   const nodesDir = path.join(userFolder, '.n8n', 'nodes');
@@ -57,7 +58,7 @@ export function createInstance(workDir: string): N8nInstance {
     N8N_DIAGNOSTICS_ENABLED: 'false',
     N8N_VERSION_NOTIFICATIONS_ENABLED: 'false',
     N8N_PERSONALIZATION_ENABLED: 'false',
-    N8N_RESTRICT_FILE_ACCESS_TO: workDir,
+    N8N_RESTRICT_FILE_ACCESS_TO: [workDir, ...(options.allow ?? [])].join(';'),
     // `n8n execute --rawOutput` prints the run data through the logger at info level.
     N8N_LOG_LEVEL: 'info',
     N8N_RUNNERS_ENABLED: 'false',

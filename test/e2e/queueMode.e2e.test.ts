@@ -26,7 +26,8 @@ const WEBHOOK_PATH = 'vitrinealu-background-batch';
 const hasRedis = spawnSync('redis-server', ['--version']).status === 0;
 if (!hasRedis) {
   if (process.env.VBG_REQUIRE_QUEUE_TEST === '1') throw new Error('redis-server is not installed: apt-get install redis-server');
-  console.warn('queue-mode test skipped: redis-server is not installed (apt-get install redis-server)');
+  // Straight to stderr: jest drops the console output of a file whose tests are all skipped.
+  process.stderr.write('\nNOTICE: queue-mode test skipped: redis-server is not installed (apt-get install redis-server)\n');
 }
 const describeQueue = hasRedis ? describe : describe.skip;
 

@@ -109,4 +109,22 @@ describe('vitrinealu-bg CLI', () => {
     expect(result.stderr).toMatch(/needs at least one input and -o/);
     expect((await cli(['cleanup', photoPath('apple.jpg'), '-o', '/tmp/x.png', '--feather', 'wide'])).stderr).toMatch(/--feather must be a number/);
   });
+
+  test.each([
+    [['cleanup', 'in.jpg', '-o', 'x.png', '--qualty', '50'], /Unknown option '--qualty'/],
+    [['cleanup', 'in.jpg', '-o', 'x.png', '--frobnicate'], /Unknown option '--frobnicate'/],
+    [['replace', 'in.jpg', '-o', 'x.jpg', '--mode', 'mask'], /Unknown option '--mode'/],
+    [['cleanup', 'in.jpg', '-o', 'x.gif'], /-o x\.gif: cannot write \.gif files/],
+    [['cleanup', 'in.jpg', '-o', 'x.png', '--format', 'jpeg'], /-o x\.png names a png file but --format is jpeg/],
+    [['cleanup', 'in.jpg', '-o'], /Option '-o, --output <value>' argument missing/],
+    [['cleanup', 'in.jpg', '-o', 'x.png', '--crop=yes'], /Option '--crop' does not take an argument/],
+    [['replace', 'in.jpg', '-o', 'x.jpg', '--feather', '--no-feather'], /--feather and --no-feather contradict/],
+    [['health', 'extra'], /health takes no arguments/],
+    [['clean', 'in.jpg'], /unknown command "clean"/],
+  ])('%j is a usage error before any work', async (args, message) => {
+    const result = await cli(args as string[]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message as RegExp);
+    expect(result.stderr).toMatch(/Usage:/);
+  });
 });
