@@ -1,7 +1,8 @@
 import { EngineError } from '../../src/engine/errors';
-import { RunwayClient, type RunwayClientOptions } from '../../src/engine/generate/runway/client';
+import { MAX_API_ANSWER_BYTES, RunwayClient, type RunwayClientOptions } from '../../src/engine/generate/runway/client';
 import { nearestRatio, type TextToImageRequest } from '../../src/engine/generate/runway/protocol';
 import { mulberry32 } from '../helpers/windowScene';
+import { LoopbackProxy } from '../helpers/loopbackProxy';
 import { RunwayTestServer, type StatusStep } from '../helpers/runwayServer';
 
 const request: TextToImageRequest = { model: 'gen4_image', promptText: 'an empty bright studio with a soft grey floor', ratio: '1440:1080', seed: 7 };
@@ -274,6 +275,67 @@ describe('Runway client against the loopback server', () => {
     expect(server.maxActive).toBeLessThanOrEqual(2);
     expect(server.maxActive).toBe(2);
     expect(peak).toBeLessThanOrEqual(2);
+  });
+
+  test('a poll answer over the size cap is refused without buffering it whole', async () => {
+    const huge = JSON.stringify({ id: 'x', status: 'RUNNING', padding: 'x'.repeat(MAX_API_ANSWER_BYTES + 1) });
+    server.pollFaults = Array.from({ length: 10 }, () => ({ status: 200, body: huge }));
+    const before = process.memoryUsage().rss;
+    const error = await failure(client({ retryAttempts: 2 }).textToImage(request));
+    expect(error.message).toMatch(/larger than allowed/);
+    // The whole answer is a few MB here; the cap stops reading at 1 MiB.
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+  });
+
+  describe('through an HTTP proxy (HTTP_PROXY / NO_PROXY, as n8n honours them)', () => {
+    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    let proxy: LoopbackProxy;
+    beforeEach(async () => {
+      proxy = await LoopbackProxy.start();
+      for (const key of Object.keys(saved)) delete process.env[key];
+    });
+    afterEach(async () => {
+      await proxy.close();
+      for (const [key, value] of Object.entries(saved)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    });
+
+    test('API calls and the output download go through the proxy', async () => {
+      process.env.HTTP_PROXY = proxy.url;
+      const result = await client().textToImage(request);
+      expect(result.data.subarray(1, 4).toString()).toBe('PNG');
+      const host = new URL(server.url).host;
+      expect(proxy.seen.filter((line) => line.startsWith(`POST http://${host}/v1/text_to_image`))).toHaveLength(1);
+      expect(proxy.seen.some((line) => line.startsWith(`GET http://${host}/v1/tasks/`))).toBe(true);
+      expect(proxy.seen.some((line) => line.startsWith(`GET http://${host}/outputs/`))).toBe(true);
+    });
+
+    test('an https API goes through a CONNECT tunnel: TLS runs end to end, the proxy sees no request', async () => {
+      process.env.HTTPS_PROXY = proxy.url;
+      const port = new URL(server.url).port;
+      // The test server speaks plain HTTP, so the TLS handshake inside the tunnel fails: what
+      // matters is that the proxy was asked for a tunnel and never saw the request itself.
+      await failure(client({ baseUrl: `https://127.0.0.1:${port}`, retryAttempts: 1 }).textToImage(request));
+      delete process.env.HTTPS_PROXY;
+      expect(proxy.seen).toEqual([`CONNECT 127.0.0.1:${port}`]);
+    });
+
+    test('NO_PROXY names hosts that are reached directly', async () => {
+      process.env.HTTP_PROXY = proxy.url;
+      process.env.NO_PROXY = '127.0.0.1';
+      await client().textToImage(request);
+      expect(proxy.seen).toEqual([]);
+    });
+
+    test('a proxy that refuses is an error naming the cause, not a hang', async () => {
+      process.env.HTTP_PROXY = proxy.url;
+      proxy.refuse = true;
+      const error = await failure(client({ retryAttempts: 1 }).textToImage(request));
+      expect(error.message).toMatch(/502|proxy/i);
+      expect(server.creates()).toHaveLength(0);
+    });
   });
 
   test('the ratio follows the photo: nearest accepted ratio on a log scale', () => {

@@ -4,6 +4,7 @@ import type { z } from 'zod';
 
 import { EngineError, type EngineErrorCode } from '../../errors';
 import { Semaphore } from '../../runtime/concurrency';
+import { proxyAgentsFor } from './proxy';
 import {
   createTaskResponseSchema,
   organizationSchema,
@@ -58,6 +59,8 @@ const RETRYABLE_CREATE = new Set([429, 502, 503, 504]);
 const MIN_POLL_MS = 5000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const DEFAULT_MAX_OUTPUT_BYTES = 40 * 1024 * 1024;
+// API answers are small JSON (a task is well under 64 KiB); a larger one is refused, never buffered whole.
+export const MAX_API_ANSWER_BYTES = 1024 * 1024;
 // Errors from a socket that never connected: the request cannot have reached Runway.
 const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH']);
 
@@ -100,7 +103,8 @@ export class RunwayClient {
       transformResponse: [(body: unknown) => body],
       responseType: 'text',
       maxRedirects: 0,
-      proxy: false,
+      maxContentLength: MAX_API_ANSWER_BYTES,
+      ...proxyAgentsFor(this.baseUrl),
     });
   }
 
@@ -302,7 +306,7 @@ export class RunwayClient {
           validateStatus: () => true,
           maxContentLength: maxBytes,
           maxRedirects: 3,
-          proxy: false,
+          ...proxyAgentsFor(url),
           timeout: Math.max(1, deadline - Date.now()),
           signal,
         }),
