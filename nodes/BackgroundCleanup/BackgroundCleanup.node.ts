@@ -8,6 +8,7 @@ import {
 } from 'n8n-workflow';
 
 import { cleanupImage, type CleanupOptionsInput, MODEL_FAMILIES } from '../../src/engine';
+import { allowedOptionalPath } from '../shared/fileAccess';
 import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
 import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
 import { imageProperties, runPerItem, outputFileName, readImageInput } from '../shared/itemRunner';
@@ -143,7 +144,9 @@ export class BackgroundCleanup implements INodeType {
         ...(hint ? { hint } : {}),
         ...(crossCheck ? { crossCheck } : {}),
       };
-      if (!request.modelPath) delete request.modelPath;
+      const modelPath = await allowedOptionalPath(this, itemIndex, request.modelPath, 'Model Path');
+      if (modelPath) request.modelPath = modelPath;
+      else delete request.modelPath;
       if (!request.modelFamily) delete request.modelFamily;
       const result = await cleanupImage(input.buffer, request, { warn: (message) => this.logger.warn(message) });
       const outputField = this.getNodeParameter('outputBinaryPropertyName', itemIndex) as string;

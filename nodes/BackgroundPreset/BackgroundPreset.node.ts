@@ -10,12 +10,14 @@ import {
 
 import { errorMessage } from '../../src/engine';
 import { listPresets, loadPresetFile, parsePresetList, type Preset, resolvePreset } from '../../src/engine/presets';
+import { allowedOptionalPath } from '../shared/fileAccess';
 import { runPerItem } from '../shared/itemRunner';
 
-function customPresets(ctx: IExecuteFunctions, itemIndex: number): Preset[] {
+async function customPresets(ctx: IExecuteFunctions, itemIndex: number): Promise<Preset[]> {
   const options = ctx.getNodeParameter('options', itemIndex, {}) as { customPresets?: string | object; presetFile?: string };
   const fromJson = options.customPresets !== undefined ? parsePresetList(options.customPresets, 'Custom Presets') : [];
-  const fromFile = options.presetFile ? [loadPresetFile(options.presetFile)] : [];
+  const file = await allowedOptionalPath(ctx, itemIndex, options.presetFile, 'Preset File');
+  const fromFile = file ? [loadPresetFile(file)] : [];
   return [...fromJson, ...fromFile];
 }
 
@@ -93,8 +95,9 @@ export class BackgroundPreset implements INodeType {
     const operation = this.getNodeParameter('operation', 0) as string;
     if (operation === 'list') {
       try {
-        return [listPresets(customPresets(this, 0)).map((preset) => ({ json: preset as unknown as IDataObject, pairedItem: { item: 0 } }))];
+        return [listPresets(await customPresets(this, 0)).map((preset) => ({ json: preset as unknown as IDataObject, pairedItem: { item: 0 } }))];
       } catch (error) {
+        if (error instanceof NodeOperationError) throw error;
         throw new NodeOperationError(this.getNode(), errorMessage(error));
       }
     }
@@ -103,7 +106,7 @@ export class BackgroundPreset implements INodeType {
       const resolved = resolvePreset({
         name: this.getNodeParameter('preset', itemIndex, '') as string,
         promptType: this.getNodeParameter('promptType', itemIndex, '') as string,
-        custom: customPresets(this, itemIndex),
+        custom: await customPresets(this, itemIndex),
       });
       const item = items[itemIndex];
       return {

@@ -11,6 +11,7 @@ import { MODEL_FAMILIES } from '../../src/engine';
 import { parsePresetList, type ResolvedPreset } from '../../src/engine/presets';
 import type { EngineServices } from '../../src/engine/generate/engine';
 import { replaceBackground, type ReplaceOptionsInput } from '../../src/engine/replace';
+import { allowedOptionalPath } from '../shared/fileAccess';
 import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
 import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
 import { imageProperties, outputFileName, readImageInput, runPerItem } from '../shared/itemRunner';
@@ -241,6 +242,8 @@ export class BackgroundReplace implements INodeType {
       } else {
         request.resolvedPreset = upstream;
       }
+      const modelPath = await allowedOptionalPath(this, itemIndex, request.modelPath, 'Model Path');
+      if (modelPath) request.modelPath = modelPath;
       if (customPresets) request.customPresets = parsePresetList(customPresets, 'Custom Presets');
       if (backgroundImageField) {
         this.helpers.assertBinaryData(itemIndex, backgroundImageField);
@@ -249,7 +252,7 @@ export class BackgroundReplace implements INodeType {
       const services: EngineServices = { signal: this.getExecutionCancelSignal?.(), log: (message) => this.logger.info(message) };
       if (request.engine === 'sdxl') {
         request.strategy = this.getNodeParameter('strategy', itemIndex, 'outpaint') as ReplaceOptionsInput['strategy'];
-        const modelDir = (this.getNodeParameter('sdxlModelDir', itemIndex, '') as string).trim();
+        const modelDir = await allowedOptionalPath(this, itemIndex, this.getNodeParameter('sdxlModelDir', itemIndex, '') as string, 'SDXL Model Directory');
         if (modelDir) request.sdxlModelDir = modelDir;
       }
       if (request.engine === 'runway') {

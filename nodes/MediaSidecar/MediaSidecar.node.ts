@@ -1,3 +1,4 @@
+import path from 'node:path';
 import {
   type IDataObject,
   type IExecuteFunctions,
@@ -22,6 +23,7 @@ import {
   sourceSha256,
   writeSidecar,
 } from '../../src/engine/sidecar';
+import { allowedPath } from '../shared/fileAccess';
 import { runPerItem } from '../shared/itemRunner';
 
 interface ReadOptions {
@@ -122,10 +124,13 @@ export class MediaSidecar implements INodeType {
     const results = await runPerItem(this, async (itemIndex) => {
       const item = this.getInputData()[itemIndex];
       const operation = this.getNodeParameter('operation', itemIndex) as 'read' | 'update' | 'write';
-      const root = (this.getNodeParameter('rootFolder', itemIndex, '') as string).trim() || readEngineConfig().sidecarRoot;
-      if (!root) throw new NodeOperationError(this.getNode(), 'Set the Root Folder (or MEDIA_SIDECAR_ROOT): sidecars are only read and written inside it', { itemIndex });
+      const rootSetting = (this.getNodeParameter('rootFolder', itemIndex, '') as string).trim() || readEngineConfig().sidecarRoot;
+      if (!rootSetting) throw new NodeOperationError(this.getNode(), 'Set the Root Folder (or MEDIA_SIDECAR_ROOT): sidecars are only read and written inside it', { itemIndex });
       const sidecarPath = String(this.getNodeParameter('sidecarPath', itemIndex, '') ?? '').trim();
       if (!sidecarPath) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: no sidecar path (json.sidecarPath is empty)`, { itemIndex });
+      // n8n's file-access rules for the root and the file in it; the store keeps the file inside the root.
+      const root = await allowedPath(this, itemIndex, rootSetting, 'Root Folder');
+      await allowedPath(this, itemIndex, path.resolve(root, sidecarPath), 'Sidecar Path');
       const json: IDataObject = { ...item.json };
       const seen = typeof item.json.sidecarVersion === 'string' ? item.json.sidecarVersion : undefined;
       let file: SidecarFile;

@@ -189,6 +189,33 @@ describe('the nodes in a real n8n', () => {
     }
   }, 600_000);
 
+  test("n8n's file-access rules: paths outside N8N_RESTRICT_FILE_ACCESS_TO and n8n's own folder are refused, naming the path", async () => {
+    const { input } = photoFolders(work, 'access-', ['apple.jpg']);
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'model.onnx'), 'weights');
+      fs.writeFileSync(path.join(outside, 'preset.json'), '{}');
+      fs.mkdirSync(path.join(outside, 'sdxl'));
+      const n8nFolder = path.join(instance.userFolder, '.n8n');
+      const file = path.join(work, 'access-workflow.json');
+      fs.writeFileSync(file, JSON.stringify(fileAccessWorkflow(input, outside, n8nFolder)));
+      expect((await n8n(instance, ['import:workflow', `--input=${file}`])).status).toBe(0);
+      const run = await n8n(instance, ['execute', `--id=${ACCESS_WORKFLOW_ID}`, '--rawOutput'], 300_000);
+      if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
+      expect(run.status).toBe(0);
+      const runData = executionResult(run.stdout).data.resultData.runData;
+      const refused = (node: string) => runData[node][0].data.main[1]?.map((item) => String(item.json.error)) ?? [];
+      const rule = `is not a path this n8n lets nodes use \\(N8N_RESTRICT_FILE_ACCESS_TO=${work.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`;
+      expect(refused('Cleanup')).toEqual([expect.stringMatching(new RegExp(`Model Path ${outside}/model\\.onnx ${rule}`))]);
+      expect(refused('Replace')).toEqual([expect.stringMatching(new RegExp(`SDXL Model Directory ${outside}/sdxl ${rule}`))]);
+      expect(refused('Preset')).toEqual([expect.stringMatching(new RegExp(`Preset File ${outside}/preset\\.json ${rule}`))]);
+      // Inside the allowed folder, but n8n's own (N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES).
+      expect(refused('Sidecar')).toEqual([expect.stringMatching(new RegExp(`Root Folder ${n8nFolder} ${rule}`))]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  }, 600_000);
+
   test('Replace with engine sdxl on a tiny fp16 export: the worker thread and onnxruntime run inside n8n on Node 24', async () => {
     const { input, output } = photoFolders(work, 'sdxl-', ['apple.jpg'], true);
     const modelDir = writeTinySdxl(path.join(work, 'tiny-sdxl'), { fp16: true, int64Timestep: true });
@@ -208,6 +235,31 @@ describe('the nodes in a real n8n', () => {
     expect(fs.readdirSync(output)).toEqual(['apple-replaced.png']);
   }, 600_000);
 });
+
+const ACCESS_WORKFLOW_ID = 'vbgE2eAccess001';
+
+/** Read Photos -> each node with one blocked path, each with its error output on. */
+function fileAccessWorkflow(inputDir: string, outside: string, n8nFolder: string) {
+  const refusing = (name: string, type: string, x: number, parameters: Record<string, unknown>) => ({ id: `a-${name}`, name, type: `${PACKAGE_NAME}.${type}`, typeVersion: 1, position: [440, x], onError: 'continueErrorOutput', parameters });
+  return {
+    id: ACCESS_WORKFLOW_ID,
+    name: 'File access e2e',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: 'a1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: 'a2', name: 'Read Photos', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [220, 0], parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} } },
+      refusing('Cleanup', 'backgroundCleanup', -240, { binaryPropertyName: 'data', mode: 'transparent', outputBinaryPropertyName: 'data', options: { modelPath: `${outside}/model.onnx` } }),
+      refusing('Replace', 'backgroundReplace', -80, { binaryPropertyName: 'data', engine: 'sdxl', strategy: 'outpaint', sdxlModelDir: `${outside}/sdxl`, preset: '', promptType: '', outputBinaryPropertyName: 'data', options: {} }),
+      refusing('Preset', 'backgroundPreset', 80, { operation: 'get', preset: 'vitrinealu', promptType: 'studio', options: { presetFile: `${outside}/preset.json` } }),
+      refusing('Sidecar', 'mediaSidecar', 240, { operation: 'read', rootFolder: n8nFolder, sidecarPath: 'config.json', options: {} }),
+    ],
+    connections: {
+      Start: { main: [[{ node: 'Read Photos', type: 'main', index: 0 }]] },
+      'Read Photos': { main: [['Cleanup', 'Replace', 'Preset', 'Sidecar'].map((node) => ({ node, type: 'main', index: 0 }))] },
+    },
+  };
+}
 
 const RUNWAY_WORKFLOW_ID = 'vbgE2eRunway001';
 const RUNWAY_CREDENTIAL_ID = 'vbgRunwayLoop01';

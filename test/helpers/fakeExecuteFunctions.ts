@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
 import {
   type IBinaryData,
   type IDataObject,
@@ -16,6 +19,8 @@ export interface FakeContextOptions {
   parameters: Record<string, unknown> | ((name: string, itemIndex: number) => unknown);
   continueOnFail?: boolean;
   credentials?: Record<string, Record<string, unknown>>;
+  /** n8n's N8N_RESTRICT_FILE_ACCESS_TO: when set, only paths inside these folders are allowed. */
+  allowedPaths?: string[];
 }
 
 export function binaryItem(data: Buffer, fileName: string, mimeType = 'image/jpeg', json: IDataObject = {}): INodeExecutionData {
@@ -58,6 +63,17 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
       error: () => undefined,
     },
     helpers: {
+      // As n8n-core: real paths, and blocked outside the allowed folders when some are set.
+      resolvePath: async (file: string) => {
+        try {
+          return await fs.promises.realpath(file);
+        } catch (error) {
+          if ((error as { code?: string }).code !== 'ENOENT') throw error;
+          return path.join(await fs.promises.realpath(path.dirname(file)), path.basename(file));
+        }
+      },
+      isFilePathBlocked: (resolved: string) =>
+        !!options.allowedPaths && !options.allowedPaths.some((allowed) => !path.relative(fs.realpathSync(allowed), resolved).startsWith('..')),
       assertBinaryData: (itemIndex: number, property: string) => {
         const binary = options.items[itemIndex]?.binary?.[property];
         if (!binary) {
