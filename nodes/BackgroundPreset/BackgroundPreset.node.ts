@@ -94,12 +94,14 @@ export class BackgroundPreset implements INodeType {
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
     const operation = this.getNodeParameter('operation', 0) as string;
     if (operation === 'list') {
+      let presets: ReturnType<typeof listPresets>;
       try {
-        return [listPresets(await customPresets(this, 0)).map((preset) => ({ json: preset as unknown as IDataObject, pairedItem: { item: 0 } }))];
+        presets = listPresets(await customPresets(this, 0));
       } catch (error) {
-        if (error instanceof NodeOperationError) throw error;
-        throw new NodeOperationError(this.getNode(), errorMessage(error));
+        // A refused Preset File is already a NodeOperationError with its message: keep that message.
+        throw new NodeOperationError(this.getNode(), errorMessage(error), error instanceof NodeOperationError && error.description ? { description: error.description } : {});
       }
+      return [presets.map((preset) => ({ json: preset as unknown as IDataObject, pairedItem: { item: 0 } }))];
     }
     const items = this.getInputData();
     const results = await runPerItem(this, async (itemIndex) => {

@@ -16,7 +16,7 @@ function helpers(ctx: IExecuteFunctions): FileAccessHelpers {
 }
 
 /** The real path of `file`, or of its nearest existing folder plus the rest (a sidecar not written yet). */
-async function resolveExisting(access: FileAccessHelpers, file: string): Promise<string> {
+async function resolveExisting(ctx: IExecuteFunctions, itemIndex: number, access: FileAccessHelpers, file: string, setting: string): Promise<string> {
   let existing = path.resolve(file);
   const rest: string[] = [];
   for (;;) {
@@ -24,7 +24,9 @@ async function resolveExisting(access: FileAccessHelpers, file: string): Promise
       return path.join(await access.resolvePath(existing), ...rest);
     } catch (error) {
       const parent = path.dirname(existing);
-      if ((error as { code?: string }).code !== 'ENOENT' || parent === existing) throw error;
+      if ((error as { code?: string }).code !== 'ENOENT' || parent === existing) {
+        throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: ${setting} ${file} cannot be resolved: ${(error as Error).message}`, { itemIndex });
+      }
       rest.unshift(path.basename(existing));
       existing = parent;
     }
@@ -38,7 +40,7 @@ async function resolveExisting(access: FileAccessHelpers, file: string): Promise
  */
 export async function allowedPath(ctx: IExecuteFunctions, itemIndex: number, file: string, setting: string): Promise<string> {
   const access = helpers(ctx);
-  const resolved = await resolveExisting(access, file);
+  const resolved = await resolveExisting(ctx, itemIndex, access, file, setting);
   if (access.isFilePathBlocked(resolved)) {
     const restrict = process.env.N8N_RESTRICT_FILE_ACCESS_TO?.trim();
     throw new NodeOperationError(

@@ -68,6 +68,11 @@ const NODES: Array<{ name: string; file: string; checks: FieldCheck[] }> = [
     checks: [{ shown: ['operation', 'preset', 'promptType'] }],
   },
   {
+    name: 'Background Worker Health',
+    file: 'background-health',
+    checks: [{ shown: ['failWhenUnhealthy'] }],
+  },
+  {
     name: 'Media Sidecar',
     file: 'media-sidecar',
     checks: [
@@ -114,10 +119,10 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     expect(setup.status()).toBe(200);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
-      if (message.type() === 'error' && /vitrinealu|background(Cleanup|Replace|Preset)|mediaSidecar|runwayApi/i.test(message.text())) packageErrors.push(message.text());
+      if (message.type() === 'error' && /vitrinealu|background(Cleanup|Replace|Preset|Health)|mediaSidecar|runwayApi/i.test(message.text())) packageErrors.push(message.text());
     });
     page.on('pageerror', (error) => {
-      if (/vitrinealu|background(Cleanup|Replace|Preset)|mediaSidecar|runwayApi/i.test(`${error.message} ${error.stack}`)) packageErrors.push(error.message);
+      if (/vitrinealu|background(Cleanup|Replace|Preset|Health)|mediaSidecar|runwayApi/i.test(`${error.message} ${error.stack}`)) packageErrors.push(error.message);
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 1_500_000);
