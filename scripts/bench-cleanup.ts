@@ -1,23 +1,25 @@
 /**
  * npm run bench:cleanup — the cleanup path against bare inference, on the same inputs.
  *
- * For the fixture photos scaled to 1024 px (long side) and to 4000x3000, each in its own
- * child process so peak RSS is per size:
+ * For the fixture photos scaled to 1024 px (long side) and to 4000x3000, on each inference
+ * library (native onnxruntime-node and onnxruntime-web WASM; --runtimes native,wasm), each in
+ * its own child process so peak RSS is per size and library:
  *   e2e   median time of cleanupImage() (decode -> segment -> matte -> transparent PNG)
- *   bare  median time of session.run() alone, same model file and session options,
+ *   bare  median time of session.run() alone, same library, model file and session options,
  *         on the same images resized to the model input (no decode, no matte, no encode)
- *   ratio e2e / bare, and the e2e process's peak RSS.
+ *   ratio e2e / bare, the e2e process's peak RSS, and WASM against native side by side.
  * Goal (issue #2): ratio <= 1.15, 12 MP peak RSS <= 1.5 GB. Prints ratios, asserts nothing.
  */
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 
 import { FIXTURES, PHOTOS } from '../test/helpers/fixtures';
 
 import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
+import { loadBackend, type RuntimeChoice } from '../src/engine/runtime/backend';
+import { openSession } from '../src/engine/runtime/session';
 import { resolveModel } from '../src/engine/segment/model';
 import { toInputTensorData } from '../src/engine/segment/tensors';
 
@@ -52,19 +54,17 @@ async function phaseE2e(size: string): Promise<object> {
   };
 }
 
+/** session.run alone on the same library, model file and session options as the engine's (BG_RUNTIME picks the library). */
 async function phaseBare(size: string): Promise<object> {
   const config = readEngineConfig();
   const model = resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir });
   const side = model.family.inputSize;
-  const session = await ort.InferenceSession.create(model.path, {
-    graphOptimizationLevel: config.graphOptimization,
-    enableMemPattern: false,
-    executionProviders: ['cpu'],
-  });
+  const backend = await loadBackend(config.runtime, config.inferenceThreads);
+  const { session } = await openSession(backend, model.path, { device: 'cpu', threads: config.inferenceThreads, graphOptimization: config.graphOptimization });
   const tensors = await Promise.all(
     (await inputs(size)).map(async (image) => {
       const pixels = await sharp(image).resize(side, side, { fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
-      return new ort.Tensor('float32', toInputTensorData(pixels, model.family), [1, 3, side, side]);
+      return new backend.ort.Tensor('float32', toInputTensorData(pixels, model.family), [1, 3, side, side]);
     }),
   );
   await session.run({ [session.inputNames[0]]: tensors[0] }); // warm-up, as for e2e
@@ -77,10 +77,13 @@ async function phaseBare(size: string): Promise<object> {
   return { bareMs: median(runs), peakRssMb: Math.round(process.resourceUsage().maxRSS / 1024) };
 }
 
-function child(phase: string, size: string): Record<string, unknown> {
-  const out = execFileSync(process.execPath, [__filename, '--phase', phase, '--size', size], { encoding: 'utf8', env: { ...process.env, DEVICE: process.env.DEVICE ?? 'cpu' } });
+function child(phase: string, size: string, runtime: RuntimeChoice): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [__filename, '--phase', phase, '--size', size], { encoding: 'utf8', env: { ...process.env, DEVICE: process.env.DEVICE ?? 'cpu', BG_RUNTIME: runtime } });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
+
+type E2e = { e2eMs: number; stagesMs: Record<string, number>; peakRssMb: number };
+type Bare = { bareMs: number; peakRssMb: number };
 
 async function main() {
   const args = process.argv.slice(2);
@@ -92,16 +95,27 @@ async function main() {
     return;
   }
   if (!fs.existsSync(path.join(FIXTURES, 'photos'))) throw new Error(`Fixtures not found at ${FIXTURES} (set VITRINEALU_FIXTURES)`);
-  console.log(`bench:cleanup — ${PHOTOS.length} fixture photos, JPEG q92 inputs, transparent PNG output, DEVICE=${process.env.DEVICE ?? 'cpu'}`);
+  const runtimes = (args.includes('--runtimes') ? args[args.indexOf('--runtimes') + 1] : 'native,wasm').split(',') as RuntimeChoice[];
+  console.log(`bench:cleanup — ${PHOTOS.length} fixture photos, JPEG q92 inputs, transparent PNG output, DEVICE=${process.env.DEVICE ?? 'cpu'}, runtimes ${runtimes.join(' and ')} (onnxruntime-node, onnxruntime-web WASM)`);
   const rows = [];
   for (const size of Object.keys(SIZES)) {
-    const e2e = child('e2e', size) as { e2eMs: number; stagesMs: Record<string, number>; peakRssMb: number };
-    const bare = child('bare', size) as { bareMs: number; peakRssMb: number };
-    rows.push({ size, e2e, bare });
-    console.log(
-      `${size.padEnd(10)} e2e median ${(e2e.e2eMs / 1000).toFixed(2)} s | bare session.run median ${(bare.bareMs / 1000).toFixed(2)} s | ratio ${(e2e.e2eMs / bare.bareMs).toFixed(2)}x | peak RSS e2e ${e2e.peakRssMb} MB (bare ${bare.peakRssMb} MB)`,
-    );
-    console.log(`           e2e stages (median ms): ${JSON.stringify(e2e.stagesMs)}`);
+    const measured: Record<string, { e2e: E2e; bare: Bare }> = {};
+    for (const runtime of runtimes) {
+      const e2e = child('e2e', size, runtime) as E2e;
+      const bare = child('bare', size, runtime) as Bare;
+      measured[runtime] = { e2e, bare };
+      console.log(
+        `${size.padEnd(10)} ${runtime.padEnd(6)} e2e median ${(e2e.e2eMs / 1000).toFixed(2)} s | bare session.run median ${(bare.bareMs / 1000).toFixed(2)} s | ratio ${(e2e.e2eMs / bare.bareMs).toFixed(2)}x | peak RSS e2e ${e2e.peakRssMb} MB (bare ${bare.peakRssMb} MB)`,
+      );
+      console.log(`           ${''.padEnd(6)} e2e stages (median ms): ${JSON.stringify(e2e.stagesMs)}`);
+    }
+    if (measured.native && measured.wasm) {
+      const { native, wasm } = measured;
+      console.log(
+        `${size.padEnd(10)} side by side: seconds per photo native ${(native.e2e.e2eMs / 1000).toFixed(2)} | WASM ${(wasm.e2e.e2eMs / 1000).toFixed(2)} | WASM / native ${(wasm.e2e.e2eMs / native.e2e.e2eMs).toFixed(2)}x end to end, ${(wasm.bare.bareMs / native.bare.bareMs).toFixed(2)}x inference alone`,
+      );
+    }
+    rows.push({ size, ...measured });
   }
   console.log(JSON.stringify({ bench: 'cleanup', rows }));
 }

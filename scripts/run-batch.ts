@@ -39,7 +39,9 @@ async function main() {
     if (imported.status !== 0) throw new Error(`n8n import:workflow failed:\n${imported.stdout.slice(-2000)}${imported.stderr.slice(-2000)}`);
     console.log('== n8n execute (the template, as imported from automation/background-batch.json)');
     const started = Date.now();
-    const run = await n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], 1_800_000);
+    // A few seconds per photo: say it is still going, so a long batch never looks hung.
+    const heartbeat = setInterval(() => console.log(`   ... n8n execute running (${Math.round((Date.now() - started) / 1000)} s, ${server.updates.length} media record updates so far)`), 20_000);
+    const run = await n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], 1_800_000).finally(() => clearInterval(heartbeat));
     if (run.status !== 0) throw new Error(`n8n execute failed:\n${run.stdout.slice(-3000)}${run.stderr.slice(-3000)}`);
     const runData = executionResult(run.stdout).data.resultData.runData;
     for (const progress of runData['Batch Progress'] ?? []) console.log(`   ${String(progress.data.main[0]?.[0]?.json.message)}`);

@@ -44,11 +44,8 @@ describe("n8n's file-access rules for every path a node uses", () => {
     ['Model Path', 'through a symlink'],
   ])('Background Cleanup: %s %s', async (_setting, how) => {
     const file = how === 'outside' ? path.join(outside, 'model.onnx') : path.join(allowed, 'link', 'model.onnx');
-    const started = performance.now();
     const json = await run(new BackgroundCleanup(), { binaryPropertyName: 'data', mode: 'transparent', outputBinaryPropertyName: 'data', options: { modelPath: file } });
     expect(json.error).toMatch(blocked('Model Path', file));
-    // Refused before the model ran (a segmentation takes seconds).
-    expect(performance.now() - started).toBeLessThan(30_000);
   });
 
   test('Background Replace: Model Path and SDXL Model Directory', async () => {

@@ -31,9 +31,10 @@ describe('inference runs off the main thread', () => {
     const elapsed = performance.now() - started;
     clearInterval(timer);
     console.log(`segmentation ${elapsed.toFixed(0)} ms, ${ticks} ticks, longest event-loop gap ${longestGap.toFixed(0)} ms`);
-    // A blocking run() would freeze the loop for the whole inference (seconds).
-    expect(longestGap).toBeLessThan(Math.max(400, elapsed / 3));
-    expect(ticks).toBeGreaterThan(elapsed / 20 / 4);
+    // A blocking run() would freeze the loop for the whole inference (one gap as long as the
+    // segmentation, no ticks in it). Relative bounds: a busy machine slows both alike.
+    expect(longestGap).toBeLessThan(elapsed / 2);
+    expect(ticks).toBeGreaterThan(elapsed / 20 / 8);
   });
 
   test('a worker that dies fails only its task, and the pool recovers', async () => {
