@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,9 +18,9 @@ import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME, r
  */
 const WORKFLOW_ID = 'vbgE2eCleanup01';
 
-function workflow(inputDir: string, outputDir: string) {
+function workflow(inputDir: string, outputDir: string, id = WORKFLOW_ID) {
   return {
-    id: WORKFLOW_ID,
+    id,
     name: 'Background Cleanup e2e',
     active: false,
     settings: { executionOrder: 'v1' },
@@ -189,6 +190,30 @@ describe('the nodes in a real n8n', () => {
     }
   }, 600_000);
 
+  test('onnxruntime-node unloadable, as on Alpine/musl: the same workflow runs on WASM and says why once', async () => {
+    // A libonnxruntime.so.1 that needs a symbol nobody defines (bound at load, as musl does);
+    // LD_LIBRARY_PATH wins over the binding's RUNPATH, so the real package fails to load.
+    const fake = path.join(work, 'musl-like');
+    fs.mkdirSync(fake);
+    fs.writeFileSync(path.join(fake, 'lib.c'), 'extern int __vsnprintf_chk_musl(void);\nint OrtGetApiBase(void) { return __vsnprintf_chk_musl(); }\n');
+    execFileSync('gcc', ['-shared', '-fPIC', '-Wl,-z,now', '-o', path.join(fake, 'libonnxruntime.so.1'), path.join(fake, 'lib.c')]);
+    const { input, output } = photoFolders(work, 'musl-', ['apple.jpg', 'coffee.png'], true);
+    const file = path.join(work, 'musl-workflow.json');
+    fs.writeFileSync(file, JSON.stringify(workflow(input, output, MUSL_WORKFLOW_ID)));
+    expect((await n8n(instance, ['import:workflow', `--input=${file}`])).status).toBe(0);
+    const run = await n8n(instance, ['execute', `--id=${MUSL_WORKFLOW_ID}`, '--rawOutput'], 600_000, { LD_LIBRARY_PATH: fake });
+    if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
+    expect(run.status).toBe(0);
+    const runData = executionResult(run.stdout).data.resultData.runData;
+    const cleaned = runData['Background Cleanup'][0].data.main[0];
+    expect(cleaned.map((item) => (item.json.background as { device: string }).device)).toEqual(['wasm', 'wasm']);
+    expect(runData['Background Replace'][0].data.main[0]).toHaveLength(2);
+    expect(fs.readdirSync(output).sort()).toEqual(['apple-cutout-replaced.jpg', 'apple-cutout.png', 'coffee-cutout-replaced.jpg', 'coffee-cutout.png']);
+    const warnings = (run.stdout + run.stderr).split('\n').filter((line) => line.includes('onnxruntime-node cannot run on this system'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/__vsnprintf_chk_musl.*onnxruntime-web \(WASM/);
+  }, 900_000);
+
   test("n8n's file-access rules: paths outside N8N_RESTRICT_FILE_ACCESS_TO and n8n's own folder are refused, naming the path", async () => {
     const { input } = photoFolders(work, 'access-', ['apple.jpg']);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-outside-'));
@@ -237,6 +262,7 @@ describe('the nodes in a real n8n', () => {
 });
 
 const ACCESS_WORKFLOW_ID = 'vbgE2eAccess001';
+const MUSL_WORKFLOW_ID = 'vbgE2eMuslLike1';
 
 /** Read Photos -> each node with one blocked path, each with its error output on. */
 function fileAccessWorkflow(inputDir: string, outside: string, n8nFolder: string) {
