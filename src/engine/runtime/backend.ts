@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { EngineError, errorMessage } from '../errors';
+import { LoadOnce } from './concurrency';
 import { DataType, encodeModel } from './onnxGraph';
 
 /** onnxruntime's JavaScript API; both libraries implement onnxruntime-common's. */
@@ -139,15 +140,9 @@ async function tryBackend(load: () => Backend): Promise<Backend> {
  * `auto` native when its library loads and runs, else WASM with a warning saying why.
  * Each is loaded and probed once per thread.
  */
-const loaded = new Map<string, Promise<Backend>>();
+const loaded = new LoadOnce<Backend>();
 export function loadBackend(choice: RuntimeChoice, threads = 0): Promise<Backend> {
-  const key = `${choice}|${threads}`;
-  let entry = loaded.get(key);
-  if (!entry) {
-    entry = selectBackend(choice, threads, LOADERS);
-    loaded.set(key, entry);
-  }
-  return entry;
+  return loaded.get(`${choice}|${threads}`, () => selectBackend(choice, threads, LOADERS));
 }
 
 export async function selectBackend(choice: RuntimeChoice, threads: number, loaders: BackendLoaders): Promise<Backend> {

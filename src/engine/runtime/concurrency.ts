@@ -45,3 +45,21 @@ export class Semaphore {
     }
   }
 }
+
+/**
+ * Values made once per key and shared (sessions, pipelines, backends), as promises so
+ * concurrent callers wait for the same load; a load that fails is forgotten and tried again.
+ */
+export class LoadOnce<T> {
+  private readonly entries = new Map<string, Promise<T>>();
+
+  get(key: string, load: () => Promise<T>): Promise<T> {
+    let entry = this.entries.get(key);
+    if (!entry) {
+      entry = load();
+      entry.catch(() => this.entries.delete(key));
+      this.entries.set(key, entry);
+    }
+    return entry;
+  }
+}

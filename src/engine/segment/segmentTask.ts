@@ -5,6 +5,7 @@
 import type { Device } from '../config';
 import { EngineError, errorMessage, isEngineError } from '../errors';
 import { type Backend, type ExecutionProvider, loadBackend, type RuntimeChoice } from '../runtime/backend';
+import { LoadOnce } from '../runtime/concurrency';
 import { floatTensor, type OpenedSession, openSession, tensorFloats } from '../runtime/session';
 import type { ModelFamily } from './families';
 import { toInputTensorData, toMask } from './tensors';
@@ -34,7 +35,7 @@ interface LoadedModel extends OpenedSession {
   inputType: 'float32' | 'float16';
 }
 
-const models = new Map<string, Promise<LoadedModel>>();
+const models = new LoadOnce<LoadedModel>();
 
 async function loadModel(request: SegmentRequest): Promise<LoadedModel> {
   let backend: Backend;
@@ -54,14 +55,7 @@ async function loadModel(request: SegmentRequest): Promise<LoadedModel> {
 }
 
 function modelFor(request: SegmentRequest): Promise<LoadedModel> {
-  const key = `${request.modelPath}|${request.runtime}|${request.device}|${request.threads}|${request.graphOptimization}`;
-  let entry = models.get(key);
-  if (!entry) {
-    entry = loadModel(request);
-    entry.catch(() => models.delete(key));
-    models.set(key, entry);
-  }
-  return entry;
+  return models.get(`${request.modelPath}|${request.runtime}|${request.device}|${request.threads}|${request.graphOptimization}`, () => loadModel(request));
 }
 
 async function segment(request: SegmentRequest): Promise<{ result: SegmentResult; transfer: ArrayBuffer[] }> {

@@ -6,6 +6,7 @@
 import type { Device } from '../../config';
 import { EngineError, errorMessage } from '../../errors';
 import { type ExecutionProvider, loadBackend } from '../../runtime/backend';
+import { LoadOnce } from '../../runtime/concurrency';
 import type { TaskContext } from '../../runtime/protocol';
 import { readSdxlLayout } from './modelDir';
 import { type GenerationJob, type GenerationResult, SdxlPipeline, type StepReport } from './pipeline';
@@ -25,7 +26,7 @@ export interface GenerateResult {
   timings: GenerationResult['timings'];
 }
 
-const pipelines = new Map<string, Promise<SdxlPipeline>>();
+const pipelines = new LoadOnce<SdxlPipeline>();
 
 async function loadPipeline(request: GenerateRequest): Promise<SdxlPipeline> {
   let backend;
@@ -39,14 +40,7 @@ async function loadPipeline(request: GenerateRequest): Promise<SdxlPipeline> {
 }
 
 function pipelineFor(request: GenerateRequest): Promise<SdxlPipeline> {
-  const key = `${request.modelDir}|${request.device}|${request.threads}`;
-  let entry = pipelines.get(key);
-  if (!entry) {
-    entry = loadPipeline(request);
-    entry.catch(() => pipelines.delete(key));
-    pipelines.set(key, entry);
-  }
-  return entry;
+  return pipelines.get(`${request.modelDir}|${request.device}|${request.threads}`, () => loadPipeline(request));
 }
 
 async function generate(request: GenerateRequest, context: TaskContext): Promise<{ result: GenerateResult; transfer: ArrayBuffer[] }> {
