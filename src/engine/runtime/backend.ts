@@ -14,12 +14,11 @@ import { DataType, encodeModel } from './onnxGraph';
 
 /** onnxruntime's JavaScript API; both libraries implement onnxruntime-common's. */
 export type Ort = typeof import('onnxruntime-node');
-export type RuntimeChoice = 'auto' | 'native' | 'wasm';
+export const RUNTIME_CHOICES = ['auto', 'native', 'wasm'] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 export type BackendName = 'native' | 'wasm';
 /** The execution provider a session runs on, as onnxruntime names it. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'wasm';
-
-export const RUNTIME_CHOICES = ['auto', 'native', 'wasm'] as const;
 
 export interface Backend {
   name: BackendName;
@@ -35,7 +34,7 @@ export interface Backend {
   warning?: string;
 }
 
-/** How long the probe took and what it computed: a tiny real inference, not a load check. */
+/** A probe that passed: a tiny real inference, checked, not only a library load. */
 export interface ProbeResult {
   ok: true;
   ms: number;
