@@ -1,5 +1,7 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { isErrorItem } from './itemRunner';
+
 /**
  * "Route by confidence" for Background Cleanup and Replace: cut-outs whose confidence
  * score is under a threshold leave by a second output, "Needs Review", with the reasons in
@@ -42,7 +44,7 @@ export function routeByConfidence(ctx: IExecuteFunctions, results: INodeExecutio
     const confidence = (item.json.background as { confidence?: Confidence } | undefined)?.confidence;
     const itemIndex = typeof item.pairedItem === 'object' && !Array.isArray(item.pairedItem) ? item.pairedItem.item : 0;
     const threshold = ctx.getNodeParameter('reviewBelow', itemIndex, 0.6) as number;
-    if (item.error || !confidence || confidence.score >= threshold) {
+    if (isErrorItem(item) || !confidence || confidence.score >= threshold) {
       done.push(item);
       continue;
     }

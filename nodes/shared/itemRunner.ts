@@ -98,11 +98,50 @@ function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
   return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
 }
 
+/** What a failed item carries besides its input: the message in `error`, the rest in `details`. */
+export interface ItemErrorDetails extends IDataObject {
+  itemIndex: number;
+  fileName?: string;
+  /** The engine's stable code (INPUT_CORRUPT, API_MODERATION, ...). */
+  errorCode?: string;
+  httpCode?: string;
+  description?: string;
+}
+
+/** True for the error items runPerItem makes (a failed item continuing through the main output). */
+export function isErrorItem(item: INodeExecutionData): boolean {
+  return typeof item.json.error === 'string' && typeof item.json.details === 'object' && item.json.details !== null;
+}
+
+/**
+ * The item a failure continues as. n8n replaces the JSON of any item carrying `item.error`
+ * with `{ error }` (WorkflowExecute.normalizeNodeErrors), so the input JSON would be lost:
+ * instead the item keeps its binary and pairedItem, and its JSON holds only the keys n8n
+ * recognises as an error item (`error`, `details`) when the node routes errors to its error
+ * output (n8n then merges the paired input JSON back in), or the input JSON plus those two
+ * when errors continue through the main output.
+ */
+function errorItem(ctx: IExecuteFunctions, itemIndex: number, error: unknown, nodeError: NodeOperationError | NodeApiError): INodeExecutionData {
+  const item = ctx.getInputData()[itemIndex];
+  const fileName = itemFileName(ctx, itemIndex);
+  const details: ItemErrorDetails = {
+    itemIndex,
+    ...(fileName ? { fileName } : {}),
+    ...(isEngineError(error) ? { errorCode: error.code } : {}),
+    ...(isEngineError(error) && error.httpCode !== undefined ? { httpCode: String(error.httpCode) } : {}),
+    ...(nodeError.description ? { description: nodeError.description } : {}),
+  };
+  const toErrorOutput = ctx.getNode().onError === 'continueErrorOutput';
+  const json: IDataObject = { ...(toErrorOutput ? {} : (item?.json ?? {})), error: nodeError.message, details };
+  return { json, ...(item?.binary ? { binary: item.binary } : {}), pairedItem: { item: itemIndex } };
+}
+
 /**
  * Runs `work` for every input item with the engine's bounded concurrency (BG_CONCURRENCY,
  * default 5 as in the seed), keeps item order and pairedItem, and applies n8n's
- * continue-on-fail: a failed item becomes {error} (routed to the error output when the
- * node is set to) and the rest of the batch still finishes.
+ * continue-on-fail: a failed item keeps its input JSON and binary, with `error` and
+ * `details` (errorCode...), routed to the error output when the node is set to, and the
+ * rest of the batch still finishes.
  */
 export async function runPerItem(
   ctx: IExecuteFunctions,
@@ -121,10 +160,7 @@ export async function runPerItem(
     } catch (error) {
       const nodeError = toNodeError(ctx, error, itemIndex);
       if (!ctx.continueOnFail()) throw nodeError;
-      const json: IDataObject = { ...(items[itemIndex]?.json ?? {}), error: nodeError.message };
-      if (isEngineError(error)) json.errorCode = error.code;
-      // `error` on the item is what n8n reads to route it to the node's error output.
-      return { json, error: nodeError, pairedItem: { item: itemIndex } };
+      return errorItem(ctx, itemIndex, error, nodeError);
     }
   });
 }

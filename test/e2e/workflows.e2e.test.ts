@@ -144,6 +144,10 @@ describe('the nodes in a real n8n', () => {
     const failed = result.data.resultData.runData['Failed Photos'][0].data.main[0];
     expect(failed).toHaveLength(1);
     expect(failed[0].json.error).toMatch(/corrupt\.jpg.*(corrupt|truncated)/);
+    // It keeps the input item's JSON (Read Files' fileName, mimeType), its binary, and the cause
+    // in details (n8n replaces the JSON of items that carry item.error: runPerItem avoids that).
+    expect(failed[0].json).toMatchObject({ fileName: 'corrupt.jpg', mimeType: 'image/jpeg', details: { errorCode: 'INPUT_CORRUPT', fileName: 'corrupt.jpg', itemIndex: 2 } });
+    expect((failed[0] as { binary?: { data?: { fileName?: string } } }).binary?.data?.fileName).toBe('corrupt.jpg');
     const cleaned = result.data.resultData.runData['Background Cleanup'][0].data.main[0];
     expect(cleaned.map((item) => (item.json.background as { cleanupMode: string }).cleanupMode)).toEqual(['transparent', 'transparent']);
     // Replace reused the cut-outs' alpha (no second segmentation) and wrote the seed's block.

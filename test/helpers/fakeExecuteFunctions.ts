@@ -19,6 +19,8 @@ export interface FakeContextOptions {
   parameters: Record<string, unknown> | ((name: string, itemIndex: number) => unknown);
   continueOnFail?: boolean;
   credentials?: Record<string, Record<string, unknown>>;
+  /** The node's Settings -> On Error (continueErrorOutput: failed items go to the error output). */
+  onError?: INode['onError'];
   /** n8n's N8N_RESTRICT_FILE_ACCESS_TO: when set, only paths inside these folders are allowed. */
   allowedPaths?: string[];
 }
@@ -35,6 +37,7 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
     typeVersion: 1,
     position: [0, 0],
     parameters: {},
+    ...(options.onError ? { onError: options.onError } : {}),
   };
   const warnings: string[] = [];
   const infos: string[] = [];

@@ -82,11 +82,24 @@ describe('Background Cleanup node', () => {
     expect(out.map((item) => item.pairedItem)).toEqual([0, 1, 2, 3, 4].map((item) => ({ item })));
     expect(out[0].json.background).toBeDefined();
     expect(out[1].json.error).toMatch(/Item 1 \(notes\.jpg\): Not an image/);
-    expect(out[1].json.errorCode).toBe('INPUT_UNSUPPORTED');
+    // The failed item keeps its binary, and the cause in details (n8n keeps details and error).
+    expect(out[1].json.details).toEqual({ itemIndex: 1, fileName: 'notes.jpg', errorCode: 'INPUT_UNSUPPORTED', description: 'Error code INPUT_UNSUPPORTED' });
+    expect(out[1].binary?.data.fileName).toBe('notes.jpg');
+    expect(out[1].error).toBeUndefined();
     expect(out[2].json.error).toMatch(/binary file 'data'/);
     expect(out[2].json.id).toBe('no-binary');
     expect(out[3].json.error).toMatch(/Item 3 \(empty\.jpg\): The file is empty/);
     expect(out[4].json.background).toBeDefined();
+  });
+
+  test("with the error output on, a failed item's JSON holds only error and details (n8n merges the input JSON back in)", async () => {
+    const items = [binaryItem(Buffer.from('not an image'), 'notes.jpg', 'image/jpeg', { id: 'm7', fileName: 'notes.jpg' })];
+    const { context } = fakeExecuteFunctions({ items, parameters: baseParameters, continueOnFail: true, onError: 'continueErrorOutput' });
+    const [[failed]] = await node.execute.call(context);
+    expect(Object.keys(failed.json).sort()).toEqual(['details', 'error']);
+    expect(failed.json.details).toMatchObject({ errorCode: 'INPUT_UNSUPPORTED', fileName: 'notes.jpg' });
+    expect(failed.binary?.data.fileName).toBe('notes.jpg');
+    expect(failed.pairedItem).toEqual({ item: 0 });
   });
 
   test('without continue-on-fail, the first bad item stops the node with a NodeOperationError', async () => {

@@ -202,8 +202,8 @@ describe('Background Replace node with engine runway (loopback Runway server)', 
     server.plan = () => ({ steps: [{ failed: 'SAFETY.INPUT.TEXT', failure: 'Prompt flagged' }] });
     const [refused] = await run({});
     expect(refused.json.error).toMatch(/Item 0 \(coffee-cutout\.png\): Runway's content moderation refused the prompt .*SAFETY\.INPUT\.TEXT/);
-    expect(refused.json.errorCode).toBe('API_MODERATION');
-    expect(refused.error?.constructor.name).toBe('NodeApiError');
+    expect(refused.json.details).toMatchObject({ errorCode: 'API_MODERATION', itemIndex: 0, fileName: 'coffee-cutout.png' });
+    expect(refused.binary).toBeDefined();
     const [turbo] = await run({ runwayModel: 'gen4_image_turbo' });
     expect(turbo.json.error).toMatch(/gen4_image_turbo needs a reference image/);
     const [missing] = await run({}, undefined, false);
