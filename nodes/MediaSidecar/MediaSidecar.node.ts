@@ -14,7 +14,8 @@ import type { ResolvedPreset } from '../../src/engine/presets';
 import {
   alreadyProcessed,
   backgroundBlockFrom,
-  cutoutDecisions,
+  changeSidecar,
+  cutoutEdits,
   parseSidecar,
   plannedProcessing,
   readSidecar,
@@ -153,11 +154,15 @@ export class MediaSidecar implements INodeType {
         }
         const source = typeof item.json.sourceSha256 === 'string' ? item.json.sourceSha256 : undefined;
         const block = backgroundBlockFrom(background as Record<string, unknown>, source, (this.getNodeParameter('outputPath', itemIndex, '') as string).trim() || undefined);
-        // The file must still be what an earlier Read saw (json.sidecarVersion), or at least
-        // what we read here: a change on disk in between is refused, never overwritten.
-        const current = await readSidecar(root, sidecarPath, { missingOk: true });
-        const confidence = cutoutDecisions(current.sidecar, background as Record<string, unknown>, item.json.review);
-        file = await writeSidecar(root, sidecarPath, { ...current.sidecar, ...confidence, background: block }, { expectedVersion: seen ?? current.version ?? null });
+        // One locked transaction: the background block and the cut-out's score set in the file as
+        // it is now (other fields untouched, byte for byte); when an earlier Read saw the file
+        // (json.sidecarVersion), a change on disk since then is refused, never overwritten.
+        file = await changeSidecar(
+          root,
+          sidecarPath,
+          (current) => ({ set: [[['background'], block], ...cutoutEdits(current.sidecar, background as Record<string, unknown>, item.json.review)] }),
+          seen ? { expectedVersion: seen } : {},
+        );
       } else {
         const raw = this.getNodeParameter('sidecarJson', itemIndex);
         let content: unknown = raw;

@@ -4,7 +4,10 @@ import path from 'node:path';
 
 import { EngineError, errorMessage } from '../errors';
 import { writeFileAtomic } from '../io/atomicWrite';
+import { withFileLock } from '../io/fileLock';
+import { openRegularFile, type PinnedDirectory, pinDirectory } from '../io/pinnedDir';
 import type { ResolvedPreset } from '../presets';
+import { type JsonPath, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText } from './jsonText';
 import { type BackgroundBlock, backgroundBlockSchema, type Sidecar, sidecarSchema } from './schema';
 
 /**
@@ -61,25 +64,81 @@ export async function resolveInRoot(root: string, relative: string): Promise<str
   return target;
 }
 
-export async function readSidecar(root: string, relative: string, options: { missingOk?: boolean } = {}): Promise<SidecarFile> {
+function inside(root: string, candidate: string): boolean {
+  return candidate === root || candidate.startsWith(root + path.sep);
+}
+
+/**
+ * The sidecar's folder, held open and checked to really be inside the root (after any
+ * symlink, and after the check: the checks and I/O that follow go through the open folder).
+ */
+async function sidecarFolder(root: string, relative: string, create: boolean): Promise<{ folder: PinnedDirectory; name: string }> {
   const file = await resolveInRoot(root, relative);
-  let bytes: Buffer;
-  try {
-    bytes = await fs.readFile(file);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
-      if (options.missingOk) return { path: file, sidecar: {} };
-      throw new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} does not exist`);
+  const realRoot = await fs.realpath(root);
+  if (create) {
+    try {
+      await fs.mkdir(path.dirname(file), { recursive: true });
+    } catch (error) {
+      throw new EngineError('WRITE_FAILED', `Sidecar ${relative}: its folder cannot be created: ${errorMessage(error)}`);
     }
-    throw new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} cannot be read: ${errorMessage(error)}`);
   }
-  let json: unknown;
+  let folder: PinnedDirectory;
   try {
-    json = JSON.parse(bytes.toString('utf8'));
+    folder = await pinDirectory(path.dirname(file));
   } catch (error) {
-    throw new EngineError('SIDECAR_INVALID', `Sidecar ${relative} is not valid JSON: ${errorMessage(error)}`);
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw Object.assign(new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} does not exist`), { missing: true });
+    throw new EngineError('PATH_NOT_ALLOWED', `Sidecar ${relative}: its folder cannot be opened: ${errorMessage(error)}`);
   }
-  return { path: file, sidecar: parseSidecar(json, `Sidecar ${relative}`), version: sha256(bytes) };
+  if (!inside(realRoot, folder.real)) {
+    await folder.close();
+    throw new EngineError('PATH_NOT_ALLOWED', `The sidecar path ${relative} goes through a link that leaves the root folder ${root}`);
+  }
+  return { folder, name: path.basename(file) };
+}
+
+/** The file's bytes, or undefined when it does not exist; never follows a symlink or waits on a FIFO. */
+async function readBytes(file: string, relative: string): Promise<Buffer | undefined> {
+  let handle: fs.FileHandle;
+  try {
+    handle = await openRegularFile(file);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ELOOP') throw new EngineError('PATH_NOT_ALLOWED', `Sidecar ${relative} is a symbolic link; only regular files are read`);
+    throw new EngineError('SIDECAR_INVALID', `Sidecar ${relative} cannot be read: ${errorMessage(error)}`);
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size > MAX_SIDECAR_BYTES) throw new EngineError('SIDECAR_INVALID', `Sidecar ${relative} is ${(size / 1048576).toFixed(1)} MB, over the ${MAX_SIDECAR_BYTES / 1048576} MB a sidecar may have`);
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** The file as the store reports it, and its text for lossless edits. */
+function load(bytes: Buffer | undefined, file: string, relative: string): { file: SidecarFile; text?: SidecarText } {
+  if (!bytes) return { file: { path: file, sidecar: {} } };
+  const text = parseSidecarText(bytes, `Sidecar ${relative}`);
+  return { file: { path: file, sidecar: parseSidecar(text.json, `Sidecar ${relative}`), version: sha256(bytes) }, text };
+}
+
+export async function readSidecar(root: string, relative: string, options: { missingOk?: boolean } = {}): Promise<SidecarFile> {
+  let opened: { folder: PinnedDirectory; name: string };
+  try {
+    opened = await sidecarFolder(root, relative, false);
+  } catch (error) {
+    if ((error as { missing?: boolean }).missing && options.missingOk) return { path: await resolveInRoot(root, relative), sidecar: {} };
+    throw error;
+  }
+  const { folder, name } = opened;
+  try {
+    const bytes = await readBytes(folder.path(name), relative);
+    if (!bytes && !options.missingOk) throw new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} does not exist`);
+    return load(bytes, path.join(folder.real, name), relative).file;
+  } finally {
+    await folder.close();
+  }
 }
 
 export function parseSidecar(json: unknown, what: string): Sidecar {
@@ -89,40 +148,67 @@ export function parseSidecar(json: unknown, what: string): Sidecar {
   return parsed.data;
 }
 
+/** A change to a sidecar: the whole new content, or values set at paths in the current text. */
+export type SidecarChange = { replace: Sidecar } | { set: Array<[JsonPath, unknown]> };
+
 /**
- * Writes a sidecar atomically. With `expectedVersion` the file must still hold the bytes it
- * held when read (null: must not exist yet); otherwise nothing is written.
+ * One transaction on a sidecar, exclusive across processes and hosts (a lock file beside
+ * it): read the current file, check it is still what the caller read (`expectedVersion`;
+ * null: must not exist yet), compute the change from it, write atomically (temporary file +
+ * rename in the held-open folder), read back. Only what the change sets is rewritten; every
+ * other byte stays. Success means the change is in the file.
  */
-export async function writeSidecar(root: string, relative: string, sidecar: Sidecar, options: { expectedVersion?: string | null } = {}): Promise<SidecarFile> {
-  const file = await resolveInRoot(root, relative);
-  const valid = parseSidecar(sidecar, `The new sidecar for ${relative}`);
-  const text = `${JSON.stringify(valid, null, 2)}\n`;
-  let current: Buffer | undefined;
+export async function changeSidecar(
+  root: string,
+  relative: string,
+  change: (current: SidecarFile) => SidecarChange,
+  options: { expectedVersion?: string | null; lockTimeoutMs?: number } = {},
+): Promise<SidecarFile> {
+  const { folder, name } = await sidecarFolder(root, relative, true);
+  const file = folder.path(name);
+  const shown = path.join(folder.real, name);
   try {
-    current = await fs.readFile(file);
+    return await withFileLock(
+      file,
+      async () => {
+        const { file: current, text } = load(await readBytes(file, relative), shown, relative);
+        if (options.expectedVersion !== undefined && (current.version ?? null) !== options.expectedVersion) {
+          throw new EngineError('SIDECAR_CONFLICT', `Sidecar ${relative} changed on disk since it was read; not overwritten (run the item again to merge with the new content)`);
+        }
+        if (current.version) {
+          // Replacing a read-only file by rename would succeed (and root ignores permissions), so a
+          // sidecar with every write bit off is treated as "do not touch", whoever runs n8n.
+          const stat = await fs.stat(file);
+          const writable = (stat.mode & 0o222) !== 0 && (await fs.access(file, fs.constants.W_OK).then(() => true, () => false));
+          if (!writable) throw new EngineError('WRITE_FAILED', `Sidecar ${relative} is read-only; not overwritten`);
+        }
+        const wanted = change(current);
+        let bytes: Buffer;
+        if ('replace' in wanted) bytes = Buffer.from(`${JSON.stringify(parseSidecar(wanted.replace, `The new sidecar for ${relative}`), null, 2)}\n`, 'utf8');
+        else bytes = setInSidecarText(text?.raw ?? '{\n}\n', wanted.set);
+        const next = load(bytes, shown, relative).file;
+        try {
+          await writeFileAtomic(file, bytes);
+        } catch (error) {
+          throw new EngineError('WRITE_FAILED', `Sidecar ${relative} could not be written: ${errorMessage(error)}`);
+        }
+        const written = await readBytes(file, relative);
+        if (!written || sha256(written) !== next.version) throw new EngineError('WRITE_FAILED', `Sidecar ${relative} does not hold what was written (changed by a writer that ignores the lock?)`);
+        return next;
+      },
+      { what: `Sidecar ${relative}`, timeoutMs: options.lockTimeoutMs },
+    );
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw new EngineError('WRITE_FAILED', `Sidecar ${relative} cannot be read before writing: ${errorMessage(error)}`);
-  }
-  if (options.expectedVersion !== undefined) {
-    const now = current ? sha256(current) : null;
-    if (now !== options.expectedVersion) {
-      throw new EngineError('SIDECAR_CONFLICT', `Sidecar ${relative} changed on disk since it was read; not overwritten (run the item again to merge with the new content)`);
-    }
-  }
-  if (current) {
-    // Replacing a read-only file by rename would succeed (and root ignores permissions), so a
-    // sidecar with every write bit off is treated as "do not touch", whoever runs n8n.
-    const stat = await fs.stat(file);
-    const writable = (stat.mode & 0o222) !== 0 && (await fs.access(file, fs.constants.W_OK).then(() => true, () => false));
-    if (!writable) throw new EngineError('WRITE_FAILED', `Sidecar ${relative} is read-only; not overwritten`);
-  }
-  try {
-    await fs.mkdir(path.dirname(file), { recursive: true });
-    await writeFileAtomic(file, text);
-  } catch (error) {
+    if (error instanceof EngineError) throw error;
     throw new EngineError('WRITE_FAILED', `Sidecar ${relative} could not be written: ${errorMessage(error)}`);
+  } finally {
+    await folder.close();
   }
-  return { path: file, sidecar: valid, version: sha256(text) };
+}
+
+/** Writes a whole sidecar (the node's Write operation) in one transaction. */
+export function writeSidecar(root: string, relative: string, sidecar: Sidecar, options: { expectedVersion?: string | null } = {}): Promise<SidecarFile> {
+  return changeSidecar(root, relative, () => ({ replace: sidecar }), options);
 }
 
 /** What decides a background result: same source bytes + same key = same output. */
@@ -223,6 +309,14 @@ export function backgroundBlockFrom(metadata: Record<string, unknown>, source?: 
  * to `decisions.reasons` (prefixed "cutout review:") when the item was routed for review.
  * Other scores and reasons are kept.
  */
+export function cutoutEdits(sidecar: Sidecar, metadata: Record<string, unknown>, review?: unknown): Array<[JsonPath, unknown]> {
+  const decided = cutoutDecisions(sidecar, metadata, review);
+  const edits: Array<[JsonPath, unknown]> = [];
+  if (decided.scores?.cutout !== undefined) edits.push([['scores', 'cutout'], decided.scores.cutout]);
+  if (decided.decisions?.reasons) edits.push([['decisions', 'reasons'], decided.decisions.reasons]);
+  return edits;
+}
+
 export function cutoutDecisions(sidecar: Sidecar, metadata: Record<string, unknown>, review?: unknown): Pick<Sidecar, 'scores' | 'decisions'> {
   const out: Pick<Sidecar, 'scores' | 'decisions'> = {};
   const score = (metadata.confidence as { score?: unknown } | undefined)?.score;
