@@ -136,6 +136,9 @@ async function runBatch(
   const isDirectory = inputs.length > 1 || output.endsWith('/') || (fs.existsSync(output) && fs.statSync(output).isDirectory());
   // Options are read before any photo: a usage error stops the command (exit 2).
   const processPhoto = processorFor(output, isDirectory);
+  // A file's folder must exist (we create only an output folder named with -o dir/): found before any photo is read.
+  const folder = isDirectory ? undefined : path.dirname(path.resolve(output));
+  if (folder && !(fs.existsSync(folder) && fs.statSync(folder).isDirectory())) throw new UsageError(`-o ${output}: the folder ${folder} does not exist`);
   if (isDirectory) fs.mkdirSync(output, { recursive: true });
   const reports: object[] = [];
   let failures = 0;

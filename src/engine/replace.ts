@@ -5,14 +5,15 @@ import { z } from 'zod';
 import { imageBackdrop } from './compose/backdrop';
 import { compositeOver } from './compose/over';
 import { planColorMatch } from './compose/colorMatch';
-import { computeLayout, type Layout } from './compose/placement';
+import { checkLayoutOptions, computeLayout, type Layout } from './compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from './compose/shadow';
-import { EngineError } from './errors';
+import { EngineError, isEngineError } from './errors';
 import { type EngineServices, STRATEGIES, type Strategy } from './generate/engine';
 import { getEngine } from './generate/registry';
 import { RUNWAY_MODELS } from './generate/runway/protocol';
 import { SCHEDULERS } from './generate/sdxl/schedulers';
 import { parseHexColor } from './image/color';
+import { readImageHeader } from './image/decode';
 import { encodeImage, validateEncodeOptions } from './image/encode';
 import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from './image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from './image/types';
@@ -22,7 +23,7 @@ import { SEE_THROUGH_MODES, type SeeThroughMode } from './matte/seeThrough';
 import { parseSubjectHint } from './hint';
 import type { CutoutConfidence } from './matte/confidence';
 import { parseOptions } from './options';
-import { type EngineContext, extractSubject, type Subject } from './subject';
+import { engineConfig, type EngineContext, extractSubject, type Subject } from './subject';
 
 export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as const;
 
@@ -179,6 +180,14 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   // A backdrop override means the engine is never asked; otherwise fail before segmenting.
   const sdxl = { modelDir: options.sdxlModelDir, scheduler: options.scheduler, strength: options.strength, guidanceRescale: options.guidanceRescale };
   if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, sdxl, services });
+  // Everything that can be checked without the photo's pixels, before the segmentation.
+  const config = engineConfig(context);
+  checkLayoutOptions(options, config.maxPixels);
+  if (options.backgroundImage) {
+    await readImageHeader(options.backgroundImage, { maxPixels: config.maxPixels }).catch((error: Error) => {
+      throw new EngineError(isEngineError(error) ? error.code : 'INPUT_CORRUPT', `Background image: ${error.message}`);
+    });
+  }
   const enhanceFg = options.enhanceFg ?? preset.composite.enhanceFg;
   const colorMatch = options.matchColors ?? preset.composite.matchColors;
   const featherEdges = options.featherEdges ?? preset.composite.featherEdges;

@@ -110,6 +110,31 @@ describe('vitrinealu-bg CLI', () => {
     expect((await cli(['cleanup', photoPath('apple.jpg'), '-o', '/tmp/x.png', '--feather', 'wide'])).stderr).toMatch(/--feather must be a number/);
   });
 
+  // --model points nowhere: had the photo reached the model, the error would be "Model file not found".
+  test.each([
+    [['--size', '0x0'], /Output size 0x0: each side must be 16 to 16384 px/],
+    [['--size', '12000x12000'], /Output size 12000x12000 is over the limit of 100\.0 MP/],
+    [['--ratio', '0:1'], /Aspect ratio "0:1" must look like 4:3/],
+    [['--padding', '70%'], /Padding 70% leaves no room/],
+    [['--background', 'BAD_BACKDROP'], /Background image: Not an image sharp can read/],
+  ])('replace %j is refused before any pixel work, naming the option', async (extra, message) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cli-early-'));
+    const bad = path.join(dir, 'backdrop.png');
+    fs.writeFileSync(bad, 'not an image');
+    const args = (extra as string[]).map((arg) => (arg === 'BAD_BACKDROP' ? bad : arg));
+    const result = await cli(['replace', photoPath('apple.jpg'), '-o', path.join(dir, 'out.jpg'), '--model', '/nonexistent/model.onnx', ...args]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message as RegExp);
+    expect(result.stderr).not.toMatch(/Model file not found/);
+  });
+
+  test('an output file in a folder that does not exist is a usage error before any photo is read', async () => {
+    const result = await cli(['cleanup', photoPath('apple.jpg'), '-o', '/nonexistent-dir/out.png']);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/-o \/nonexistent-dir\/out\.png: the folder \/nonexistent-dir does not exist/);
+    expect(result.stderr).not.toMatch(/\.tmp/);
+  });
+
   test.each([
     [['cleanup', 'in.jpg', '-o', 'x.png', '--qualty', '50'], /Unknown option '--qualty'/],
     [['cleanup', 'in.jpg', '-o', 'x.png', '--frobnicate'], /Unknown option '--frobnicate'/],

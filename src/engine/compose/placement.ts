@@ -63,6 +63,19 @@ function parsePadding(text: string, width: number, height: number): { x: number;
   return { x: Math.round(value), y: Math.round(value) };
 }
 
+/**
+ * The layout options checked before any pixel work: sizes, ratios and padding that can never
+ * work are refused at once (a segmentation takes seconds), naming the option.
+ */
+export function checkLayoutOptions(options: LayoutOptions, maxPixels: number): void {
+  if (options.outputSize) {
+    const { width, height } = parseSize(options.outputSize);
+    if (width * height > maxPixels) throw new EngineError('INPUT_TOO_LARGE', `Output size ${width}x${height} is over the limit of ${(maxPixels / 1e6).toFixed(1)} MP (BG_MAX_MEGAPIXELS)`);
+    if (options.padding) parsePadding(options.padding, width, height);
+  } else if (options.padding) parsePadding(options.padding, MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE);
+  if (options.aspectRatio) parseRatio(options.aspectRatio);
+}
+
 export function computeLayout(subject: BoundingBox, sourceWidth: number, sourceHeight: number, options: LayoutOptions, maxPixels: number): Layout {
   if (!options.outputSize && !options.aspectRatio && !options.padding) {
     return { width: sourceWidth, height: sourceHeight, relayout: false, placed: subject };

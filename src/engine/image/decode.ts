@@ -43,12 +43,10 @@ function describeSharpFailure(error: unknown): EngineError {
 }
 
 /**
- * Decodes any common photo into upright 8-bit sRGB raw pixels: applies the EXIF
- * orientation, converts CMYK/grey/16-bit/palette to sRGB 8-bit, keeps an existing
- * alpha channel, takes the first frame of animations and refuses decompression bombs
- * before decoding a single pixel.
+ * The checks that need only the file's header (empty, format, pixel limit, minimum size):
+ * a bad image is refused in milliseconds, before anything is decoded.
  */
-export async function decodeImage(input: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+export async function readImageHeader(input: Buffer, options: DecodeOptions = {}): Promise<sharp.Metadata> {
   if (!input || input.length === 0) {
     throw new EngineError('INPUT_EMPTY', 'The file is empty (0 bytes)');
   }
@@ -80,6 +78,21 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
       `Image is ${width}x${height} px, too small to find a subject in (minimum ${MIN_SIDE}x${MIN_SIDE})`,
     );
   }
+  return metadata;
+}
+
+/**
+ * Decodes any common photo into upright 8-bit sRGB raw pixels: applies the EXIF
+ * orientation, converts CMYK/grey/16-bit/palette to sRGB 8-bit, keeps an existing
+ * alpha channel, takes the first frame of animations and refuses decompression bombs
+ * before decoding a single pixel.
+ */
+export async function decodeImage(input: Buffer, options: DecodeOptions = {}): Promise<DecodedImage> {
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const metadata = await readImageHeader(input, options);
+  const format = metadata.format ?? 'unknown';
+  const width = metadata.width ?? 0;
+  const height = metadata.height ?? 0;
   const hadAlpha = metadata.hasAlpha === true;
   try {
     const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
