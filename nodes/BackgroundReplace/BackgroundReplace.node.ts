@@ -17,6 +17,7 @@ import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared
 import { imageProperties, outputFileName, readImageInput, runPerItem } from '../shared/itemRunner';
 
 interface ReplaceNodeOptions {
+  inputIs?: 'auto' | 'cutout' | 'photo';
   prompt?: string;
   negativePrompt?: string;
   steps?: number;
@@ -165,6 +166,18 @@ export class BackgroundReplace implements INodeType {
             default: '',
             options: [{ name: 'Guess From File Name', value: '' }, ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name }))],
             description: 'How a custom segmentation model wants its input and output',
+          },
+          {
+            displayName: 'Input Is',
+            name: 'inputIs',
+            type: 'options',
+            default: 'auto',
+            options: [
+              { name: 'Auto', value: 'auto', description: 'A cut-out (part of it fully transparent, an opaque subject) keeps its alpha; anything else is segmented' },
+              { name: 'Cut-Out', value: 'cutout', description: "Always use the image's alpha as the subject's (from Background Cleanup)" },
+              { name: 'Photo', value: 'photo', description: 'Always segment, whatever alpha the image has' },
+            ],
+            description: 'Whether the input is a finished cut-out or a photo to segment',
           },
           { displayName: 'Model Path', name: 'modelPath', type: 'string', default: '', description: 'A rembg-compatible ONNX file for the cut-out (raw photos only)' },
           { displayName: 'Negative Prompt', name: 'negativePrompt', type: 'string', default: '', description: 'Overrides the preset\'s negative prompt (generative engines)' },

@@ -46,6 +46,7 @@ const USAGE = `Usage:
       --shadow preset|none|contact|drop|both
       --[no-]match-colors --[no-]enhance --[no-]feather --see-through off|gaps|glass
       --format jpeg|png|webp (default: from the extension, else jpeg) --quality N --model PATH --json
+      --input auto|cutout|photo   a cut-out's alpha is kept (auto: only when it is one) or the photo segmented
       --box --include --exclude --cross-check   as for cleanup
   vitrinealu-bg presets [--presets-file FILE]   every preset and prompt type as JSON
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
@@ -64,7 +65,7 @@ const COMMANDS: Record<string, CommandOptions> = {
     valued: [
       ...COMMON.valued, 'engine', 'strategy', 'runway-model', 'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale', 'preset', 'prompt-type',
       'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed', 'color', 'background', 'fit', 'size', 'ratio', 'padding', 'anchor',
-      'shadow', 'see-through',
+      'shadow', 'see-through', 'input',
     ],
     switches: COMMON.switches,
     negatable: ['match-colors', 'enhance', 'feather'],
@@ -216,6 +217,7 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['featherEdges', flag(args, 'feather')],
     ['quality', numberOption(args, 'quality')],
     ['modelPath', stringOption(args, 'model')],
+    ['inputIs', stringOption(args, 'input')],
     ['format', outputFormat(args, output, isDirectory)],
   ];
   return { ...(Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput), ...hintOptions(args) };

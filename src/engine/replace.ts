@@ -23,7 +23,7 @@ import { SEE_THROUGH_MODES, type SeeThroughMode } from './matte/seeThrough';
 import { parseSubjectHint } from './hint';
 import type { CutoutConfidence } from './matte/confidence';
 import { parseOptions } from './options';
-import { engineConfig, type EngineContext, extractSubject, type Subject } from './subject';
+import { engineConfig, type EngineContext, extractSubject, INPUT_KINDS, type Subject } from './subject';
 
 export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as const;
 
@@ -54,6 +54,8 @@ export const replaceOptionsSchema = z
     /** Overrides the engine's backdrop with an image (any format the decoder reads). */
     backgroundImage: z.instanceof(Buffer).optional(),
     backgroundFit: z.enum(['cover', 'contain']).default('cover'),
+    /** auto: an RGBA input whose alpha really is a cut-out keeps it; cutout / photo force either. */
+    inputIs: z.enum(INPUT_KINDS).default('auto'),
     outputSize: z.string().optional(),
     aspectRatio: z.string().optional(),
     padding: z.string().optional(),
@@ -203,7 +205,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       modelFamily: options.modelFamily,
       hint: parseSubjectHint(options.hint) ?? preset.subjectHint,
       crossCheck: options.crossCheck,
-      reuseInputAlpha: true,
+      inputIs: options.inputIs,
       seeThrough: options.seeThrough,
       glass: { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) },
     },

@@ -30,8 +30,12 @@ export interface SubjectOptions {
   enhanceFg: boolean;
   modelPath?: string;
   modelFamily?: string;
-  /** Use an RGBA input's alpha as the matte (a cut-out from Background Cleanup) instead of segmenting. */
-  reuseInputAlpha?: boolean;
+  /**
+   * What the input is: `cutout` uses its alpha as the matte (from Background Cleanup), `photo`
+   * segments it, `auto` uses the alpha only when it really is a cut-out (see isCutoutAlpha).
+   * Without the option the photo is segmented (an RGBA photo's alpha then limits the matte).
+   */
+  inputIs?: InputKind;
   /** Open up panes and gaps inside the subject that show the old background. */
   seeThrough?: SeeThroughMode;
   glass?: GlassOptions;
@@ -67,11 +71,23 @@ export function engineConfig(context: EngineContext): EngineConfig {
   return { ...readEngineConfig(), ...overrides };
 }
 
-/** True when an RGBA image really is a cut-out (some pixel is not fully opaque). */
-function hasTransparency(alpha: AlphaMask | undefined): alpha is AlphaMask {
+export const INPUT_KINDS = ['auto', 'cutout', 'photo'] as const;
+export type InputKind = (typeof INPUT_KINDS)[number];
+
+/**
+ * True when an alpha channel is a cut-out's: a real share of the picture fully clear
+ * (background removed, at least 2 %) and an opaque subject (at least 1 %). A photo saved
+ * with a soft or half-transparent edge, rounded corners or one stray pixel is not one.
+ */
+export function isCutoutAlpha(alpha: AlphaMask | undefined): alpha is AlphaMask {
   if (!alpha) return false;
-  for (let i = 0; i < alpha.data.length; i++) if (alpha.data[i] < 255) return true;
-  return false;
+  let clear = 0;
+  let opaque = 0;
+  for (let i = 0; i < alpha.data.length; i++) {
+    if (alpha.data[i] === 0) clear++;
+    else if (alpha.data[i] === 255) opaque++;
+  }
+  return clear >= 0.02 * alpha.data.length && opaque >= 0.01 * alpha.data.length;
 }
 
 export async function extractSubject(input: Buffer, options: SubjectOptions, context: EngineContext = {}): Promise<Subject> {
@@ -90,8 +106,11 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   let matteSource: Subject['matteSource'] = 'segmented';
   let agreement: number | undefined;
   let appliedHint: Subject['hint'];
-  if (options.reuseInputAlpha && hasTransparency(inputAlpha)) {
-    alpha = inputAlpha;
+  if (options.inputIs === 'cutout' && !inputAlpha) {
+    throw new EngineError('INVALID_OPTION', 'Input Is: Cut-Out, but the image has no alpha channel (use Auto or Photo, or pass a PNG/WebP cut-out)');
+  }
+  if (options.inputIs === 'cutout' || (options.inputIs === 'auto' && isCutoutAlpha(inputAlpha))) {
+    alpha = inputAlpha!;
     matteSource = 'input-alpha';
   } else {
     const resolvedModel = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });

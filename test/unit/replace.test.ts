@@ -20,6 +20,25 @@ describe('Background Replace (studio engine)', () => {
     cutout = (await cleanupImage(readPhoto('coffee.png'), { mode: 'transparent' }, context())).data;
   });
 
+  test('only a real cut-out keeps its alpha: a photo with a half-transparent edge is segmented; Input Is forces either', async () => {
+    // A whole photo saved as PNG with a soft, half-transparent 2 px border: not a cut-out.
+    const { data, info } = await sharp(readPhoto('apple.jpg')).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+    for (let y = 0; y < info.height; y++) {
+      for (let x = 0; x < info.width; x++) if (x < 2 || y < 2 || x >= info.width - 2 || y >= info.height - 2) data[(y * info.width + x) * 4 + 3] = 128;
+    }
+    const softEdged = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer();
+    const photo = await replaceBackground(softEdged, { ...exact, format: 'png' }, context());
+    expect(photo.metadata.matteSource).toBe('segmented');
+    // The apple was found, not the whole picture kept as the subject.
+    expect(photo.metadata.bbox.width * photo.metadata.bbox.height).toBeLessThan(0.9 * info.width * info.height);
+    const forced = await replaceBackground(softEdged, { ...exact, format: 'png', inputIs: 'cutout' }, context());
+    expect(forced.metadata.matteSource).toBe('input-alpha');
+    expect(forced.metadata.bbox).toMatchObject({ width: info.width, height: info.height });
+    const segmented = await replaceBackground(cutout, { ...exact, format: 'png', inputIs: 'photo' }, context());
+    expect(segmented.metadata.matteSource).toBe('segmented');
+    await expect(replaceBackground(readPhoto('apple.jpg'), { inputIs: 'cutout' }, context())).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/Input Is: Cut-Out, but the image has no alpha channel/) });
+  });
+
   test('a cut-out input reuses its alpha (no segmentation) and the subject pixels stay exact in PNG', async () => {
     const result = await replaceBackground(cutout, { ...exact, promptType: 'garden', format: 'png' }, context());
     expect(result.metadata.matteSource).toBe('input-alpha');
