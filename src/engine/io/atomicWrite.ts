@@ -1,21 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 
-// Temporary files carry who wrote them (pid@host), so a later write can tell a dead
-// writer's leftover from a live one's file in flight (on this host; a shared folder's other
-// hosts are left alone).
-const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '-');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+import { alive, HOST } from './writer';
 
 /**
  * Removes the temporary files that writers of `target` killed between writing and renaming

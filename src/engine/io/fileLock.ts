@@ -1,7 +1,7 @@
 import fs from 'node:fs/promises';
-import os from 'node:os';
 
 import { EngineError } from '../errors';
+import { alive, HOST, WRITER } from './writer';
 
 /**
  * An exclusive lock on one file, for read-modify-write transactions between processes and
@@ -13,23 +13,13 @@ import { EngineError } from '../errors';
  * alone (a killed worker would block its sidecars for the whole stale period) and does not
  * name the holder.
  */
-const HOST = os.hostname().replace(/[^A-Za-z0-9-]/g, '-');
-const OWNER = `${process.pid}@${HOST}`;
+const OWNER = WRITER;
 
 export interface LockOptions {
   timeoutMs?: number;
   staleMs?: number;
   /** For messages: what is locked ("Sidecar curated/a.json"). */
   what?: string;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function holder(lockPath: string): Promise<{ owner: string; since?: string; mtimeMs: number } | undefined> {
