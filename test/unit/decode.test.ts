@@ -116,3 +116,19 @@ describe('encodeImage', () => {
     expect(high.length).toBeGreaterThan(low.length * 1.5);
   });
 });
+
+describe('decodeImage in a batch', () => {
+  test('truncated JPEGs decoded at once each get their own reason, never "Unknown error"; good photos are unaffected', async () => {
+    const photo = readPhoto('apple.jpg');
+    const truncated = [2000, 20000, 40000].map((bytes) => photo.subarray(0, bytes));
+    const good = readPhoto('coffee.png');
+    const messages: string[] = [];
+    for (let round = 0; round < 10; round++) {
+      const results = await Promise.all([...truncated, good, ...truncated].map((input) => decodeImage(input).then(() => 'ok', (error: Error) => error.message)));
+      expect(results[3]).toBe('ok');
+      messages.push(...results.filter((result) => result !== 'ok'));
+    }
+    expect(messages).toHaveLength(60);
+    expect(messages.filter((message) => !/^Image data is corrupt or truncated: VipsJpeg: premature end of JPEG image/.test(message))).toEqual([]);
+  });
+});

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 
-import { EngineError } from '../errors';
+import { EngineError, errorMessage } from '../errors';
+import { Semaphore } from '../runtime/concurrency';
 import type { RawImage } from './types';
 
 /** Formats we accept as photos. SVG/PDF are vector documents, not photos. */
@@ -40,6 +41,23 @@ function describeSharpFailure(error: unknown): EngineError {
     return new EngineError('INPUT_UNSUPPORTED', 'Not an image sharp can read (unsupported or unrecognised format)');
   }
   return new EngineError('INPUT_CORRUPT', `Image data is corrupt or truncated: ${message}`, { cause: error });
+}
+
+/**
+ * libvips keeps one error buffer for the whole process: when several photos fail at once
+ * (a batch decodes 5 concurrently), one failure can read the buffer just after another
+ * cleared it, and sharp reports "Unknown error" (seen: 1 in 4 truncated JPEGs of a batch).
+ * Such a failure is decoded again, alone, to get its own reason.
+ */
+const alone = new Semaphore(1);
+async function explainFailure<T>(error: unknown, again: () => Promise<T>): Promise<T> {
+  let last = error;
+  for (let attempt = 0; attempt < 3 && /unknown error/i.test(errorMessage(last)); attempt++) {
+    const retried = await alone.use(() => again().then((value) => ({ value }), (retryError: unknown) => ({ retryError })));
+    if ('value' in retried) return retried.value;
+    last = retried.retryError;
+  }
+  throw last;
 }
 
 /**
@@ -94,13 +112,14 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
   const width = metadata.width ?? 0;
   const height = metadata.height ?? 0;
   const hadAlpha = metadata.hasAlpha === true;
-  try {
+  const decode = () => {
     const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
       .rotate()
       .toColourspace('srgb');
-    const { data, info } = await (hadAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha())
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
+    return (hadAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha()).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
+  };
+  try {
+    const { data, info } = await decode().catch((error: unknown) => explainFailure(error, decode));
     return {
       image: { data, width: info.width, height: info.height, channels: info.channels as 3 | 4 },
       source: {
