@@ -218,6 +218,22 @@ describe('the nodes in a real n8n', () => {
     expect(warnings[0]).toMatch(/__vsnprintf_chk_musl.*onnxruntime-web \(WASM/);
   }, 900_000);
 
+  test('On Error = Continue: a failed item stays in the main output with its input JSON, binary and details', async () => {
+    const { input } = photoFolders(work, 'regular-', ['apple.jpg'], true);
+    const file = path.join(work, 'regular-workflow.json');
+    fs.writeFileSync(file, JSON.stringify(regularOutputWorkflow(input)));
+    expect((await n8n(instance, ['import:workflow', `--input=${file}`])).status).toBe(0);
+    const run = await n8n(instance, ['execute', `--id=${REGULAR_WORKFLOW_ID}`, '--rawOutput'], 300_000);
+    if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
+    expect(run.status).toBe(0);
+    const items = executionResult(run.stdout).data.resultData.runData['After Cleanup'][0].data.main[0] as Array<{ json: Record<string, unknown>; binary?: Record<string, { fileName?: string }> }>;
+    expect(items).toHaveLength(2);
+    const failed = items.find((item) => item.json.error);
+    expect(failed?.json).toMatchObject({ fileName: 'corrupt.jpg', mimeType: 'image/jpeg', error: expect.stringMatching(/corrupt\.jpg/), details: { errorCode: 'INPUT_CORRUPT', fileName: 'corrupt.jpg' } });
+    expect(failed?.binary?.data?.fileName).toBe('corrupt.jpg');
+    expect(items.find((item) => !item.json.error)?.json.background).toMatchObject({ mode: 'cleanup' });
+  }, 600_000);
+
   test("n8n's file-access rules: paths outside N8N_RESTRICT_FILE_ACCESS_TO and n8n's own folder are refused, naming the path", async () => {
     const { input } = photoFolders(work, 'access-', ['apple.jpg']);
     const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-outside-'));
@@ -267,6 +283,28 @@ describe('the nodes in a real n8n', () => {
 
 const ACCESS_WORKFLOW_ID = 'vbgE2eAccess001';
 const MUSL_WORKFLOW_ID = 'vbgE2eMuslLike1';
+const REGULAR_WORKFLOW_ID = 'vbgE2eRegular01';
+
+/** Read Photos -> Background Cleanup with On Error = Continue (regular output) -> NoOp. */
+function regularOutputWorkflow(inputDir: string) {
+  return {
+    id: REGULAR_WORKFLOW_ID,
+    name: 'Continue on fail e2e',
+    active: false,
+    settings: { executionOrder: 'v1' },
+    nodes: [
+      { id: 'g1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+      { id: 'g2', name: 'Read Photos', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [220, 0], parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} } },
+      { id: 'g3', name: 'Background Cleanup', type: `${PACKAGE_NAME}.backgroundCleanup`, typeVersion: 1, position: [440, 0], onError: 'continueRegularOutput', parameters: { binaryPropertyName: 'data', mode: 'mask', outputBinaryPropertyName: 'mask', options: {} } },
+      { id: 'g4', name: 'After Cleanup', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
+    ],
+    connections: {
+      Start: { main: [[{ node: 'Read Photos', type: 'main', index: 0 }]] },
+      'Read Photos': { main: [[{ node: 'Background Cleanup', type: 'main', index: 0 }]] },
+      'Background Cleanup': { main: [[{ node: 'After Cleanup', type: 'main', index: 0 }]] },
+    },
+  };
+}
 
 /** Read Photos -> each node with one blocked path, each with its error output on. */
 function fileAccessWorkflow(inputDir: string, outside: string, n8nFolder: string) {
