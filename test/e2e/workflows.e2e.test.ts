@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,6 +5,7 @@ import sharp from 'sharp';
 
 import { writeTinySdxl } from '../../scripts/tiny-sdxl';
 import { photoPath } from '../helpers/fixtures';
+import { unloadableOnnxruntimeDir } from '../helpers/muslLike';
 import { RunwayTestServer } from '../helpers/runwayServer';
 import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME, removeWorkDir } from './n8nHarness';
 
@@ -195,12 +195,7 @@ describe('the nodes in a real n8n', () => {
   }, 600_000);
 
   test('onnxruntime-node unloadable, as on Alpine/musl: the same workflow runs on WASM and says why once', async () => {
-    // A libonnxruntime.so.1 that needs a symbol nobody defines (bound at load, as musl does);
-    // LD_LIBRARY_PATH wins over the binding's RUNPATH, so the real package fails to load.
-    const fake = path.join(work, 'musl-like');
-    fs.mkdirSync(fake);
-    fs.writeFileSync(path.join(fake, 'lib.c'), 'extern int __vsnprintf_chk_musl(void);\nint OrtGetApiBase(void) { return __vsnprintf_chk_musl(); }\n');
-    execFileSync('gcc', ['-shared', '-fPIC', '-Wl,-z,now', '-o', path.join(fake, 'libonnxruntime.so.1'), path.join(fake, 'lib.c')]);
+    const fake = unloadableOnnxruntimeDir(work);
     const { input, output } = photoFolders(work, 'musl-', ['apple.jpg', 'coffee.png'], true);
     const file = path.join(work, 'musl-workflow.json');
     fs.writeFileSync(file, JSON.stringify(workflow(input, output, MUSL_WORKFLOW_ID)));

@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,25 +8,12 @@ import { health } from '../../src/engine/health';
 import { type Backend, selectBackend } from '../../src/engine/runtime/backend';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';
+import { unloadableOnnxruntimeDir } from '../helpers/muslLike';
 
 afterAll(() => closeWorkerPool());
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
-
-/**
- * A libonnxruntime.so.1 that cannot be loaded the way musl cannot load the real one: it
- * needs a symbol no library here defines, bound at load time. onnxruntime-node's binding
- * finds its library through RUNPATH=$ORIGIN, which LD_LIBRARY_PATH overrides, so the real
- * package fails to load exactly as on Alpine ("symbol not found").
- */
-function brokenNativeLibraryDir(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'musl-like-'));
-  const source = path.join(dir, 'lib.c');
-  fs.writeFileSync(source, 'extern int __vsnprintf_chk_musl(void);\nint OrtGetApiBase(void) { return __vsnprintf_chk_musl(); }\n');
-  execFileSync('gcc', ['-shared', '-fPIC', '-Wl,-z,now', '-o', path.join(dir, 'libonnxruntime.so.1'), source]);
-  return dir;
-}
 
 async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
@@ -41,7 +28,7 @@ async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: numb
 describe('inference backends when onnxruntime-node cannot load (as on musl)', () => {
   let libDir: string;
   beforeAll(() => {
-    libDir = brokenNativeLibraryDir();
+    libDir = unloadableOnnxruntimeDir();
   });
 
   test('auto falls back to WASM: health says so and why; BG_RUNTIME=native is an error', async () => {
