@@ -21,7 +21,7 @@ import sharp from 'sharp';
 import { closeWorkerPool } from '../src/engine';
 import { cutoutConfidence, softMaskIoU } from '../src/engine/matte/confidence';
 import { maskStats } from '../src/engine/matte/matte';
-import { extractSubject } from '../src/engine/subject';
+import { extractSubject } from '../src/engine/pipeline/subject';
 import { iou, PHOTOS, photoPath, readPhoto, referenceMask, REPO_ROOT } from '../test/helpers/fixtures';
 import { backgroundRegion, windowScene } from '../test/helpers/windowScene';
 

@@ -11,7 +11,7 @@ import sharp from 'sharp';
 import { FIXTURES, PHOTOS } from '../test/helpers/fixtures';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
-import { replaceBackground } from '../src/engine/replace';
+import { replaceBackground } from '../src/engine/pipeline/replace';
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 

@@ -14,7 +14,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { type Device, readEngineConfig } from '../src/engine/config';
+import { type Device, readEngineConfig } from '../src/engine/core/config';
 import { SdxlRunner } from '../src/engine/generate/sdxl/runner';
 import { SCHEDULERS, type SchedulerName } from '../src/engine/generate/sdxl/schedulers';
 import { writeTinySdxl } from './tiny-sdxl';

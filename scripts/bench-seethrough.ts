@@ -8,7 +8,7 @@
  * the plain fixtures (goal: never lower by more than 0.02).
  */
 import { closeWorkerPool } from '../src/engine';
-import { extractSubject } from '../src/engine/subject';
+import { extractSubject } from '../src/engine/pipeline/subject';
 import { iou, PHOTOS, photoPath, referenceMask, readPhoto } from '../test/helpers/fixtures';
 import { backgroundRegion, type PaneFill, windowScene } from '../test/helpers/windowScene';
 

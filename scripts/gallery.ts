@@ -10,7 +10,7 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
-import { replaceBackground } from '../src/engine/replace';
+import { replaceBackground } from '../src/engine/pipeline/replace';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODES = ['transparent', 'color', 'blur', 'mask'] as const;

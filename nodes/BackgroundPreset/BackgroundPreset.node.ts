@@ -8,8 +8,7 @@ import {
   NodeOperationError,
 } from 'n8n-workflow';
 
-import { errorMessage } from '../../src/engine';
-import { listPresets, loadPresetFile, parsePresetList, type Preset, resolvePreset } from '../../src/engine/presets';
+import { errorMessage, listPresets, loadPresetFile, parsePresetList, type Preset, resolvePreset } from '../../src/engine';
 import { allowedOptionalPath } from '../shared/fileAccess';
 import { runPerItem } from '../shared/itemRunner';
 

@@ -7,10 +7,7 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { MODEL_FAMILIES } from '../../src/engine';
-import { parsePresetList, type ResolvedPreset } from '../../src/engine/presets';
-import type { EngineServices } from '../../src/engine/generate/engine';
-import { replaceBackground, type ReplaceOptionsInput } from '../../src/engine/replace';
+import { type EngineServices, MODEL_FAMILIES, parsePresetList, replaceBackground, type ReplaceOptionsInput, type ResolvedPreset } from '../../src/engine';
 import { allowedOptionalPath } from '../shared/fileAccess';
 import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
 import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';

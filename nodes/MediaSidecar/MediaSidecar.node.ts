@@ -9,8 +9,6 @@ import {
   NodeOperationError,
 } from 'n8n-workflow';
 
-import { readEngineConfig } from '../../src/engine';
-import type { ResolvedPreset } from '../../src/engine/presets';
 import {
   alreadyProcessed,
   backgroundBlockFrom,
@@ -18,12 +16,14 @@ import {
   cutoutEdits,
   parseSidecar,
   plannedProcessing,
+  readEngineConfig,
   readSidecar,
+  type ResolvedPreset,
   type Sidecar,
   type SidecarFile,
   sourceSha256,
   writeSidecar,
-} from '../../src/engine/sidecar';
+} from '../../src/engine';
 import { allowedPath } from '../shared/fileAccess';
 import { runPerItem } from '../shared/itemRunner';
 

@@ -1,6 +1,6 @@
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { parseSubjectHint, type SubjectHint } from '../../src/engine/hint';
+import { parseSubjectHint, type SubjectHint } from '../../src/engine';
 
 /**
  * The subject hint options shared by Background Cleanup and Replace. The box comes from

@@ -7,11 +7,20 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { cleanupImage, type CleanupOptionsInput, closeSdxlRunner, closeWorkerPool, errorMessage, health } from '../engine';
-import { writeFileAtomic } from '../engine/io/atomicWrite';
-import { parseSubjectHint } from '../engine/hint';
-import { listPresets, parsePresetList } from '../engine/presets';
-import { replaceBackground, type ReplaceOptionsInput } from '../engine/replace';
+import {
+  cleanupImage,
+  type CleanupOptionsInput,
+  closeSdxlRunner,
+  closeWorkerPool,
+  errorMessage,
+  health,
+  listPresets,
+  parsePresetList,
+  parseSubjectHint,
+  replaceBackground,
+  type ReplaceOptionsInput,
+  writeFileAtomic,
+} from '../engine';
 import { type CommandOptions, numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
 
 const USAGE = `Usage:

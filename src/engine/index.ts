@@ -1,20 +1,52 @@
 /**
- * The framework-free engine: usable as a plain library, by the n8n nodes and by the CLI.
- * Nothing here imports n8n.
+ * The framework-free engine: usable as a plain library, by the n8n nodes and by the CLI,
+ * which import only this file. Nothing here imports n8n. Layers, top to bottom: pipeline ->
+ * the concern folders (generate, compose, sidecar, presets, matte, segment, image, runtime)
+ * -> core (docs/ARCHITECTURE.md; checked by scripts/check-structure.mjs).
  */
-export { cleanupImage, cleanupOptionsSchema, parseCleanupOptions } from './cleanup';
-export type { CleanupMetadata, CleanupOptions, CleanupOptionsInput, CleanupResult } from './cleanup';
+
+// The photo's path: cut-out, replacement, the worker's health.
+export { cleanupImage, cleanupOptionsSchema, parseCleanupOptions } from './pipeline/cleanup';
+export type { CleanupMetadata, CleanupOptions, CleanupOptionsInput, CleanupResult } from './pipeline/cleanup';
+export { replaceBackground } from './pipeline/replace';
+export type { ReplaceMetadata, ReplaceOptionsInput, ReplaceResult } from './pipeline/replace';
+export { health } from './pipeline/health';
+export type { HealthReport } from './pipeline/health';
+export type { EngineContext } from './pipeline/subject';
+
+// Core: settings, errors, files.
+export { readEngineConfig, RUNTIME_CHOICES, SCHEDULERS } from './core/config';
+export type { Device, EngineConfig, RuntimeChoice, SchedulerName } from './core/config';
+export { EngineError, errorMessage, isEngineError } from './core/errors';
+export type { EngineErrorCode } from './core/errors';
+export { writeFileAtomic } from './core/atomicWrite';
+
+// Concerns a caller configures or reads.
 export { CLEANUP_MODES } from './compose/cutout';
 export type { CleanupMode } from './compose/cutout';
-export { readEngineConfig } from './config';
-export type { Device, EngineConfig } from './config';
-export { EngineError, errorMessage, isEngineError } from './errors';
 export { decodeImage } from './image/decode';
 export { encodeImage } from './image/encode';
-export { health } from './health';
-export type { HealthReport } from './health';
-export { closeWorkerPool } from './runtime/pool';
+export type { EngineServices } from './generate/engine';
 export { closeSdxlRunner } from './generate/sdxl/runner';
-export { SCHEDULERS } from './generate/sdxl/schedulers';
-export { mapWithConcurrency } from './runtime/concurrency';
+export { availablePresets, listPresets, loadPresetFile, parsePreset, parsePresetList, resolvePreset } from './presets';
+export type { Preset, ResolvedPreset } from './presets';
 export { MODEL_FAMILIES } from './segment/families';
+export { parseSubjectHint, subjectHintSchema } from './segment/hint';
+export type { SubjectHint, SubjectHintInput } from './segment/hint';
+export {
+  alreadyProcessed,
+  backgroundBlockFrom,
+  changeSidecar,
+  cutoutDecisions,
+  cutoutEdits,
+  parseSidecar,
+  plannedProcessing,
+  processingKey,
+  readSidecar,
+  resolveInRoot,
+  sourceSha256,
+  writeSidecar,
+} from './sidecar';
+export type { BackgroundBlock, JsonPath, ProcessingPlan, Sidecar, SidecarChange, SidecarFile } from './sidecar';
+export { closeWorkerPool } from './runtime/pool';
+export { mapWithConcurrency } from './runtime/concurrency';

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { readEngineConfig } from '../../src/engine/config';
+import { readEngineConfig } from '../../src/engine/core/config';
 import { maskIoU } from '../../src/engine/matte/confidence';
 
 // dist/test/helpers -> the repository root.

@@ -132,7 +132,7 @@ describe('Background Replace node with engine runway (loopback Runway server)', 
   beforeAll(async () => {
     process.env.RUNWAY_POLL_INTERVAL = '20';
     process.env.BACKGROUND_RETRY_DELAY = '20';
-    const { cleanupImage } = await import('../../src/engine/cleanup');
+    const { cleanupImage } = await import('../../src/engine/pipeline/cleanup');
     cutout = (await cleanupImage(readPhoto('coffee.png'), { mode: 'transparent' }, { modelCacheDir: modelCacheDir(), device: 'cpu' })).data;
   });
   beforeEach(async () => {

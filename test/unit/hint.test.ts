@@ -1,4 +1,4 @@
-import { parseSubjectHint, resolveHint } from '../../src/engine/hint';
+import { parseSubjectHint, resolveHint } from '../../src/engine/segment/hint';
 import { cutoutConfidence, maskIoU, softMaskIoU } from '../../src/engine/matte/confidence';
 import { offBarShare, preferColourPrior } from '../../src/engine/matte/boxPrior';
 import { applyPoints } from '../../src/engine/matte/points';
@@ -6,8 +6,8 @@ import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { cutoutDecisions } from '../../src/engine/sidecar';
 import { maskStats } from '../../src/engine/matte/matte';
 import { parsePresetList } from '../../src/engine/presets';
-import { replaceBackground } from '../../src/engine/replace';
-import { extractSubject } from '../../src/engine/subject';
+import { replaceBackground } from '../../src/engine/pipeline/replace';
+import { extractSubject } from '../../src/engine/pipeline/subject';
 import { iou, modelCacheDir, PHOTOS, photoPath, readPhoto } from '../helpers/fixtures';
 import { windowScene } from '../helpers/windowScene';
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { cleanupImage } from '../../src/engine/cleanup';
+import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { boxBlur } from '../../src/engine/matte/boxBlur';
 import { estimateForeground } from '../../src/engine/matte/foreground';
 import { expandBox, featherMask, maskStats, snapMatte } from '../../src/engine/matte/matte';

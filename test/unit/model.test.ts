@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { readEngineConfig } from '../../src/engine/config';
+import { readEngineConfig } from '../../src/engine/core/config';
 import { decodeImage } from '../../src/engine/image/decode';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { assembleChunkedModel, BUNDLED_RESOURCE } from '../../src/engine/segment/bundledModel';

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 
-import { cleanupImage } from '../../src/engine/cleanup';
+import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { deltaE, meanLab } from '../../src/engine/compose/colorMatch';
-import { replaceBackground } from '../../src/engine/replace';
+import { replaceBackground } from '../../src/engine/pipeline/replace';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../helpers/fixtures';
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-import { health } from '../../src/engine/health';
+import { health } from '../../src/engine/pipeline/health';
 import { type Backend, selectBackend } from '../../src/engine/runtime/backend';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';

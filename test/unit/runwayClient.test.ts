@@ -1,4 +1,4 @@
-import { EngineError } from '../../src/engine/errors';
+import { EngineError } from '../../src/engine/core/errors';
 import { MAX_API_ANSWER_BYTES, RunwayClient, type RunwayClientOptions } from '../../src/engine/generate/runway/client';
 import { nearestRatio, type TextToImageRequest } from '../../src/engine/generate/runway/protocol';
 import { mulberry32 } from '../helpers/windowScene';

@@ -4,10 +4,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 
 import { writeTinySdxl } from '../../scripts/tiny-sdxl';
-import { cleanupImage } from '../../src/engine/cleanup';
+import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { outpaintMask, sdxlSize } from '../../src/engine/generate/sdxl/engine';
 import { closeSdxlRunner } from '../../src/engine/generate/sdxl/runner';
-import { replaceBackground } from '../../src/engine/replace';
+import { replaceBackground } from '../../src/engine/pipeline/replace';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../helpers/fixtures';
 

@@ -4,7 +4,7 @@ import { barMap, closeBarGaps, HORIZONTAL_BAR, VERTICAL_BAR } from '../../src/en
 import { cutoutConfidence } from '../../src/engine/matte/confidence';
 import { applySeeThrough, detectSeeThrough } from '../../src/engine/matte/seeThrough';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { extractSubject } from '../../src/engine/subject';
+import { extractSubject } from '../../src/engine/pipeline/subject';
 import { iou, modelCacheDir, photoPath, PHOTOS, readPhoto, referenceMask } from '../helpers/fixtures';
 import { backgroundRegion, windowScene } from '../helpers/windowScene';
 

@@ -1,5 +1,5 @@
-import { EngineError } from '../errors';
-import type { BoundingBox } from '../matte/matte';
+import { EngineError } from '../core/errors';
+import type { BoundingBox } from '../image/types';
 
 /**
  * Where the subject goes in the output, like Photoroom's outputSize/padding and remove.bg's

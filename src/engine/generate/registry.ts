@@ -1,4 +1,4 @@
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 import type { BackgroundEngine } from './engine';
 import { runwayEngine } from './runway/engine';
 import { sdxlEngine } from './sdxl/engine';

@@ -1,4 +1,4 @@
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 
 export interface Rgb {
   r: number;

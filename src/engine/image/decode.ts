@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { EngineError, errorMessage } from '../errors';
+import { EngineError, errorMessage } from '../core/errors';
 import { Semaphore } from '../runtime/concurrency';
 import type { RawImage } from './types';
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 import { type OutputFormat, type RawImage, OUTPUT_FORMATS } from './types';
 
 export interface EncodeOptions {

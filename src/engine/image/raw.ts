@@ -1,7 +1,6 @@
 import sharp from 'sharp';
 
-import type { BoundingBox } from '../matte/matte';
-import type { AlphaMask, RawImage } from './types';
+import type { AlphaMask, BoundingBox, RawImage } from './types';
 
 /** Splits RGBA into RGB and its alpha; RGB passes through with no alpha. */
 export function splitAlpha(image: RawImage): { rgb: RawImage; alpha?: AlphaMask } {

@@ -28,3 +28,11 @@ export const FILE_EXTENSIONS: Record<OutputFormat, string> = {
   webp: 'webp',
   jpeg: 'jpg',
 };
+
+/** A rectangle in pixels of an image. */
+export interface BoundingBox {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}

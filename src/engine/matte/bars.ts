@@ -1,4 +1,4 @@
-import type { BoundingBox } from './matte';
+import type { BoundingBox } from '../image/types';
 
 /**
  * The straight bars of a mask inside a box (a window's frame and mullions, a pergola's

@@ -2,7 +2,7 @@ import type { AlphaMask, RawImage } from '../image/types';
 import { barMap } from './bars';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
-import type { BoundingBox } from './matte';
+import type { BoundingBox } from '../image/types';
 
 /**
  * A box hint says the product fills the box: it reaches the box's edges. Frames (windows,

@@ -1,13 +1,7 @@
 import sharp from 'sharp';
 
-import type { AlphaMask } from '../image/types';
+import type { AlphaMask, BoundingBox } from '../image/types';
 
-export interface BoundingBox {
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
 
 /** Alpha at or above this counts as "subject" for the bounding box. */
 export const SUBJECT_THRESHOLD = 8;

@@ -1,5 +1,5 @@
 import { barMap, closeBarGaps } from './bars';
-import type { BoundingBox } from './matte';
+import type { BoundingBox } from '../image/types';
 
 /**
  * Panes that continue the world behind the frame. The colour test in seeThrough.ts opens a

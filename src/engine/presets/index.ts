@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 
-import { EngineError } from '../errors';
-import type { SubjectHint } from '../hint';
+import { EngineError } from '../core/errors';
+import type { SubjectHint } from '../segment/hint';
 import { BUILTIN_PRESETS } from './builtin';
 import { type Backdrop, type CompositeSettings, type GenerationSettings, type Preset, presetSchema } from './schema';
 

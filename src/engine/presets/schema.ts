@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { subjectHintSchema } from '../hint';
+import { subjectHintSchema } from '../segment/hint';
 
 /**
  * Brand presets: what a Background Replace run needs besides the photo. Validated with zod

@@ -8,14 +8,14 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { EngineError, errorMessage } from '../errors';
+import type { RuntimeChoice } from '../core/config';
+import { EngineError, errorMessage } from '../core/errors';
 import { LoadOnce } from './concurrency';
 import { DataType, encodeModel } from './onnxGraph';
 
 /** onnxruntime's JavaScript API; both libraries implement onnxruntime-common's. */
 export type Ort = typeof import('onnxruntime-node');
-export const RUNTIME_CHOICES = ['auto', 'native', 'wasm'] as const;
-export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+export { RUNTIME_CHOICES, type RuntimeChoice } from '../core/config';
 export type BackendName = 'native' | 'wasm';
 /** The execution provider a session runs on, as onnxruntime names it. */
 export type ExecutionProvider = 'cpu' | 'cuda' | 'wasm';

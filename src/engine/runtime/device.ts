@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import type { Device } from '../config';
+import type { Device } from '../core/config';
 
 /** Where onnxruntime-node keeps its native binaries for this platform. */
 export function onnxruntimeBinDir(): string | undefined {

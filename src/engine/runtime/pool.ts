@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
-import { EngineError, type EngineErrorCode } from '../errors';
+import { EngineError, type EngineErrorCode } from '../core/errors';
 import type { HostMessage, ThreadMessage } from './protocol';
 
 export interface RunOptions {

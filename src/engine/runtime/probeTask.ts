@@ -1,7 +1,7 @@
 /** The health check's inference, in a pool thread: loads the backend BG_RUNTIME selects and runs the probe graph. */
 import path from 'node:path';
 
-import { errorMessage } from '../errors';
+import { errorMessage } from '../core/errors';
 import { type BackendName, loadBackend, probeBackend, type RuntimeChoice } from './backend';
 import { getWorkerPool } from './pool';
 

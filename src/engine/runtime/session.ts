@@ -4,8 +4,8 @@
  */
 import fs from 'node:fs';
 
-import type { Device } from '../config';
-import { errorMessage } from '../errors';
+import type { Device } from '../core/config';
+import { errorMessage } from '../core/errors';
 import type { Backend, ExecutionProvider, Ort } from './backend';
 import { providerPlan } from './device';
 import { floatsToHalf, halfToFloats } from './half';

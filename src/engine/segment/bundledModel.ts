@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 
 /**
  * The default weights: IS-Net (fp16) as shipped inside the npm package

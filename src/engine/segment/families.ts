@@ -1,4 +1,4 @@
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 
 /**
  * A model family says how a segmentation network wants its input and how its output

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 
-import { EngineError } from '../errors';
+import { EngineError } from '../core/errors';
 import { BUNDLED_MODEL_NAME, ensureBundledModel } from './bundledModel';
 import { type ModelFamily, getModelFamily, guessFamilyFromFileName, MODEL_FAMILIES } from './families';
 

@@ -2,8 +2,8 @@
  * Segmentation inside a pool thread: one session per model, backend and device, opened
  * once and reused; the input tensor built and the output turned into a matte here too.
  */
-import type { Device } from '../config';
-import { EngineError, errorMessage, isEngineError } from '../errors';
+import type { Device } from '../core/config';
+import { EngineError, errorMessage, isEngineError } from '../core/errors';
 import { type Backend, type ExecutionProvider, loadBackend, type RuntimeChoice } from '../runtime/backend';
 import { LoadOnce } from '../runtime/concurrency';
 import { floatTensor, type OpenedSession, openSession, tensorFloats } from '../runtime/session';

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 
 import path from 'node:path';
 
-import type { Device } from '../config';
+import type { Device } from '../core/config';
 import type { AlphaMask, RawImage } from '../image/types';
 import type { ExecutionProvider, RuntimeChoice } from '../runtime/backend';
 import { getWorkerPool } from '../runtime/pool';

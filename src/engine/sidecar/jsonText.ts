@@ -1,6 +1,6 @@
 import { applyEdits, type FormattingOptions, modify } from 'jsonc-parser';
 
-import { EngineError, errorMessage } from '../errors';
+import { EngineError, errorMessage } from '../core/errors';
 
 /**
  * Edits of a sidecar's JSON as text, so what we do not own survives byte for byte: other

@@ -2,10 +2,10 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
-import { EngineError, errorMessage } from '../errors';
-import { writeFileAtomic } from '../io/atomicWrite';
-import { withFileLock } from '../io/fileLock';
-import { openRegularFile, type PinnedDirectory, pinDirectory } from '../io/pinnedDir';
+import { EngineError, errorMessage } from '../core/errors';
+import { writeFileAtomic } from '../core/atomicWrite';
+import { withFileLock } from '../core/fileLock';
+import { openRegularFile, type PinnedDirectory, pinDirectory } from '../core/pinnedDir';
 import type { ResolvedPreset } from '../presets';
 import { type JsonPath, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText } from './jsonText';
 import { type BackgroundBlock, backgroundBlockSchema, type Sidecar, sidecarSchema } from './schema';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 
-import { EngineError, type EngineErrorCode } from '../../errors';
+import { EngineError, type EngineErrorCode } from '../../core/errors';
 import { Semaphore } from '../../runtime/concurrency';
 import { proxyAgentsFor } from './proxy';
 import {

@@ -1,6 +1,6 @@
 import { imageBackdrop } from '../../compose/backdrop';
-import { readEngineConfig } from '../../config';
-import { EngineError } from '../../errors';
+import { readEngineConfig } from '../../core/config';
+import { EngineError } from '../../core/errors';
 import { joinAlpha, sharpFromRaw } from '../../image/raw';
 import type { BackdropRequest, BackgroundEngine, EngineOutput } from '../engine';
 import { type RunwayConnection, sharedRunwayClient } from './client';

@@ -2,8 +2,8 @@ import path from 'node:path';
 
 import { renderBackdrop } from '../../compose/backdrop';
 import { compositeOver } from '../../compose/over';
-import { readEngineConfig } from '../../config';
-import { EngineError } from '../../errors';
+import { readEngineConfig } from '../../core/config';
+import { EngineError } from '../../core/errors';
 import { resizeMask, sharpFromRaw, toRaw } from '../../image/raw';
 import type { AlphaMask, RawImage } from '../../image/types';
 import { boxBlur } from '../../matte/boxBlur';

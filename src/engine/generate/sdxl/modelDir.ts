@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-import { EngineError } from '../../errors';
+import { EngineError } from '../../core/errors';
 import { type SchedulerConfig, schedulerConfigSchema } from './schedulers';
 
 /**

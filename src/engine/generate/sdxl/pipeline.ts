@@ -1,5 +1,5 @@
-import type { Device } from '../../config';
-import { EngineError, errorMessage } from '../../errors';
+import type { Device } from '../../core/config';
+import { EngineError, errorMessage } from '../../core/errors';
 import type { Backend, ExecutionProvider, Ort } from '../../runtime/backend';
 import { floatTensor, type IoSpec, ioTypes, openSession, type OrtTensor, type Session, tensorFloats } from '../../runtime/session';
 import { readSdxlLayout, type SdxlComponent, type SdxlLayout } from './modelDir';

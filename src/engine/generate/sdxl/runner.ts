@@ -1,6 +1,6 @@
 import path from 'node:path';
 
-import type { Device } from '../../config';
+import type { Device } from '../../core/config';
 import { WorkerPool } from '../../runtime/pool';
 import type { GenerationJob, StepReport } from './pipeline';
 import type { GenerateRequest, GenerateResult } from './task';

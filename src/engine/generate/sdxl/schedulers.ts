@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
-import { EngineError } from '../../errors';
+import type { SchedulerName } from '../../core/config';
+import { EngineError } from '../../core/errors';
 import type { SeededRandom } from './random';
 
 /**
@@ -9,8 +10,7 @@ import type { SeededRandom } from './random';
  * sigmas. Each gives the model timestep and the noise level of every step, scales the
  * model input, takes a step, and noises a clean latent to a step's level (inpainting).
  */
-export const SCHEDULERS = ['euler', 'euler-ancestral', 'dpmpp-2m-karras'] as const;
-export type SchedulerName = (typeof SCHEDULERS)[number];
+export { SCHEDULERS, type SchedulerName } from '../../core/config';
 
 /** scheduler/scheduler_config.json as diffusers and Optimum write it (unknown keys ignored). */
 export const schedulerConfigSchema = z.object({

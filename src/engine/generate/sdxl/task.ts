@@ -3,8 +3,8 @@
  * directory and device) stay with their thread; a generation reports each step and stops
  * between steps when cancelled.
  */
-import type { Device } from '../../config';
-import { EngineError, errorMessage } from '../../errors';
+import type { Device } from '../../core/config';
+import { EngineError, errorMessage } from '../../core/errors';
 import { type ExecutionProvider, loadBackend } from '../../runtime/backend';
 import { LoadOnce } from '../../runtime/concurrency';
 import type { TaskContext } from '../../runtime/protocol';

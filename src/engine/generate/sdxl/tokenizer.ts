@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-import { EngineError } from '../../errors';
+import { EngineError } from '../../core/errors';
 
 /**
  * CLIP's byte-level BPE tokenizer, as SDXL's two tokenizers use it: text cleaned and

@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { type EngineConfig, readEngineConfig } from './config';
-import { errorMessage } from './errors';
-import { readSdxlLayout } from './generate/sdxl/modelDir';
-import { packageVersion, type RuntimeChoice } from './runtime/backend';
-import { probeCuda } from './runtime/device';
-import { probeRuntime } from './runtime/probeTask';
-import { resolveModel } from './segment/model';
+import { type EngineConfig, readEngineConfig } from '../core/config';
+import { errorMessage } from '../core/errors';
+import { readSdxlLayout } from '../generate/sdxl/modelDir';
+import { packageVersion, type RuntimeChoice } from '../runtime/backend';
+import { probeCuda } from '../runtime/device';
+import { probeRuntime } from '../runtime/probeTask';
+import { resolveModel } from '../segment/model';
 
 export interface HealthReport {
   status: 'ok' | 'degraded' | 'error';
@@ -37,13 +37,14 @@ export interface HealthReport {
   problems: string[];
 }
 
+/** This package's version: the nearest package.json above this file that is ours. */
 function ownVersion(): string {
-  // dist/src/engine/health.js -> package root.
-  for (const candidate of [path.join(__dirname, '..', '..', '..', 'package.json'), path.join(__dirname, '..', '..', 'package.json')]) {
+  for (let dir = __dirname; dir !== path.dirname(dir); dir = path.dirname(dir)) {
     try {
-      return (JSON.parse(fs.readFileSync(candidate, 'utf8')) as { version: string }).version;
+      const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string };
+      if (manifest.name === '@vitrinealu/n8n-nodes-background' && manifest.version) return manifest.version;
     } catch {
-      // try the next layout
+      // no package.json here: look further up
     }
   }
   return 'unknown';

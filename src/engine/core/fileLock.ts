@@ -1,6 +1,6 @@
 import fs from 'node:fs/promises';
 
-import { EngineError } from '../errors';
+import { EngineError } from './errors';
 import { alive, HOST, WRITER } from './writer';
 
 /**

@@ -1,15 +1,16 @@
-import type { ExecutionProvider } from './runtime/backend';
+import type { ExecutionProvider } from '../runtime/backend';
 import { z } from 'zod';
 
-import { autoBlurSigma, CLEANUP_MODES, renderCutout } from './compose/cutout';
-import { parseHexColor } from './image/color';
-import { encodeImage, validateEncodeOptions } from './image/encode';
-import { cropRaw } from './image/raw';
-import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from './image/types';
-import { type BoundingBox, expandBox } from './matte/matte';
-import { parseSubjectHint } from './hint';
-import type { CutoutConfidence } from './matte/confidence';
-import { parseOptions } from './options';
+import { autoBlurSigma, CLEANUP_MODES, renderCutout } from '../compose/cutout';
+import { parseHexColor } from '../image/color';
+import { encodeImage, validateEncodeOptions } from '../image/encode';
+import { cropRaw } from '../image/raw';
+import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from '../image/types';
+import type { BoundingBox } from '../image/types';
+import { expandBox } from '../matte/matte';
+import { parseSubjectHint } from '../segment/hint';
+import type { CutoutConfidence } from '../matte/confidence';
+import { parseOptions } from '../core/validation';
 import { type EngineContext, extractSubject, type Subject } from './subject';
 
 export const cleanupOptionsSchema = z

@@ -3,8 +3,14 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { EngineError } from './errors';
-import { SCHEDULERS, type SchedulerName } from './generate/sdxl/schedulers';
-import { RUNTIME_CHOICES, type RuntimeChoice } from './runtime/backend';
+
+/** The SDXL samplers (generate/sdxl/schedulers.ts implements each). */
+export const SCHEDULERS = ['euler', 'euler-ancestral', 'dpmpp-2m-karras'] as const;
+export type SchedulerName = (typeof SCHEDULERS)[number];
+
+/** The inference libraries BG_RUNTIME chooses between (runtime/backend.ts loads them). */
+export const RUNTIME_CHOICES = ['auto', 'native', 'wasm'] as const;
+export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 
 /**
  * Settings read from the environment, with the seed's names where the seed had one

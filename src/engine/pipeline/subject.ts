@@ -1,19 +1,19 @@
-import { type EngineConfig, readEngineConfig } from './config';
-import { EngineError } from './errors';
-import { type DecodedImage, decodeImage } from './image/decode';
-import { cropRaw, multiplyMasks, splitAlpha } from './image/raw';
-import { resolveHint, type SubjectHintInput, subjectHintSchema } from './hint';
-import type { AlphaMask, RawImage } from './image/types';
-import { enhanceForeground } from './matte/enhance';
-import { estimateForegroundInPool } from './matte/foregroundTask';
-import { boxColourPrior, preferColourPrior } from './matte/boxPrior';
-import { applyPoints } from './matte/points';
-import { type CutoutConfidence, cutoutConfidence, maskIoU } from './matte/confidence';
-import { type BoundingBox, expandBox, featherMask, type MaskStats, maskStats, snapMatte } from './matte/matte';
-import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from './matte/seeThrough';
-import { resolveModel, type ResolvedModel } from './segment/model';
-import type { ExecutionProvider } from './runtime/backend';
-import { segmentImage } from './segment/segmenter';
+import { type EngineConfig, readEngineConfig } from '../core/config';
+import { EngineError } from '../core/errors';
+import { type DecodedImage, decodeImage } from '../image/decode';
+import { cropRaw, multiplyMasks, splitAlpha } from '../image/raw';
+import { resolveHint, type SubjectHintInput, subjectHintSchema } from '../segment/hint';
+import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
+import { enhanceForeground } from '../matte/enhance';
+import { estimateForegroundInPool } from '../matte/foregroundTask';
+import { boxColourPrior, preferColourPrior } from '../matte/boxPrior';
+import { applyPoints } from '../matte/points';
+import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
+import { expandBox, featherMask, type MaskStats, maskStats, snapMatte } from '../matte/matte';
+import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from '../matte/seeThrough';
+import { resolveModel, type ResolvedModel } from '../segment/model';
+import type { ExecutionProvider } from '../runtime/backend';
+import { segmentImage } from '../segment/segmenter';
 
 /**
  * The one path from a photo to "subject colour + alpha", shared by Background Cleanup and

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
-import { EngineError } from './errors';
-import type { BoundingBox } from './matte/matte';
+import { EngineError } from '../core/errors';
+import type { BoundingBox } from '../image/types';
 
 /**
  * A subject hint: where the product is. A box (pixels, or fractions of the image when
