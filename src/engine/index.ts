@@ -43,6 +43,7 @@ export {
   plannedProcessing,
   processingKey,
   readSidecar,
+  recordBackground,
   resolveInRoot,
   sourceSha256,
   writeSidecar,

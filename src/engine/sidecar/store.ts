@@ -206,6 +206,21 @@ export async function changeSidecar(
   }
 }
 
+/**
+ * Records a Background Cleanup / Replace result in a sidecar (Media Sidecar's Update), in one
+ * transaction: the seed's `background` block, `scores.cutout` and the review reasons set in the
+ * file as it is now; every other byte stays. `expectedVersion`: the version an earlier Read saw.
+ */
+export function recordBackground(
+  root: string,
+  relative: string,
+  result: { metadata: Record<string, unknown>; sourceSha256?: string; outputPath?: string; review?: unknown },
+  options: { expectedVersion?: string } = {},
+): Promise<SidecarFile> {
+  const block = backgroundBlockFrom(result.metadata, result.sourceSha256, result.outputPath);
+  return changeSidecar(root, relative, (current) => ({ set: [[['background'], block], ...cutoutEdits(current.sidecar, result.metadata, result.review)] }), options);
+}
+
 /** Writes a whole sidecar (the node's Write operation) in one transaction. */
 export function writeSidecar(root: string, relative: string, sidecar: Sidecar, options: { expectedVersion?: string | null } = {}): Promise<SidecarFile> {
   return changeSidecar(root, relative, () => ({ replace: sidecar }), options);
