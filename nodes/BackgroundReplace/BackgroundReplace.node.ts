@@ -7,7 +7,7 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { type EngineServices, MODEL_FAMILIES, parsePresetList, replaceBackground, type ReplaceOptionsInput, type ResolvedPreset } from '../../src/engine';
+import { type EngineServices, MODEL_FAMILIES, parsePresetList, replaceBackground, type ReplaceOptionsInput } from '../../src/engine';
 import { allowedOptionalPath } from '../shared/fileAccess';
 import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
 import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
@@ -237,7 +237,6 @@ export class BackgroundReplace implements INodeType {
       const { rest: options, hint, crossCheck } = hintRequest(this.getNodeParameter('options', itemIndex, {}) as ReplaceNodeOptions & HintNodeOptions, input.item);
       const preset = (this.getNodeParameter('preset', itemIndex, '') as string).trim();
       const promptType = (this.getNodeParameter('promptType', itemIndex, '') as string).trim();
-      const upstream = input.item.json.backgroundPreset as ResolvedPreset | undefined;
       const { backgroundImageField, customPresets, format, ...rest } = options;
       const request: ReplaceOptionsInput = {
         ...Object.fromEntries(Object.entries(rest).filter(([, value]) => value !== '' && value !== undefined)),
@@ -246,12 +245,10 @@ export class BackgroundReplace implements INodeType {
         ...(hint ? { hint } : {}),
         ...(crossCheck ? { crossCheck } : {}),
       };
-      if (preset || promptType || !upstream) {
-        if (preset) request.preset = preset;
-        if (promptType) request.promptType = promptType;
-      } else {
-        request.resolvedPreset = upstream;
-      }
+      // Which preset wins (these, else the item's backgroundPreset, else the env) is the engine's rule.
+      if (preset) request.preset = preset;
+      if (promptType) request.promptType = promptType;
+      if (input.item.json.backgroundPreset !== undefined) request.upstreamPreset = input.item.json.backgroundPreset;
       const modelPath = await allowedOptionalPath(this, itemIndex, request.modelPath, 'Model Path');
       if (modelPath) request.modelPath = modelPath;
       if (customPresets) request.customPresets = parsePresetList(customPresets, 'Custom Presets');

@@ -28,7 +28,7 @@ export { decodeImage } from './image/decode';
 export { encodeImage } from './image/encode';
 export type { EngineServices } from './generate/engine';
 export { closeSdxlRunner } from './generate/sdxl/runner';
-export { availablePresets, listPresets, loadPresetFile, parsePreset, parsePresetList, resolvePreset } from './presets';
+export { availablePresets, choosePreset, listPresets, loadPresetFile, parsePreset, parsePresetList, parseResolvedPreset, resolvedPresetSchema, resolvePreset } from './presets';
 export type { Preset, ResolvedPreset } from './presets';
 export { MODEL_FAMILIES } from './segment/families';
 export { parseSubjectHint, subjectHintSchema } from './segment/hint';

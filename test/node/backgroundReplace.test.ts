@@ -62,6 +62,18 @@ describe('Background Replace node', () => {
     expect(meta).toMatchObject({ format: 'jpeg', width: 410, height: 512 });
   });
 
+  test("a malformed upstream backgroundPreset is refused naming its field; the node's own Prompt Type wins over it", async () => {
+    const broken = { preset: 'vitrinealu', promptType: 'garden', prompt: 42 };
+    const items = [binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg', { backgroundPreset: broken as never })];
+    const parameters = (promptType: string) => ({ binaryPropertyName: 'data', engine: 'studio', preset: '', promptType, outputBinaryPropertyName: 'data', options: { backgroundColor: '#ffffff' } });
+    const refused = fakeExecuteFunctions({ items, parameters: parameters(''), continueOnFail: true });
+    const [[failed]] = await new BackgroundReplace().execute.call(refused.context);
+    expect(failed.json.error).toMatch(/Item 0 \(apple\.jpg\): backgroundPreset \(from the item\): field "prompt" Expected string, received number/);
+    const own = fakeExecuteFunctions({ items, parameters: parameters('minimal') });
+    const [[out]] = await new BackgroundReplace().execute.call(own.context);
+    expect(out.json.background).toMatchObject({ promptType: 'minimal' });
+  });
+
   test('continue-on-fail: a broken photo and a bad option fail alone', async () => {
     const { context } = fakeExecuteFunctions({
       items: [binaryItem(Buffer.from('nope'), 'broken.jpg'), binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg'), binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],

@@ -1,6 +1,6 @@
 import { type IDataObject, type IExecuteFunctions, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 
-import { alreadyProcessed, plannedProcessing, readSidecar, type ResolvedPreset, type SidecarFile, sourceSha256 } from '../../../src/engine';
+import { alreadyProcessed, parseResolvedPreset, plannedProcessing, readSidecar, type SidecarFile, sourceSha256 } from '../../../src/engine';
 import type { SidecarTarget } from './router';
 
 export const description: INodeProperties[] = [
@@ -48,7 +48,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, target
   const mode = options.checkMode ?? 'none';
   if (mode !== 'none') {
     if (!json.sourceSha256) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: the already-processed check needs the photo in binary field "${field}"`, { itemIndex });
-    const plan = plannedProcessing(mode, options.checkEngine ?? 'studio', item.json.backgroundPreset as ResolvedPreset | undefined, options.checkCleanupMode);
+    const upstream = mode === 'replace' && item.json.backgroundPreset !== undefined ? parseResolvedPreset(item.json.backgroundPreset, 'backgroundPreset (from the item)') : undefined;
+    const plan = plannedProcessing(mode, options.checkEngine ?? 'studio', upstream, options.checkCleanupMode);
     json.alreadyProcessed = alreadyProcessed(file.sidecar, json.sourceSha256 as string, plan);
   }
   return file;

@@ -18,7 +18,7 @@ import { encodeImage, validateEncodeOptions } from '../image/encode';
 import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from '../image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
-import { type Preset, resolvePreset, type ResolvedPreset, type ShadowSettings } from '../presets';
+import { choosePreset, type Preset, type ResolvedPreset, type ShadowSettings } from '../presets';
 import { SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
 import { parseSubjectHint } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
@@ -42,8 +42,8 @@ export const replaceOptionsSchema = z
     promptType: z.string().optional(),
     /** Extra presets (already validated), e.g. from the Background Preset node or a file. */
     customPresets: z.array(z.custom<Preset>()).optional(),
-    /** A preset already resolved upstream (Background Preset node output); wins over preset/promptType. */
-    resolvedPreset: z.custom<ResolvedPreset>().optional(),
+    /** A preset resolved upstream (Background Preset's json.backgroundPreset): used when preset and promptType are empty (choosePreset). */
+    upstreamPreset: z.unknown().optional(),
     prompt: z.string().max(1000).optional(),
     negativePrompt: z.string().max(1000).optional(),
     steps: z.number().int().min(1).max(150).optional(),
@@ -177,7 +177,7 @@ async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: Boundi
 
 export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}, services: EngineServices = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
-  const preset = options.resolvedPreset ?? resolvePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets });
+  const preset = choosePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets, upstream: options.upstreamPreset });
   const engine = getEngine(options.engine);
   // A backdrop override means the engine is never asked; otherwise fail before segmenting.
   const sdxl = { modelDir: options.sdxlModelDir, scheduler: options.scheduler, strength: options.strength, guidanceRescale: options.guidanceRescale };

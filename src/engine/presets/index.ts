@@ -2,9 +2,18 @@ import fs from 'node:fs';
 import { z } from 'zod';
 
 import { EngineError } from '../core/errors';
-import type { SubjectHint } from '../segment/hint';
+import { type SubjectHint, subjectHintSchema } from '../segment/hint';
 import { BUILTIN_PRESETS } from './builtin';
-import { type Backdrop, type CompositeSettings, type GenerationSettings, type Preset, presetSchema } from './schema';
+import {
+  type Backdrop,
+  backdropSchema,
+  type CompositeSettings,
+  compositeSettingsSchema,
+  type GenerationSettings,
+  generationSettingsSchema,
+  type Preset,
+  presetSchema,
+} from './schema';
 
 export * from './schema';
 export { BUILTIN_PRESETS, VITRINEALU_PRESET } from './builtin';
@@ -20,6 +29,18 @@ export interface ResolvedPreset {
   composite: CompositeSettings;
   subjectHint?: SubjectHint;
 }
+
+/** A resolved preset as it crosses a node boundary (Background Preset's output in item JSON). */
+export const resolvedPresetSchema = z.object({
+  preset: z.string().min(1),
+  promptType: z.string().min(1),
+  prompt: z.string(),
+  negativePrompt: z.string(),
+  backdrop: backdropSchema,
+  generation: generationSettingsSchema,
+  composite: compositeSettingsSchema,
+  subjectHint: subjectHintSchema.optional(),
+});
 
 function formatIssue(issue: z.ZodIssue, source: string): string {
   const where = issue.path.length ? issue.path.join('.') : '(root)';
@@ -92,6 +113,23 @@ export function resolvePreset(choice: PresetChoice = {}, env: NodeJS.ProcessEnv 
     composite: preset.composite,
     ...(preset.subjectHint ? { subjectHint: preset.subjectHint } : {}),
   };
+}
+
+/** A resolved preset read from elsewhere (an item's json.backgroundPreset), checked field by field. */
+export function parseResolvedPreset(input: unknown, source = 'backgroundPreset'): ResolvedPreset {
+  const parsed = resolvedPresetSchema.safeParse(input);
+  if (!parsed.success) throw new EngineError('INVALID_OPTION', `${formatIssue(parsed.error.issues[0], source)} (connect a Background Preset node, or set Preset / Prompt Type here)`);
+  return parsed.data as ResolvedPreset;
+}
+
+/**
+ * Which preset a Replace follows: the node's own Preset / Prompt Type when either is set, else
+ * the one resolved upstream (Background Preset, in the item's JSON), else
+ * MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE, else vitrinealu / studio.
+ */
+export function choosePreset(choice: PresetChoice & { upstream?: unknown }, env: NodeJS.ProcessEnv = process.env): ResolvedPreset {
+  if (!choice.name && !choice.promptType && choice.upstream !== undefined) return parseResolvedPreset(choice.upstream, 'backgroundPreset (from the item)');
+  return resolvePreset(choice, env);
 }
 
 /** Custom presets from a node's JSON parameter: one preset object or an array of them. */
