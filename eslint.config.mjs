@@ -7,7 +7,7 @@ import tseslint from 'typescript-eslint';
 const communityConfig = n8nCommunityNodes.configs.recommendedWithoutN8nCloudSupport;
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', 'coverage/**', 'eslint.config.mjs', 'jest.config.js', 'gulpfile.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'scratch/**', 'coverage/**', 'eslint.config.mjs', 'test/jest.*.js', 'gulpfile.js'] },
   ...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts'] })),
   {
     ...communityConfig,

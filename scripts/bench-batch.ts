@@ -8,11 +8,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createInstance, removeWorkDir } from '../test/e2e/n8nHarness';
-import { QueueCluster, until } from '../test/e2e/queueCluster';
-import { photoPath } from '../test/helpers/fixtures';
-import { configuredTemplate } from './batch-template';
-import { MediaFixtureServer } from './media-fixture-server';
+import { createInstance, removeWorkDir } from '../testkit/n8nHarness';
+import { QueueCluster, until } from '../testkit/queueCluster';
+import { photoPath } from '../testkit/fixtures';
+import { configuredTemplate } from '../testkit/batchTemplate';
+import { MediaFixtureServer } from '../testkit/mediaFixtureServer';
 
 const PHOTOS = ['apple.jpg', 'coffee.png', 'motorcycle_left.png', 'butterfly.jpg'];
 

@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { FIXTURES, PHOTOS } from '../test/helpers/fixtures';
+import { FIXTURES, PHOTOS } from '../testkit/fixtures';
 
 import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
 import { loadBackend, type RuntimeChoice } from '../src/engine/runtime/backend';

@@ -22,8 +22,8 @@ import { closeWorkerPool } from '../src/engine';
 import { cutoutConfidence, softMaskIoU } from '../src/engine/matte/confidence';
 import { maskStats } from '../src/engine/matte/matte';
 import { extractSubject } from '../src/engine/pipeline/subject';
-import { iou, PHOTOS, photoPath, readPhoto, referenceMask, REPO_ROOT } from '../test/helpers/fixtures';
-import { backgroundRegion, windowScene } from '../test/helpers/windowScene';
+import { iou, PHOTOS, photoPath, readPhoto, referenceMask, REPO_ROOT } from '../testkit/fixtures';
+import { backgroundRegion, windowScene } from '../testkit/windowScene';
 
 interface Point {
   set: 'fixture' | 'cluttered' | 'single product';

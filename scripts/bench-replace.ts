@@ -8,7 +8,7 @@
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { FIXTURES, PHOTOS } from '../test/helpers/fixtures';
+import { FIXTURES, PHOTOS } from '../testkit/fixtures';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
 import { replaceBackground } from '../src/engine/pipeline/replace';

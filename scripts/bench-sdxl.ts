@@ -17,7 +17,7 @@ import path from 'node:path';
 import { type Device, readEngineConfig } from '../src/engine/core/config';
 import { SdxlRunner } from '../src/engine/generate/sdxl/runner';
 import { SCHEDULERS, type SchedulerName } from '../src/engine/generate/sdxl/schedulers';
-import { writeTinySdxl } from './tiny-sdxl';
+import { writeTinySdxl } from '../testkit/tinySdxl';
 
 const GOAL_SECONDS = 4;
 

@@ -9,8 +9,8 @@
  */
 import { closeWorkerPool } from '../src/engine';
 import { extractSubject } from '../src/engine/pipeline/subject';
-import { iou, PHOTOS, photoPath, referenceMask, readPhoto } from '../test/helpers/fixtures';
-import { backgroundRegion, type PaneFill, windowScene } from '../test/helpers/windowScene';
+import { iou, PHOTOS, photoPath, referenceMask, readPhoto } from '../testkit/fixtures';
+import { backgroundRegion, type PaneFill, windowScene } from '../testkit/windowScene';
 
 const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
 

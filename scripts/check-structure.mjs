@@ -2,7 +2,8 @@
 // The engine's layers, checked on every lint (npm run lint, so CI): imports run only
 // downward (core <- image, runtime, segment, matte, compose, generate, presets, sidecar <-
 // pipeline <- index), the concern folders import each other without loops, the engine never
-// imports n8n or the nodes, and the nodes and the CLI reach the engine only through its index.
+// imports n8n or the nodes, the nodes and the CLI reach the engine only through its index, and
+// scripts/ and test/ share code only through testkit/.
 //   node scripts/check-structure.mjs [repository root]
 import fs from 'node:fs';
 import path from 'node:path';
@@ -82,8 +83,22 @@ for (const file of [...walk(path.join(root, 'nodes')), ...walk(path.join(root, '
   }
 }
 
+// What tests, benches and the demo share lives in testkit/: scripts/ and test/ never import
+// each other, and testkit/ imports neither.
+const SHARED_RULES = { scripts: ['test'], test: ['scripts'], testkit: ['scripts', 'test'] };
+for (const [from, forbidden] of Object.entries(SHARED_RULES)) {
+  for (const file of walk(path.join(root, from))) {
+    for (const spec of imports(file)) {
+      const target = resolveLocal(file, spec);
+      if (!target) continue;
+      const top = path.relative(root, target).split(path.sep)[0];
+      if (forbidden.includes(top)) problems.push(`${path.relative(root, file)} imports ${spec}: ${from}/ may not import ${top}/ (share it through testkit/)`);
+    }
+  }
+}
+
 if (problems.length > 0) {
   console.error(`check-structure: ${problems.length} problem(s)\n${problems.map((line) => `  ${line}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`check-structure: ${walk(engine).length} engine files, imports only downward, no loops between folders; nodes and CLI use the index`);
+console.log(`check-structure: ${walk(engine).length} engine files, imports only downward, no loops between folders; nodes and CLI use the index; scripts and tests share only testkit`);

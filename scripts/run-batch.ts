@@ -1,7 +1,7 @@
 /**
  * The main job, headless: the bundled weekly template (automation/background-batch.json)
  * imported into a local n8n (installed once under ~/.cache/vitrinealu-bg by
- * test/e2e/setup-n8n.sh, this package installed into it from its `npm pack` tarball) and run
+ * testkit/setup-n8n.sh, this package installed into it from its `npm pack` tarball) and run
  * once with `n8n execute` against the media fixture server serving examples/ (plus one
  * corrupt photo, to show the error path). Prints the completion summary and where things are.
  *
@@ -11,10 +11,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { createInstance, executionResult, n8n, removeWorkDir } from '../test/e2e/n8nHarness';
-import { REPO_ROOT } from '../test/helpers/fixtures';
-import { configuredTemplate } from './batch-template';
-import { MediaFixtureServer } from './media-fixture-server';
+import { createInstance, executionResult, n8n, removeWorkDir } from '../testkit/n8nHarness';
+import { REPO_ROOT } from '../testkit/fixtures';
+import { configuredTemplate } from '../testkit/batchTemplate';
+import { MediaFixtureServer } from '../testkit/mediaFixtureServer';
 
 const WORKFLOW_ID = 'vbgBatchDemo001';
 

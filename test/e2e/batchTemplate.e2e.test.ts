@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { configuredTemplate } from '../../scripts/batch-template';
-import { MediaFixtureServer } from '../../scripts/media-fixture-server';
+import { configuredTemplate } from '../../testkit/batchTemplate';
+import { MediaFixtureServer } from '../../testkit/mediaFixtureServer';
 import { sidecarSchema } from '../../src/engine/sidecar';
-import { photoPath } from '../helpers/fixtures';
-import { createInstance, executionResult, n8n, type N8nInstance, removeWorkDir } from './n8nHarness';
+import { photoPath } from '../../testkit/fixtures';
+import { createInstance, executionResult, n8n, type N8nInstance, removeWorkDir } from '../../testkit/n8nHarness';
 
 /**
  * The bundled weekly template, imported as is (only its Settings filled in) into a real n8n

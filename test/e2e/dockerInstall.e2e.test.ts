@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT } from '../helpers/fixtures';
+import { REPO_ROOT } from '../../testkit/fixtures';
 
 /**
  * No Docker engine runs here: the install steps every Dockerfile runs

@@ -4,11 +4,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { type BrowserContext, chromium, type Locator, type Page, selectors } from 'playwright-core';
 
-import { configuredTemplate } from '../../scripts/batch-template';
-import { REPO_ROOT } from '../helpers/fixtures';
-import { RunwayTestServer } from '../helpers/runwayServer';
-import { createInstance, type N8nInstance, removeWorkDir } from './n8nHarness';
-import { freePort, until } from './queueCluster';
+import { configuredTemplate } from '../../testkit/batchTemplate';
+import { REPO_ROOT } from '../../testkit/fixtures';
+import { RunwayTestServer } from '../../testkit/runwayServer';
+import { createInstance, type N8nInstance, removeWorkDir } from '../../testkit/n8nHarness';
+import { freePort, until } from '../../testkit/queueCluster';
 
 /**
  * The nodes in the real n8n editor, in Debian's chromium driven by playwright-core (never a

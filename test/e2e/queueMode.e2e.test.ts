@@ -3,12 +3,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { configuredTemplate } from '../../scripts/batch-template';
-import { MediaFixtureServer } from '../../scripts/media-fixture-server';
+import { configuredTemplate } from '../../testkit/batchTemplate';
+import { MediaFixtureServer } from '../../testkit/mediaFixtureServer';
 import { sidecarSchema } from '../../src/engine/sidecar';
-import { photoPath } from '../helpers/fixtures';
-import { createInstance, type N8nInstance, removeWorkDir } from './n8nHarness';
-import { QueueCluster, until } from './queueCluster';
+import { photoPath } from '../../testkit/fixtures';
+import { createInstance, type N8nInstance, removeWorkDir } from '../../testkit/n8nHarness';
+import { QueueCluster, until } from '../../testkit/queueCluster';
 
 /**
  * n8n's queue mode, the way a team outgrows one process: Redis (Debian's redis-server on a

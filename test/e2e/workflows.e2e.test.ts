@@ -3,11 +3,11 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { writeTinySdxl } from '../../scripts/tiny-sdxl';
-import { photoPath } from '../helpers/fixtures';
-import { unloadableOnnxruntimeDir } from '../helpers/muslLike';
-import { RunwayTestServer } from '../helpers/runwayServer';
-import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME, removeWorkDir } from './n8nHarness';
+import { writeTinySdxl } from '../../testkit/tinySdxl';
+import { photoPath } from '../../testkit/fixtures';
+import { unloadableOnnxruntimeDir } from '../../testkit/muslLike';
+import { RunwayTestServer } from '../../testkit/runwayServer';
+import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME, removeWorkDir } from '../../testkit/n8nHarness';
 
 /**
  * Real n8n, end to end (one install shared by the tests below): Manual Trigger -> Read Files from Disk -> Background Cleanup ->

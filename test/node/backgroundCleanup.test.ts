@@ -2,8 +2,8 @@ import sharp from 'sharp';
 
 import { BackgroundCleanup } from '../../nodes/BackgroundCleanup/BackgroundCleanup.node';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
-import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+import { binaryItem, fakeExecuteFunctions } from '../../testkit/fakeExecuteFunctions';
+import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 beforeAll(() => {
   process.env.BG_MODEL_CACHE_DIR = modelCacheDir();

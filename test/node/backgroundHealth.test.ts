@@ -1,6 +1,6 @@
 import { BackgroundHealth } from '../../nodes/BackgroundHealth/BackgroundHealth.node';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
+import { fakeExecuteFunctions } from '../../testkit/fakeExecuteFunctions';
 
 afterAll(() => closeWorkerPool());
 

@@ -5,12 +5,12 @@ import sharp from 'sharp';
 
 import { BackgroundPreset } from '../../nodes/BackgroundPreset/BackgroundPreset.node';
 import { BackgroundReplace } from '../../nodes/BackgroundReplace/BackgroundReplace.node';
-import { writeTinySdxl } from '../../scripts/tiny-sdxl';
+import { writeTinySdxl } from '../../testkit/tinySdxl';
 import { closeSdxlRunner } from '../../src/engine/generate/sdxl/runner';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
-import { modelCacheDir, readPhoto } from '../helpers/fixtures';
-import { RunwayTestServer } from '../helpers/runwayServer';
+import { binaryItem, fakeExecuteFunctions } from '../../testkit/fakeExecuteFunctions';
+import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
+import { RunwayTestServer } from '../../testkit/runwayServer';
 
 beforeAll(() => {
   process.env.BG_MODEL_CACHE_DIR = modelCacheDir();

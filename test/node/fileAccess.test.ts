@@ -6,8 +6,8 @@ import { BackgroundCleanup } from '../../nodes/BackgroundCleanup/BackgroundClean
 import { BackgroundPreset } from '../../nodes/BackgroundPreset/BackgroundPreset.node';
 import { BackgroundReplace } from '../../nodes/BackgroundReplace/BackgroundReplace.node';
 import { MediaSidecar } from '../../nodes/MediaSidecar/MediaSidecar.node';
-import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
-import { readPhoto } from '../helpers/fixtures';
+import { binaryItem, fakeExecuteFunctions } from '../../testkit/fakeExecuteFunctions';
+import { readPhoto } from '../../testkit/fixtures';
 
 /**
  * Every path a node reads or writes goes through n8n's file-access rules (here the fake's

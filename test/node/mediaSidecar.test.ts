@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { MediaSidecar } from '../../nodes/MediaSidecar/MediaSidecar.node';
 import { resolvePreset } from '../../src/engine/presets';
-import { binaryItem, fakeExecuteFunctions } from '../helpers/fakeExecuteFunctions';
+import { binaryItem, fakeExecuteFunctions } from '../../testkit/fakeExecuteFunctions';
 
 const SIDECAR = { source: 'gdrive', brand: 'vitrinealu', scores: { aesthetic: 0.9, sharpness: 120 }, x_custom: [1, 2] };
 

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 
-import { writeTinySdxl } from '../../scripts/tiny-sdxl';
-import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';
-import { RunwayTestServer } from '../helpers/runwayServer';
+import { writeTinySdxl } from '../../testkit/tinySdxl';
+import { modelCacheDir, photoPath, REPO_ROOT } from '../../testkit/fixtures';
+import { RunwayTestServer } from '../../testkit/runwayServer';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');

@@ -2,8 +2,8 @@ import sharp from 'sharp';
 
 import { decodeImage } from '../../src/engine/image/decode';
 import { encodeImage } from '../../src/engine/image/encode';
-import { orientedJpeg, pngHeaderOnly, quadrants } from '../helpers/images';
-import { readPhoto } from '../helpers/fixtures';
+import { orientedJpeg, pngHeaderOnly, quadrants } from '../../testkit/images';
+import { readPhoto } from '../../testkit/fixtures';
 
 const expectCode = async (promise: Promise<unknown>, code: string, message: RegExp) => {
   await expect(promise).rejects.toMatchObject({ name: 'EngineError', code, message: expect.stringMatching(message) });

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 
 import { ENHANCE_MAX_DELTA, enhanceForeground } from '../../src/engine/matte/enhance';
-import { readPhoto } from '../helpers/fixtures';
+import { readPhoto } from '../../testkit/fixtures';
 
 describe('enhanceFg', () => {
   test('mild by construction: no channel moves more than the bound, flat grey stays, only the subject changes', async () => {

@@ -8,8 +8,8 @@ import { maskStats } from '../../src/engine/matte/matte';
 import { parsePresetList } from '../../src/engine/presets';
 import { replaceBackground } from '../../src/engine/pipeline/replace';
 import { extractSubject } from '../../src/engine/pipeline/subject';
-import { iou, modelCacheDir, PHOTOS, photoPath, readPhoto } from '../helpers/fixtures';
-import { windowScene } from '../helpers/windowScene';
+import { iou, modelCacheDir, PHOTOS, photoPath, readPhoto } from '../../testkit/fixtures';
+import { windowScene } from '../../testkit/windowScene';
 
 afterAll(() => closeWorkerPool());
 

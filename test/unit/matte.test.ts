@@ -5,7 +5,7 @@ import { boxBlur } from '../../src/engine/matte/boxBlur';
 import { estimateForeground } from '../../src/engine/matte/foreground';
 import { expandBox, featherMask, maskStats, snapMatte } from '../../src/engine/matte/matte';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
 const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });

@@ -9,7 +9,7 @@ import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { assembleChunkedModel, BUNDLED_RESOURCE } from '../../src/engine/segment/bundledModel';
 import { resolveModel } from '../../src/engine/segment/model';
 import { segmentImage } from '../../src/engine/segment/segmenter';
-import { iou, modelCacheDir, readPhoto, referenceMask } from '../helpers/fixtures';
+import { iou, modelCacheDir, readPhoto, referenceMask } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
 

@@ -1,4 +1,4 @@
-import { executionResult } from '../e2e/n8nHarness';
+import { executionResult } from '../../testkit/n8nHarness';
 
 // `n8n execute --rawOutput` output as it reaches the e2e tests: log lines, the run data,
 // then sometimes more log lines (CI once saw text after the JSON and the parse failed).

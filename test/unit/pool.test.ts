@@ -7,7 +7,7 @@ import { closeWorkerPool, WorkerPool } from '../../src/engine/runtime/pool';
 import { mapWithConcurrency } from '../../src/engine/runtime/concurrency';
 import { resolveModel } from '../../src/engine/segment/model';
 import { segmentImage } from '../../src/engine/segment/segmenter';
-import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
 

@@ -4,7 +4,7 @@ import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { deltaE, meanLab } from '../../src/engine/compose/colorMatch';
 import { replaceBackground } from '../../src/engine/pipeline/replace';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
 const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });

@@ -7,8 +7,8 @@ import { promisify } from 'node:util';
 import { health } from '../../src/engine/pipeline/health';
 import { type Backend, selectBackend } from '../../src/engine/runtime/backend';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { modelCacheDir, photoPath, REPO_ROOT } from '../helpers/fixtures';
-import { unloadableOnnxruntimeDir } from '../helpers/muslLike';
+import { modelCacheDir, photoPath, REPO_ROOT } from '../../testkit/fixtures';
+import { unloadableOnnxruntimeDir } from '../../testkit/muslLike';
 
 afterAll(() => closeWorkerPool());
 

@@ -1,9 +1,9 @@
 import { EngineError } from '../../src/engine/core/errors';
 import { MAX_API_ANSWER_BYTES, RunwayClient, type RunwayClientOptions } from '../../src/engine/generate/runway/client';
 import { nearestRatio, type TextToImageRequest } from '../../src/engine/generate/runway/protocol';
-import { mulberry32 } from '../helpers/windowScene';
-import { LoopbackProxy } from '../helpers/loopbackProxy';
-import { RunwayTestServer, type StatusStep } from '../helpers/runwayServer';
+import { mulberry32 } from '../../testkit/windowScene';
+import { LoopbackProxy } from '../../testkit/loopbackProxy';
+import { RunwayTestServer, type StatusStep } from '../../testkit/runwayServer';
 
 const request: TextToImageRequest = { model: 'gen4_image', promptText: 'an empty bright studio with a soft grey floor', ratio: '1440:1080', seed: 7 };
 

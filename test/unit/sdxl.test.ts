@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 
-import { writeTinySdxl } from '../../scripts/tiny-sdxl';
+import { writeTinySdxl } from '../../testkit/tinySdxl';
 import { fromHalf, toHalf } from '../../src/engine/runtime/half';
 import { readSdxlLayout } from '../../src/engine/generate/sdxl/modelDir';
 import { classifierFreeGuidance, SdxlPipeline } from '../../src/engine/generate/sdxl/pipeline';
@@ -12,7 +12,7 @@ import { SdxlRunner } from '../../src/engine/generate/sdxl/runner';
 import { loadBackend } from '../../src/engine/runtime/backend';
 import { createScheduler, type SchedulerConfig, schedulerConfigSchema, SCHEDULERS } from '../../src/engine/generate/sdxl/schedulers';
 import { ClipTokenizer } from '../../src/engine/generate/sdxl/tokenizer';
-import { FIXTURES } from '../helpers/fixtures';
+import { FIXTURES } from '../../testkit/fixtures';
 
 interface Vectors {
   config: Record<string, unknown>;

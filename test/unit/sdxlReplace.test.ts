@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { writeTinySdxl } from '../../scripts/tiny-sdxl';
+import { writeTinySdxl } from '../../testkit/tinySdxl';
 import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { outpaintMask, sdxlSize } from '../../src/engine/generate/sdxl/engine';
 import { closeSdxlRunner } from '../../src/engine/generate/sdxl/runner';
 import { replaceBackground } from '../../src/engine/pipeline/replace';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
-import { modelCacheDir, readPhoto } from '../helpers/fixtures';
+import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-sdxl-replace-'));
 beforeAll(() => writeTinySdxl(dir));

@@ -5,8 +5,8 @@ import { cutoutConfidence } from '../../src/engine/matte/confidence';
 import { applySeeThrough, detectSeeThrough } from '../../src/engine/matte/seeThrough';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { extractSubject } from '../../src/engine/pipeline/subject';
-import { iou, modelCacheDir, photoPath, PHOTOS, readPhoto, referenceMask } from '../helpers/fixtures';
-import { backgroundRegion, windowScene } from '../helpers/windowScene';
+import { iou, modelCacheDir, photoPath, PHOTOS, readPhoto, referenceMask } from '../../testkit/fixtures';
+import { backgroundRegion, windowScene } from '../../testkit/windowScene';
 
 afterAll(() => closeWorkerPool());
 const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });

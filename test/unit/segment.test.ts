@@ -5,7 +5,7 @@ import { decodeImage } from '../../src/engine/image/decode';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { resolveModel } from '../../src/engine/segment/model';
 import { segmentImage } from '../../src/engine/segment/segmenter';
-import { FIXTURES, iou, modelCacheDir, PHOTOS, readPhoto, referenceMask } from '../helpers/fixtures';
+import { FIXTURES, iou, modelCacheDir, PHOTOS, readPhoto, referenceMask } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
 

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { changeSidecar, readSidecar } from '../../src/engine/sidecar';
-import { REPO_ROOT } from '../helpers/fixtures';
+import { REPO_ROOT } from '../../testkit/fixtures';
 
 /**
  * Nothing lost with several writers: each process runs changeSidecar in a loop (what Media

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT } from '../helpers/fixtures';
+import { REPO_ROOT } from '../../testkit/fixtures';
 
 const CHECK = path.join(REPO_ROOT, 'scripts', 'check-structure.mjs');
 
@@ -32,6 +32,9 @@ describe('scripts/check-structure.mjs', () => {
       'src/engine/matte/matte.ts': "import { x } from '../image/raw';\nimport { NodeOperationError } from 'n8n-workflow';\n",
       'src/engine/pipeline/cleanup.ts': "import { x } from '../image/raw';\n",
       'nodes/A/A.node.ts': "import { x } from '../../src/engine/image/raw';\nimport { y } from '../../src/engine';\n",
+      'scripts/bench.ts': "import { photos } from '../test/helpers';\nimport { kit } from '../testkit/kit';\n",
+      'test/helpers.ts': "export const photos = [];\n",
+      'testkit/kit.ts': "import { run } from '../scripts/bench';\nexport const kit = 1;\n",
     });
     const run = spawnSync(process.execPath, [CHECK, root], { encoding: 'utf8' });
     expect(run.status).toBe(1);
@@ -40,6 +43,9 @@ describe('scripts/check-structure.mjs', () => {
     expect(run.stderr).toMatch(/src\/engine\/matte\/matte\.ts imports n8n-workflow: the engine never imports n8n/);
     expect(run.stderr).toMatch(/nodes\/A\/A\.node\.ts imports \.\.\/\.\.\/src\/engine\/image\/raw: nodes and the CLI import only src\/engine/);
     expect(run.stderr).not.toMatch(/imports \.\.\/\.\.\/src\/engine: /);
+    expect(run.stderr).toMatch(/scripts\/bench\.ts imports \.\.\/test\/helpers: scripts\/ may not import test\//);
+    expect(run.stderr).toMatch(/testkit\/kit\.ts imports \.\.\/scripts\/bench: testkit\/ may not import scripts\//);
+    expect(run.stderr).not.toMatch(/testkit\/kit: /);
     fs.rmSync(root, { recursive: true, force: true });
   });
 });

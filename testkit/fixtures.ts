@@ -2,11 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import sharp from 'sharp';
 
-import { readEngineConfig } from '../../src/engine/core/config';
-import { maskIoU } from '../../src/engine/matte/confidence';
+import { readEngineConfig } from '../src/engine/core/config';
+import { maskIoU } from '../src/engine/matte/confidence';
 
-// dist/test/helpers -> the repository root.
-export const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+// dist/testkit -> the repository root.
+export const REPO_ROOT = path.resolve(__dirname, '..', '..');
 /** The fixtures in the repository (test/fixtures, with provenance); VITRINEALU_FIXTURES overrides. */
 export const FIXTURES = process.env.VITRINEALU_FIXTURES ?? path.join(REPO_ROOT, 'test', 'fixtures');
 

