@@ -148,7 +148,7 @@ export class BackgroundCleanup implements INodeType {
       if (modelPath) request.modelPath = modelPath;
       else delete request.modelPath;
       if (!request.modelFamily) delete request.modelFamily;
-      const result = await cleanupImage(input.buffer, request, { warn: (message) => this.logger.warn(message) });
+      const result = await cleanupImage(input.buffer, request, { signal: this.getExecutionCancelSignal?.(), warn: (message) => this.logger.warn(message) });
       const outputField = this.getNodeParameter('outputBinaryPropertyName', itemIndex) as string;
       const fileName = outputFileName(input.fileName, mode === 'mask' ? 'mask' : 'cutout', result.extension);
       const binary = await this.helpers.prepareBinaryData(result.data, fileName, result.mimeType);

@@ -7,7 +7,7 @@ import {
   NodeConnectionTypes,
 } from 'n8n-workflow';
 
-import { type EngineServices, MODEL_FAMILIES, parsePresetList, replaceBackground, type ReplaceOptionsInput } from '../../src/engine';
+import { type EngineContext, MODEL_FAMILIES, parsePresetList, replaceBackground, type ReplaceOptionsInput } from '../../src/engine';
 import { allowedOptionalPath } from '../shared/fileAccess';
 import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
 import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
@@ -256,7 +256,11 @@ export class BackgroundReplace implements INodeType {
         this.helpers.assertBinaryData(itemIndex, backgroundImageField);
         request.backgroundImage = await this.helpers.getBinaryDataBuffer(itemIndex, backgroundImageField);
       }
-      const services: EngineServices = { signal: this.getExecutionCancelSignal?.(), log: (message) => this.logger.info(message) };
+      const context: EngineContext = {
+        signal: this.getExecutionCancelSignal?.(),
+        log: (message) => this.logger.info(message),
+        warn: (message) => this.logger.warn(message),
+      };
       if (request.engine === 'sdxl') {
         request.strategy = this.getNodeParameter('strategy', itemIndex, 'outpaint') as ReplaceOptionsInput['strategy'];
         const modelDir = await allowedOptionalPath(this, itemIndex, this.getNodeParameter('sdxlModelDir', itemIndex, '') as string, 'SDXL Model Directory');
@@ -266,9 +270,9 @@ export class BackgroundReplace implements INodeType {
         request.strategy = this.getNodeParameter('strategy', itemIndex, 'backdrop') as ReplaceOptionsInput['strategy'];
         request.runwayModel = this.getNodeParameter('runwayModel', itemIndex, 'gen4_image') as ReplaceOptionsInput['runwayModel'];
         const credentials = await this.getCredentials<{ apiKey: string; baseUrl?: string; apiVersion?: string }>('runwayApi', itemIndex);
-        services.runway = { apiKey: credentials.apiKey, baseUrl: credentials.baseUrl || undefined, apiVersion: credentials.apiVersion || undefined };
+        context.credentials = { runway: { apiKey: credentials.apiKey, baseUrl: credentials.baseUrl || undefined, apiVersion: credentials.apiVersion || undefined } };
       }
-      const result = await replaceBackground(input.buffer, request, { warn: (message) => this.logger.warn(message) }, services);
+      const result = await replaceBackground(input.buffer, request, context);
       const outputField = this.getNodeParameter('outputBinaryPropertyName', itemIndex) as string;
       const fileName = outputFileName(input.fileName, 'replaced', result.extension);
       const binary = await this.helpers.prepareBinaryData(result.data, fileName, result.mimeType);

@@ -12,7 +12,7 @@ export { replaceBackground } from './pipeline/replace';
 export type { ReplaceMetadata, ReplaceOptionsInput, ReplaceResult } from './pipeline/replace';
 export { health } from './pipeline/health';
 export type { HealthReport } from './pipeline/health';
-export type { EngineContext } from './pipeline/subject';
+export type { EngineContext, RunwayConnection } from './core/context';
 
 // Core: settings, errors, files.
 export { readEngineConfig, RUNTIME_CHOICES, SCHEDULERS } from './core/config';
@@ -26,7 +26,6 @@ export { CLEANUP_MODES } from './compose/cutout';
 export type { CleanupMode } from './compose/cutout';
 export { decodeImage } from './image/decode';
 export { encodeImage } from './image/encode';
-export type { EngineServices } from './generate/engine';
 export { closeSdxlRunner } from './generate/sdxl/runner';
 export { availablePresets, choosePreset, listPresets, loadPresetFile, parsePreset, parsePresetList, parseResolvedPreset, resolvedPresetSchema, resolvePreset } from './presets';
 export type { Preset, ResolvedPreset } from './presets';

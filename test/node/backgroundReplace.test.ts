@@ -145,7 +145,7 @@ describe('Background Replace node with engine runway (loopback Runway server)', 
     process.env.RUNWAY_POLL_INTERVAL = '20';
     process.env.BACKGROUND_RETRY_DELAY = '20';
     const { cleanupImage } = await import('../../src/engine/pipeline/cleanup');
-    cutout = (await cleanupImage(readPhoto('coffee.png'), { mode: 'transparent' }, { modelCacheDir: modelCacheDir(), device: 'cpu' })).data;
+    cutout = (await cleanupImage(readPhoto('coffee.png'), { mode: 'transparent' }, { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } })).data;
   });
   beforeEach(async () => {
     server = await new RunwayTestServer().start();

@@ -140,7 +140,7 @@ describe('subject hint on a real photo (the model runs)', () => {
   test('a box: only that region is segmented, alpha is 0 outside it; the confidence and hint are reported', async () => {
     const scene = await windowScene(photoPath('chelsea.png'), 10);
     const box = { x: 100, y: 60, width: 300, height: 260 };
-    const subject = await extractSubject(scene.image, { featherPx: 0, decontaminate: false, enhanceFg: false, hint: { box, units: 'px', margin: 0.1 }, crossCheck: true }, { modelCacheDir: modelCacheDir(), device: 'cpu' });
+    const subject = await extractSubject(scene.image, { featherPx: 0, decontaminate: false, enhanceFg: false, hint: parseSubjectHint({ box, units: 'px', margin: 0.1 }), crossCheck: true }, { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } });
     for (let y = 0; y < scene.height; y++) {
       for (let x = 0; x < scene.width; x++) {
         if (x < box.x || y < box.y || x >= box.x + box.width || y >= box.y + box.height) expect(subject.alpha.data[y * scene.width + x]).toBe(0);
@@ -157,9 +157,9 @@ describe('subject hint on a real photo (the model runs)', () => {
     const frame = maskStats({ data: Buffer.from(scene.alpha), width: scene.width, height: scene.height }).bbox!;
     const box = { x: frame.x - 6, y: frame.y - 6, width: frame.width + 12, height: frame.height + 12 };
     const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
-    const context = { modelCacheDir: modelCacheDir(), device: 'cpu' as const };
-    const boxOnly = await extractSubject(scene.image, { ...plain, hint: { box, units: 'px' } }, context);
-    const framed = await extractSubject(scene.image, { ...plain, hint: { box, units: 'px', frame: true } }, context);
+    const context = { config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } };
+    const boxOnly = await extractSubject(scene.image, { ...plain, hint: parseSubjectHint({ box, units: 'px' }) }, context);
+    const framed = await extractSubject(scene.image, { ...plain, hint: parseSubjectHint({ box, units: 'px', frame: true }) }, context);
     console.log(`framed-product scene: IoU box only ${iou(boxOnly.alpha.data, scene.alpha).toFixed(3)}, box + frame ${iou(framed.alpha.data, scene.alpha).toFixed(3)}`);
     expect(framed.hint?.source).toBe('box colours');
     expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
@@ -168,7 +168,7 @@ describe('subject hint on a real photo (the model runs)', () => {
 
   test('a preset carries a fixed framing: Replace uses its box when the node gives none', async () => {
     const framing = { name: 'turntable', subjectHint: { box: { x: 0.1, y: 0.1, width: 0.8, height: 0.8 } }, promptTypes: { white: { prompt: 'plain white studio', backdrop: { type: 'solid' as const, color: '#ffffff' } } } };
-    const result = await replaceBackground(readPhoto('apple.jpg'), { preset: 'turntable', promptType: 'white', customPresets: parsePresetList(framing), format: 'png' }, { modelCacheDir: modelCacheDir(), device: 'cpu' });
+    const result = await replaceBackground(readPhoto('apple.jpg'), { preset: 'turntable', promptType: 'white', customPresets: parsePresetList(framing), format: 'png' }, { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } });
     expect(result.metadata.hint?.box).toEqual({ x: 51, y: 51, width: 410, height: 410 });
   });
 });

@@ -8,7 +8,7 @@ import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
-const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });
+const context = () => ({ config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } });
 
 describe('box blur', () => {
   test('matches a naive clamped mean', () => {
@@ -114,5 +114,20 @@ describe('decontamination removes the old background from soft edges', () => {
     console.log(`${name}: green excess in the edge band ${before.excess.toFixed(2)} -> ${after.excess.toFixed(2)} (${before.band} px)`);
     expect(before.band).toBeGreaterThan(100);
     expect(after.excess).toBeLessThanOrEqual(before.excess / 2);
+  });
+});
+
+describe('cancellation', () => {
+  test('a cleanup whose signal fires stops with CANCELLED: already aborted, and aborted while it runs', async () => {
+    const aborted = new AbortController();
+    aborted.abort();
+    await expect(cleanupImage(readPhoto('apple.jpg'), { mode: 'transparent' }, { ...context(), signal: aborted.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    const running = new AbortController();
+    const job = cleanupImage(readPhoto('apple.jpg'), { mode: 'transparent' }, { ...context(), signal: running.signal });
+    setTimeout(() => running.abort(), 5);
+    await expect(job).rejects.toMatchObject({ code: 'CANCELLED' });
+    // The pool is not left busy: the next job runs.
+    const after = await cleanupImage(readPhoto('apple.jpg'), { mode: 'transparent' }, context());
+    expect(after.metadata.width).toBeGreaterThan(0);
   });
 });

@@ -106,5 +106,8 @@ describe('custom models and devices', () => {
     expect(() => readEngineConfig({ DEVICE: 'gpu' })).toThrow(/DEVICE="gpu" is invalid/);
     expect(() => readEngineConfig({ BG_MAX_MEGAPIXELS: 'lots' })).toThrow(/BG_MAX_MEGAPIXELS/);
     expect(readEngineConfig({ DEVICE: ' CUDA ' }).device).toBe('cuda');
+    expect(readEngineConfig({}).inferenceWorkers).toBe(1);
+    expect(readEngineConfig({ BG_INFERENCE_WORKERS: '3' }).inferenceWorkers).toBe(3);
+    expect(() => readEngineConfig({ BG_INFERENCE_WORKERS: '12' })).toThrow(/BG_INFERENCE_WORKERS="12" is invalid/);
   });
 });

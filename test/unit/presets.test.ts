@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { computeLayout } from '../../src/engine/compose/placement';
+import { readEngineConfig } from '../../src/engine/core/config';
 import { listPresets, loadPresetFile, parsePresetList, resolvePreset } from '../../src/engine/presets';
 
 describe('brand presets', () => {
@@ -16,7 +17,7 @@ describe('brand presets', () => {
   });
 
   test('env defaults: MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE', () => {
-    const preset = resolvePreset({}, { MEDIA_INGEST_BACKGROUND_PRESET: 'vitrinealu', MEDIA_INGEST_BACKGROUND_PROMPT_TYPE: 'garden' });
+    const preset = resolvePreset({}, readEngineConfig({ MEDIA_INGEST_BACKGROUND_PRESET: 'vitrinealu', MEDIA_INGEST_BACKGROUND_PROMPT_TYPE: 'garden' }).presetDefaults);
     expect(preset.promptType).toBe('garden');
     expect(resolvePreset({}, {}).promptType).toBe('studio');
   });

@@ -7,7 +7,7 @@ import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 
 afterAll(() => closeWorkerPool());
-const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });
+const context = () => ({ config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } });
 const exact = { matchColors: false, enhanceFg: false, featherEdges: false, seeThrough: 'off' as const };
 
 async function rgbaOf(png: Buffer) {

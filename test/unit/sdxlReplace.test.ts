@@ -17,7 +17,7 @@ afterAll(async () => {
   await Promise.all([closeWorkerPool(), closeSdxlRunner()]);
   fs.rmSync(dir, { recursive: true, force: true });
 });
-const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });
+const context = () => ({ config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } });
 const exact = { matchColors: false, enhanceFg: false, featherEdges: false, seeThrough: 'off' as const, shadow: 'none' as const, format: 'png' as const };
 
 describe('Background Replace with engine sdxl', () => {

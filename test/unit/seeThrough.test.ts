@@ -9,7 +9,7 @@ import { iou, modelCacheDir, photoPath, PHOTOS, readPhoto, referenceMask } from 
 import { backgroundRegion, windowScene } from '../../testkit/windowScene';
 
 afterAll(() => closeWorkerPool());
-const context = () => ({ modelCacheDir: modelCacheDir(), device: 'cpu' as const });
+const context = () => ({ config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } });
 const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
 
 async function backgrounds() {

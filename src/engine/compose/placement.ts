@@ -1,5 +1,6 @@
 import { EngineError } from '../core/errors';
-import type { BoundingBox } from '../image/types';
+import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from '../image/raw';
+import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 
 /**
  * Where the subject goes in the output, like Photoroom's outputSize/padding and remove.bg's
@@ -99,4 +100,23 @@ export function computeLayout(subject: BoundingBox, sourceWidth: number, sourceH
   const left = Math.round((width - placedWidth) / 2);
   const top = options.anchor === 'bottom' ? height - pad.y - placedHeight : Math.round((height - placedHeight) / 2);
   return { width, height, relayout: true, placed: { x: left, y: top, width: placedWidth, height: placedHeight } };
+}
+
+/** Moves (and, when the layout asks, scales) the subject onto a canvas of the output size. */
+export async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: BoundingBox, layout: Layout): Promise<{ subject: RawImage; alpha: AlphaMask }> {
+  if (!layout.relayout) return { subject: foreground, alpha };
+  const rgba = await toRaw(
+    sharpFromRaw(await joinAlpha(foreground, alpha))
+      .extract({ left: bbox.x, top: bbox.y, width: bbox.width, height: bbox.height })
+      .resize(layout.placed.width, layout.placed.height, { fit: 'fill', kernel: 'lanczos3' })
+      .extend({
+        top: layout.placed.y,
+        left: layout.placed.x,
+        bottom: layout.height - layout.placed.y - layout.placed.height,
+        right: layout.width - layout.placed.x - layout.placed.width,
+        background: { r: 0, g: 0, b: 0, alpha: 0 },
+      }),
+  );
+  const { rgb, alpha: placedAlpha } = splitAlpha(rgba);
+  return { subject: rgb, alpha: placedAlpha! };
 }

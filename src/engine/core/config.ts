@@ -36,6 +36,7 @@ const envSchema = z.object({
   BG_MAX_MEGAPIXELS: z.coerce.number().positive().max(1000).default(100),
   BG_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(5),
   BG_INFERENCE_THREADS: z.coerce.number().int().min(0).max(256).default(0),
+  BG_INFERENCE_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
   BG_GRAPH_OPTIMIZATION: z.enum(['basic', 'extended', 'all']).default('basic'),
   // Remote engines (Runway), with the seed's client settings as defaults.
   BACKGROUND_TIMEOUT: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
@@ -47,6 +48,9 @@ const envSchema = z.object({
   RUNWAY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
   RUNWAY_POLL_INTERVAL: z.coerce.number().int().min(10).max(60_000).default(5000),
   MEDIA_SIDECAR_ROOT: z.string().trim().optional(),
+  // The seed's preset defaults (Background Preset and Replace use them when no preset is chosen).
+  MEDIA_INGEST_BACKGROUND_PRESET: z.string().trim().optional(),
+  MEDIA_INGEST_BACKGROUND_PROMPT_TYPE: z.string().trim().optional(),
   // Local SDXL: an ONNX export on disk (never downloaded). MODEL_ID is the seed's Hugging
   // Face id, only quoted in messages.
   SDXL_MODEL_DIR: z.string().trim().optional(),
@@ -70,6 +74,8 @@ export interface EngineConfig {
   concurrency: number;
   /** onnxruntime intra-op threads; 0 lets onnxruntime use every core. */
   inferenceThreads: number;
+  /** Threads in the process-wide worker pool (segmentation, foreground colour); each holds its own sessions. */
+  inferenceWorkers: number;
   /**
    * onnxruntime graph optimisation. "basic" is the default: on CPU it runs IS-Net about
    * as fast as "all" after warm-up while keeping ~350 MB less memory (no pre-packed fp32
@@ -81,6 +87,8 @@ export interface EngineConfig {
   runway: { apiKey?: string; baseUrl?: string; apiVersion?: string; concurrency: number; pollIntervalMs: number };
   /** The folder Media Sidecar may read and write in (the node's Root Folder wins). */
   sidecarRoot?: string;
+  /** The preset and prompt type used when neither the node nor the item names one. */
+  presetDefaults: { name?: string; promptType?: string };
   /** Local SDXL: export folder, default sampler, generation size (area of a square side), generations at once. */
   sdxl: { modelDir?: string; modelId?: string; scheduler: SchedulerName; resolution: number; concurrency: number };
 }
@@ -114,6 +122,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     maxPixels: Math.round(value.BG_MAX_MEGAPIXELS * 1_000_000),
     concurrency: value.BG_CONCURRENCY,
     inferenceThreads: value.BG_INFERENCE_THREADS,
+    inferenceWorkers: value.BG_INFERENCE_WORKERS,
     graphOptimization: value.BG_GRAPH_OPTIMIZATION,
     remote: { timeoutMs: value.BACKGROUND_TIMEOUT, retryAttempts: value.BACKGROUND_RETRY_ATTEMPTS, retryDelayMs: value.BACKGROUND_RETRY_DELAY },
     runway: {
@@ -124,6 +133,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
       pollIntervalMs: value.RUNWAY_POLL_INTERVAL,
     },
     sidecarRoot: value.MEDIA_SIDECAR_ROOT || undefined,
+    presetDefaults: { name: value.MEDIA_INGEST_BACKGROUND_PRESET || undefined, promptType: value.MEDIA_INGEST_BACKGROUND_PROMPT_TYPE || undefined },
     sdxl: {
       modelDir: value.SDXL_MODEL_DIR || undefined,
       modelId: value.MODEL_ID || undefined,

@@ -1,6 +1,6 @@
 import type { RawImage } from '../image/types';
 import type { Backdrop, GenerationSettings } from '../presets/schema';
-import type { RunwayConnection } from './runway/client';
+import type { EngineContext } from '../core/context';
 import type { RunwayModel } from './runway/protocol';
 import type { SchedulerName } from './sdxl/schedulers';
 
@@ -16,14 +16,6 @@ export const STRATEGIES = ['backdrop', 'outpaint', 'creative'] as const;
  * repaints the whole picture, product included.
  */
 export type Strategy = (typeof STRATEGIES)[number];
-
-/** What the caller lends the engine for one job: cancellation, logging, credentials. */
-export interface EngineServices {
-  signal?: AbortSignal;
-  log?: (message: string) => void;
-  /** The n8n credential (or RUNWAY_API_KEY from the environment). */
-  runway?: RunwayConnection;
-}
 
 export interface BackdropRequest {
   width: number;
@@ -41,7 +33,8 @@ export interface BackdropRequest {
   strategy: Strategy;
   runwayModel: RunwayModel;
   sdxl: SdxlRequestOptions;
-  services: EngineServices;
+  /** The job's context: cancellation, log, credentials. */
+  context: EngineContext;
 }
 
 /** Local SDXL settings for one request; unset ones come from the environment. */
@@ -68,6 +61,6 @@ export interface BackgroundEngine {
   readonly generative: boolean;
   readonly strategies: readonly Strategy[];
   /** Fails fast (before any segmentation) when the engine cannot run this request. */
-  check?(request: Pick<BackdropRequest, 'strategy' | 'runwayModel' | 'sdxl' | 'services'>): void;
+  check?(request: Pick<BackdropRequest, 'strategy' | 'runwayModel' | 'sdxl' | 'context'>): void;
   render(request: BackdropRequest): Promise<EngineOutput>;
 }

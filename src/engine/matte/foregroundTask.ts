@@ -24,8 +24,9 @@ async function foreground(request: ForegroundRequest): Promise<{ result: Foregro
 export const tasks = { foreground };
 
 /** estimateForeground in the worker pool; the buffers given are moved there (not copied). */
-export function estimateForegroundInPool(request: ForegroundRequest): Promise<ForegroundResult> {
+export function estimateForegroundInPool({ signal, ...request }: ForegroundRequest & { signal?: AbortSignal }): Promise<ForegroundResult> {
   return getWorkerPool().run<ForegroundResult>(__filename, 'foreground', request, {
+    signal,
     transfer: [request.rgb.buffer as ArrayBuffer, request.alpha.buffer as ArrayBuffer],
   });
 }

@@ -80,3 +80,17 @@ export function snapMatte(mask: AlphaMask): AlphaMask {
   for (let i = 0; i < target.length; i++) target[i] = SNAP_TABLE[source[i]];
   return { data, width: mask.width, height: mask.height };
 }
+
+/** A region's mask placed at its spot in an otherwise empty full-size mask. */
+export function placeInFrame(mask: AlphaMask, region: BoundingBox, width: number, height: number): AlphaMask {
+  const data = Buffer.alloc(width * height);
+  for (let y = 0; y < region.height; y++) mask.data.copy(data, (region.y + y) * width + region.x, y * region.width, (y + 1) * region.width);
+  return { data, width, height };
+}
+
+/** Alpha 0 outside the box: a hinted product never reaches past it. */
+export function keepInside(mask: AlphaMask, box: BoundingBox): AlphaMask {
+  const data = Buffer.alloc(mask.data.length);
+  for (let y = box.y; y < box.y + box.height; y++) mask.data.copy(data, y * mask.width + box.x, y * mask.width + box.x, y * mask.width + box.x + box.width);
+  return { ...mask, data };
+}

@@ -8,10 +8,11 @@ import { cropRaw } from '../image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { expandBox } from '../matte/matte';
-import { parseSubjectHint } from '../segment/hint';
+import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
-import { type EngineContext, extractSubject, type Subject } from './subject';
+import type { EngineContext } from '../core/context';
+import { extractSubject, type Subject } from './subject';
 
 export const cleanupOptionsSchema = z
   .object({
@@ -33,8 +34,8 @@ export const cleanupOptionsSchema = z
     /** A rembg-compatible ONNX file instead of the bundled IS-Net weights. */
     modelPath: z.string().optional(),
     modelFamily: z.string().optional(),
-    /** Where the product is: a box ("x,y,width,height", pixels or fractions), include/exclude points (see hint.ts). */
-    hint: z.unknown().optional(),
+    /** Where the product is: a box and include/exclude points (see segment/hint.ts; parseSubjectHint reads the text forms). */
+    hint: subjectHintSchema.optional(),
     /** Run the model a second time and fold the two runs' agreement into the confidence score. */
     crossCheck: z.boolean().default(false),
   })
@@ -45,8 +46,6 @@ export type CleanupOptions = z.output<typeof cleanupOptionsSchema> & {
   mode: (typeof CLEANUP_MODES)[number];
   format: (typeof OUTPUT_FORMATS)[number];
 };
-
-export type CleanupContext = EngineContext;
 
 export interface CleanupMetadata {
   mode: 'cleanup';
@@ -105,7 +104,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
  * The whole cleanup path for one photo: decode -> segment -> matte -> render -> encode.
  * Options are validated before any pixel work so a bad option fails fast.
  */
-export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsInput, context: CleanupContext = {}): Promise<CleanupResult> {
+export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsInput, context: EngineContext = {}): Promise<CleanupResult> {
   const options = parseCleanupOptions(optionsInput);
   const start = performance.now();
   const isMask = options.mode === 'mask';
@@ -117,7 +116,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       enhanceFg: options.enhanceFg && !isMask,
       modelPath: options.modelPath,
       modelFamily: options.modelFamily,
-      hint: parseSubjectHint(options.hint),
+      hint: options.hint,
       crossCheck: options.crossCheck,
     },
     context,

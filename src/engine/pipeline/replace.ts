@@ -1,31 +1,28 @@
 import type { ExecutionProvider } from '../runtime/backend';
-import { createHash, randomInt } from 'node:crypto';
 import { z } from 'zod';
 
 import { imageBackdrop } from '../compose/backdrop';
 import { compositeOver } from '../compose/over';
 import { planColorMatch } from '../compose/colorMatch';
-import { checkLayoutOptions, computeLayout, type Layout } from '../compose/placement';
+import { checkLayoutOptions, computeLayout, placeSubject } from '../compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from '../compose/shadow';
 import { EngineError, isEngineError } from '../core/errors';
-import { type EngineServices, STRATEGIES, type Strategy } from '../generate/engine';
+import { STRATEGIES, type Strategy } from '../generate/engine';
 import { getEngine } from '../generate/registry';
 import { RUNWAY_MODELS } from '../generate/runway/protocol';
 import { SCHEDULERS } from '../generate/sdxl/schedulers';
 import { parseHexColor } from '../image/color';
 import { readImageHeader } from '../image/decode';
 import { encodeImage, validateEncodeOptions } from '../image/encode';
-import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from '../image/raw';
-import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask, type RawImage } from '../image/types';
+import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
-import { choosePreset, type Preset, type ResolvedPreset, type ShadowSettings } from '../presets';
+import { choosePreset, type Preset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
 import { SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
-import { parseSubjectHint } from '../segment/hint';
+import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
-import { engineConfig, type EngineContext, extractSubject, INPUT_KINDS, type Subject } from './subject';
-
-export const SHADOW_MODES = ['preset', 'none', 'contact', 'drop', 'both'] as const;
+import { type EngineContext, engineConfig } from '../core/context';
+import { extractSubject, INPUT_KINDS, type Subject } from './subject';
 
 export const replaceOptionsSchema = z
   .object({
@@ -73,8 +70,8 @@ export const replaceOptionsSchema = z
     quality: z.number().int().min(1).max(100).default(92),
     modelPath: z.string().optional(),
     modelFamily: z.string().optional(),
-    /** Where the product is: a box ("x,y,width,height", pixels or fractions), include/exclude points (see hint.ts). */
-    hint: z.unknown().optional(),
+    /** Where the product is: a box and include/exclude points (see segment/hint.ts; parseSubjectHint reads the text forms). */
+    hint: subjectHintSchema.optional(),
     /** Run the model a second time and fold the two runs' agreement into the confidence score. */
     crossCheck: z.boolean().default(false),
   })
@@ -137,53 +134,15 @@ function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
   return options;
 }
 
-function seedFor(input: Buffer, preset: ResolvedPreset, explicit?: number): number {
-  if (explicit !== undefined) return explicit;
-  const policy = preset.generation.seedPolicy;
-  if (policy === 'fixed') return preset.generation.seed;
-  if (policy === 'random') return randomInt(0, 2 ** 32 - 1);
-  // per-image: stable for the same photo, different between photos.
-  return (createHash('sha256').update(input).digest().readUInt32BE(0) ^ preset.generation.seed) >>> 0;
-}
-
-function shadowSettings(mode: ReplaceOptions['shadow'], preset: ShadowSettings): ShadowSettings {
-  if (mode === 'preset') return preset;
-  if (mode === 'none') return {};
-  const defaults = { contact: { opacity: 0.45, blur: 6, spread: 0.06 }, drop: { opacity: 0.25, blur: 18, offsetX: 12, offsetY: 12 } };
-  return {
-    ...(mode === 'contact' || mode === 'both' ? { contact: preset.contact ?? defaults.contact } : {}),
-    ...(mode === 'drop' || mode === 'both' ? { drop: preset.drop ?? defaults.drop } : {}),
-  };
-}
-
-/** Moves (and, when the layout asks, scales) the subject onto a canvas of the output size. */
-async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: BoundingBox, layout: Layout): Promise<{ subject: RawImage; alpha: AlphaMask }> {
-  if (!layout.relayout) return { subject: foreground, alpha };
-  const rgba = await toRaw(
-    sharpFromRaw(await joinAlpha(foreground, alpha))
-      .extract({ left: bbox.x, top: bbox.y, width: bbox.width, height: bbox.height })
-      .resize(layout.placed.width, layout.placed.height, { fit: 'fill', kernel: 'lanczos3' })
-      .extend({
-        top: layout.placed.y,
-        left: layout.placed.x,
-        bottom: layout.height - layout.placed.y - layout.placed.height,
-        right: layout.width - layout.placed.x - layout.placed.width,
-        background: { r: 0, g: 0, b: 0, alpha: 0 },
-      }),
-  );
-  const { rgb, alpha: placedAlpha } = splitAlpha(rgba);
-  return { subject: rgb, alpha: placedAlpha! };
-}
-
-export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}, services: EngineServices = {}): Promise<ReplaceResult> {
+export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
-  const preset = choosePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets, upstream: options.upstreamPreset });
+  const config = engineConfig(context);
+  const preset = choosePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets, upstream: options.upstreamPreset }, config.presetDefaults);
   const engine = getEngine(options.engine);
   // A backdrop override means the engine is never asked; otherwise fail before segmenting.
   const sdxl = { modelDir: options.sdxlModelDir, scheduler: options.scheduler, strength: options.strength, guidanceRescale: options.guidanceRescale };
-  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, sdxl, services });
+  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, sdxl, context });
   // Everything that can be checked without the photo's pixels, before the segmentation.
-  const config = engineConfig(context);
   checkLayoutOptions(options, config.maxPixels);
   if (options.backgroundImage) {
     await readImageHeader(options.backgroundImage, { maxPixels: config.maxPixels }).catch((error: Error) => {
@@ -203,7 +162,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       enhanceFg,
       modelPath: options.modelPath,
       modelFamily: options.modelFamily,
-      hint: parseSubjectHint(options.hint) ?? preset.subjectHint,
+      hint: options.hint ?? preset.subjectHint,
       crossCheck: options.crossCheck,
       inputIs: options.inputIs,
       seeThrough: options.seeThrough,
@@ -218,12 +177,12 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   const prompt = options.prompt ?? preset.prompt;
   const negativePrompt = options.negativePrompt ?? preset.negativePrompt;
   const generation = { ...preset.generation, ...(options.steps ? { steps: options.steps } : {}), ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}) };
-  const seed = seedFor(input, preset, options.seed);
+  const seed = seedFor(input, preset.generation, options.seed);
   let backdrop: RawImage;
   let backdropName: string;
   let finalPicture = false;
   let engineDetails: Record<string, string | number> | undefined;
-  const backdropRequest = { width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, subject: placed.subject, alpha: placed.alpha, strategy: options.strategy, runwayModel: options.runwayModel, sdxl, services };
+  const backdropRequest = { width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, subject: placed.subject, alpha: placed.alpha, strategy: options.strategy, runwayModel: options.runwayModel, sdxl, context };
   if (options.backgroundImage) {
     backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch((error: Error) => {
       throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);

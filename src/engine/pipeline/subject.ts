@@ -1,15 +1,16 @@
-import { type EngineConfig, readEngineConfig } from '../core/config';
+import type { EngineConfig } from '../core/config';
+import { type EngineContext, engineConfig, throwIfCancelled } from '../core/context';
 import { EngineError } from '../core/errors';
 import { type DecodedImage, decodeImage } from '../image/decode';
 import { cropRaw, multiplyMasks, splitAlpha } from '../image/raw';
-import { resolveHint, type SubjectHintInput, subjectHintSchema } from '../segment/hint';
+import { resolveHint, type SubjectHint } from '../segment/hint';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
 import { boxColourPrior, preferColourPrior } from '../matte/boxPrior';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
-import { expandBox, featherMask, type MaskStats, maskStats, snapMatte } from '../matte/matte';
+import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
 import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from '../matte/seeThrough';
 import { resolveModel, type ResolvedModel } from '../segment/model';
 import type { ExecutionProvider } from '../runtime/backend';
@@ -20,10 +21,6 @@ import { segmentImage } from '../segment/segmenter';
  * Background Replace: decode -> segment (or reuse the input's own alpha) -> snap ->
  * feather -> foreground colour estimation -> optional enhancement.
  */
-export interface EngineContext extends Partial<EngineConfig> {
-  warn?: (message: string) => void;
-}
-
 export interface SubjectOptions {
   featherPx: number;
   decontaminate: boolean;
@@ -39,8 +36,8 @@ export interface SubjectOptions {
   /** Open up panes and gaps inside the subject that show the old background. */
   seeThrough?: SeeThroughMode;
   glass?: GlassOptions;
-  /** Where the product is: a box to segment in, points to keep or drop pieces. */
-  hint?: SubjectHintInput;
+  /** Where the product is: a box to segment in, points to keep or drop pieces (parsed once, by the pipeline's options). */
+  hint?: SubjectHint;
   /** Run the model a second time (full image vs hinted box, or the found subject's crop) and score their agreement. */
   crossCheck?: boolean;
 }
@@ -64,11 +61,6 @@ export interface Subject {
   device?: ExecutionProvider;
   config: EngineConfig;
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number };
-}
-
-export function engineConfig(context: EngineContext): EngineConfig {
-  const overrides = Object.fromEntries(Object.entries(context).filter(([key, v]) => v !== undefined && key !== 'warn'));
-  return { ...readEngineConfig(), ...overrides };
 }
 
 export const INPUT_KINDS = ['auto', 'cutout', 'photo'] as const;
@@ -98,7 +90,8 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
 
   // A bad hint fails before any inference.
-  const hint = options.hint ? resolveHint(subjectHintSchema.parse(options.hint), rgb.width, rgb.height) : undefined;
+  const given = options.hint;
+  const hint = given && (given.box || given.include?.length || given.exclude?.length) ? resolveHint(given, rgb.width, rgb.height) : undefined;
   let alpha: AlphaMask;
   let model: ResolvedModel | undefined;
   let device: ExecutionProvider | undefined;
@@ -118,7 +111,8 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     /** The model's matte for one region of the photo (all of it by default), placed in a full-size mask. */
     const segmentRegion = async (region?: BoundingBox): Promise<AlphaMask> => {
       const source = region ? await cropRaw(decoded.image, region) : decoded.image;
-      const segmentation = await segmentImage(source, { model: resolvedModel, runtime: config.runtime, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn });
+      throwIfCancelled(context, 'before segmentation');
+      const segmentation = await segmentImage(source, { model: resolvedModel, runtime: config.runtime, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn, signal: context.signal });
       device = segmentation.provider;
       inferenceMs += segmentation.timings.inferenceMs;
       const matte = snapMatte(segmentation.mask);
@@ -182,8 +176,10 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     );
   }
   let foreground: RawImage = colour;
+  throwIfCancelled(context, 'after segmentation');
   if (options.decontaminate) {
     const estimated = await estimateForegroundInPool({
+      signal: context.signal,
       width: rgb.width,
       height: rgb.height,
       rgb: new Uint8Array(colour.data),
@@ -208,18 +204,4 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     config,
     timings: { decodeMs: t1 - t0, segmentMs: t2 - t1, inferenceMs, matteMs: t3 - t2 },
   };
-}
-
-/** A region's mask placed at its spot in an otherwise empty full-size mask. */
-function placeInFrame(mask: AlphaMask, region: BoundingBox, width: number, height: number): AlphaMask {
-  const data = Buffer.alloc(width * height);
-  for (let y = 0; y < region.height; y++) mask.data.copy(data, (region.y + y) * width + region.x, y * region.width, (y + 1) * region.width);
-  return { data, width, height };
-}
-
-/** Alpha 0 outside the box: a hinted product never reaches past it. */
-function keepInside(mask: AlphaMask, box: BoundingBox): AlphaMask {
-  const data = Buffer.alloc(mask.data.length);
-  for (let y = box.y; y < box.y + box.height; y++) mask.data.copy(data, y * mask.width + box.x, y * mask.width + box.x, y * mask.width + box.x + box.width);
-  return { ...mask, data };
 }

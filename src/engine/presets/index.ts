@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { z } from 'zod';
 
+import { type EngineConfig, readEngineConfig } from '../core/config';
 import { EngineError } from '../core/errors';
 import { type SubjectHint, subjectHintSchema } from '../segment/hint';
 import { BUILTIN_PRESETS } from './builtin';
@@ -16,6 +17,7 @@ import {
 } from './schema';
 
 export * from './schema';
+export { seedFor, SHADOW_MODES, type ShadowMode, shadowSettings } from './policy';
 export { BUILTIN_PRESETS, VITRINEALU_PRESET } from './builtin';
 
 /** A preset narrowed to one prompt type: everything a Replace run reads. */
@@ -72,6 +74,8 @@ export function loadPresetFile(file: string): Preset {
   return parsePreset(text, `preset file ${file}`);
 }
 
+export type PresetDefaults = EngineConfig['presetDefaults'];
+
 export interface PresetChoice {
   /** Name of a built-in preset, or of one of `custom`. Default: MEDIA_INGEST_BACKGROUND_PRESET, then "vitrinealu". */
   name?: string;
@@ -88,14 +92,15 @@ export function availablePresets(custom: Preset[] = []): Record<string, Preset> 
   return all;
 }
 
-export function resolvePreset(choice: PresetChoice = {}, env: NodeJS.ProcessEnv = process.env): ResolvedPreset {
+/** The preset a choice names, else `defaults` (MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE), else vitrinealu / studio. */
+export function resolvePreset(choice: PresetChoice = {}, defaults: PresetDefaults = readEngineConfig().presetDefaults): ResolvedPreset {
   const presets = availablePresets(choice.custom);
-  const name = (choice.name || env.MEDIA_INGEST_BACKGROUND_PRESET || 'vitrinealu').trim();
+  const name = (choice.name || defaults.name || 'vitrinealu').trim();
   const preset = presets[name];
   if (!preset) {
     throw new EngineError('INVALID_OPTION', `Unknown preset "${name}" (available: ${Object.keys(presets).join(', ')})`);
   }
-  const promptType = (choice.promptType || env.MEDIA_INGEST_BACKGROUND_PROMPT_TYPE || 'studio').trim();
+  const promptType = (choice.promptType || defaults.promptType || 'studio').trim();
   const type = preset.promptTypes[promptType];
   if (!type) {
     throw new EngineError(
@@ -127,9 +132,9 @@ export function parseResolvedPreset(input: unknown, source = 'backgroundPreset')
  * the one resolved upstream (Background Preset, in the item's JSON), else
  * MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE, else vitrinealu / studio.
  */
-export function choosePreset(choice: PresetChoice & { upstream?: unknown }, env: NodeJS.ProcessEnv = process.env): ResolvedPreset {
+export function choosePreset(choice: PresetChoice & { upstream?: unknown }, defaults: PresetDefaults = readEngineConfig().presetDefaults): ResolvedPreset {
   if (!choice.name && !choice.promptType && choice.upstream !== undefined) return parseResolvedPreset(choice.upstream, 'backgroundPreset (from the item)');
-  return resolvePreset(choice, env);
+  return resolvePreset(choice, defaults);
 }
 
 /** Custom presets from a node's JSON parameter: one preset object or an array of them. */

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
 import { EngineError, type EngineErrorCode } from '../core/errors';
+import { readEngineConfig } from '../core/config';
 import type { HostMessage, ThreadMessage } from './protocol';
 
 export interface RunOptions {
@@ -131,8 +132,7 @@ let shared: WorkerPool | undefined;
 /** The process-wide pool for segmentation and pixel work (BG_INFERENCE_WORKERS threads, default 1). */
 export function getWorkerPool(): WorkerPool {
   if (!shared) {
-    const size = Math.max(1, Math.min(8, Number(process.env.BG_INFERENCE_WORKERS) || 1));
-    shared = new WorkerPool(size);
+    shared = new WorkerPool(readEngineConfig().inferenceWorkers);
   }
   return shared;
 }

@@ -20,6 +20,8 @@ export interface SegmentOptions {
   graphOptimization: 'basic' | 'extended' | 'all';
   /** Called once per distinct warning (e.g. CUDA missing, running on CPU). */
   warn?: (message: string) => void;
+  /** Drops the inference while it waits for a pool thread. */
+  signal?: AbortSignal;
 }
 
 export interface Segmentation {
@@ -60,7 +62,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
     family: options.model.family,
     pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length).slice(),
   };
-  const result = await getWorkerPool().run<SegmentResult>(SEGMENT_TASKS, 'segment', request, { transfer: [request.pixels.buffer as ArrayBuffer] });
+  const result = await getWorkerPool().run<SegmentResult>(SEGMENT_TASKS, 'segment', request, { transfer: [request.pixels.buffer as ArrayBuffer], signal: options.signal });
   const t2 = performance.now();
   for (const warning of result.warnings) {
     if (!warned.has(warning)) {

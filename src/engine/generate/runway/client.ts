@@ -3,6 +3,7 @@ import axios, { type AxiosInstance, type AxiosResponse } from 'axios';
 import type { z } from 'zod';
 
 import { EngineError, type EngineErrorCode } from '../../core/errors';
+import type { RunwayConnection } from '../../core/context';
 import { Semaphore } from '../../runtime/concurrency';
 import { proxyAgentsFor } from './proxy';
 import {
@@ -24,11 +25,7 @@ import {
  * made (and billed) a task, so it fails instead. Reads (polls, downloads) retry freely.
  * The API key lives in the request headers only: no message, log line or result carries it.
  */
-export interface RunwayConnection {
-  apiKey: string;
-  baseUrl?: string;
-  apiVersion?: string;
-}
+export type { RunwayConnection };
 
 export interface RunwayClientOptions extends RunwayConnection {
   /** The deadline for one whole generation (create + polls + download), from when it gets a slot. */

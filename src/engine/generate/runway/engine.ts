@@ -57,12 +57,12 @@ export const runwayEngine: BackgroundEngine = {
   generative: true,
   strategies: ['backdrop', 'creative'],
   check(request) {
-    runwayConnection(request.services.runway);
+    runwayConnection(request.context.credentials?.runway);
     assertModelFitsStrategy(request);
   },
   async render(request: BackdropRequest): Promise<EngineOutput> {
     assertModelFitsStrategy(request);
-    const connection = runwayConnection(request.services.runway);
+    const connection = runwayConnection(request.context.credentials?.runway);
     const config = readEngineConfig();
     const client = sharedRunwayClient({
       ...connection,
@@ -71,7 +71,7 @@ export const runwayEngine: BackgroundEngine = {
       retryDelayMs: config.remote.retryDelayMs,
       pollIntervalMs: config.runway.pollIntervalMs,
       concurrency: config.runway.concurrency,
-      log: request.services.log,
+      log: request.context.log,
     });
     const ratio = nearestRatio(request.width, request.height);
     const creative = request.strategy === 'creative';
@@ -82,7 +82,7 @@ export const runwayEngine: BackgroundEngine = {
       seed: request.seed,
       ...(creative ? { referenceImages: [{ uri: await subjectReference(request), tag: PRODUCT_TAG }] } : {}),
     };
-    const generated = await client.textToImage(body, request.services.signal);
+    const generated = await client.textToImage(body, request.context.signal);
     // Decoded by the engine's own image module (format sniffing, size limits), then fitted.
     const image = await imageBackdrop(generated.data, request.width, request.height, 'cover', config.maxPixels).catch((error: Error) => {
       throw new EngineError('API_OUTPUT', `Runway task ${generated.taskId}'s output is not a readable image: ${error.message}`);

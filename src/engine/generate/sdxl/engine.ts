@@ -79,7 +79,7 @@ export const sdxlEngine: BackgroundEngine = {
       mask = outpaintMask(await resizeMask(request.alpha, size.width, size.height));
     }
     const scheduler = request.sdxl.scheduler ?? config.sdxl.scheduler;
-    const log = request.services.log;
+    const log = request.context.log;
     const started = performance.now();
     const run = await sharedSdxlRunner(config.sdxl.concurrency).generate(
       {
@@ -100,7 +100,7 @@ export const sdxlEngine: BackgroundEngine = {
         modelDir,
         device: config.device,
         threads: config.inferenceThreads,
-        signal: request.services.signal,
+        signal: request.context.signal,
         onStep: log ? (report) => log(`SDXL step ${report.step}/${report.steps} (${(report.elapsedMs / 1000).toFixed(1)} s)`) : undefined,
       },
     );
