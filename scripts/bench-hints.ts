@@ -64,7 +64,7 @@ export function spearman(a: number[], b: number[]): number {
   return num / Math.sqrt(da * db);
 }
 
-const COLOURS: Record<string, string> = {
+const COLORS: Record<string, string> = {
   fixture: '#1f77b4',
   'cluttered, no hint': '#d62728',
   'cluttered, box hint': '#ff9896',
@@ -78,10 +78,10 @@ async function scatter(points: Point[], file: string, title: string): Promise<vo
   const x = (v: number) => pad + v * (size - 2 * pad);
   const y = (v: number) => size - pad - v * (size - 2 * pad);
   const dots = points
-    .map((p) => `<circle cx="${x(p.iou).toFixed(1)}" cy="${y(p.score).toFixed(1)}" r="5" fill="${COLOURS[p.label]}" fill-opacity="0.8"/>`)
+    .map((p) => `<circle cx="${x(p.iou).toFixed(1)}" cy="${y(p.score).toFixed(1)}" r="5" fill="${COLORS[p.label]}" fill-opacity="0.8"/>`)
     .join('');
-  const legend = Object.entries(COLOURS)
-    .map(([name, colour], i) => `<circle cx="${pad + 10}" cy="${pad + 10 + i * 18}" r="5" fill="${colour}"/><text x="${pad + 22}" y="${pad + 15 + i * 18}" font-size="13">${name}</text>`)
+  const legend = Object.entries(COLORS)
+    .map(([name, color], i) => `<circle cx="${pad + 10}" cy="${pad + 10 + i * 18}" r="5" fill="${color}"/><text x="${pad + 22}" y="${pad + 15 + i * 18}" font-size="13">${name}</text>`)
     .join('');
   const ticks = [0, 0.25, 0.5, 0.75, 1]
     .map((t) => `<text x="${x(t) - 10}" y="${size - pad + 18}" font-size="11">${t}</text><text x="${pad - 32}" y="${y(t) + 4}" font-size="11">${t}</text>`)

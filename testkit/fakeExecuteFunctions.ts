@@ -23,6 +23,8 @@ export interface FakeContextOptions {
   onError?: INode['onError'];
   /** n8n's N8N_RESTRICT_FILE_ACCESS_TO: when set, only paths inside these folders are allowed. */
   allowedPaths?: string[];
+  /** The node's typeVersion (default 1). */
+  typeVersion?: number;
 }
 
 export function binaryItem(data: Buffer, fileName: string, mimeType = 'image/jpeg', json: IDataObject = {}): INodeExecutionData {
@@ -34,7 +36,7 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
     id: 'node-1',
     name: 'Background Cleanup',
     type: '@vitrinealu/n8n-nodes-background.backgroundCleanup',
-    typeVersion: 1,
+    typeVersion: options.typeVersion ?? 1,
     position: [0, 0],
     parameters: {},
     ...(options.onError ? { onError: options.onError } : {}),

@@ -26,7 +26,7 @@ export function pngHeaderOnly(width: number, height: number): Buffer {
 
 /** A W x H RGB image with four flat quadrant colours: easy to check orientation on. */
 export function quadrants(width: number, height: number): Buffer {
-  const colours = [
+  const colors = [
     [220, 30, 30],
     [30, 200, 30],
     [30, 30, 220],
@@ -36,7 +36,7 @@ export function quadrants(width: number, height: number): Buffer {
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const q = (y < height / 2 ? 0 : 2) + (x < width / 2 ? 0 : 1);
-      data.set(colours[q], (y * width + x) * 3);
+      data.set(colors[q], (y * width + x) * 3);
     }
   }
   return data;

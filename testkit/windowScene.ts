@@ -24,7 +24,7 @@ export interface WindowScene {
   panes: number;
 }
 
-const FRAME_COLOURS = [
+const FRAME_COLORS = [
   [58, 61, 64], // anthracite
   [240, 240, 236], // white
   [182, 186, 190], // silver
@@ -78,7 +78,7 @@ export async function backgroundRegion(photo: string, referenceMask: string): Pr
  */
 export type PaneFill = { kind: 'none' } | { kind: 'panel' } | { kind: 'picture'; photo: string };
 
-const PANEL_COLOURS = [
+const PANEL_COLORS = [
   [226, 221, 206], // cream
   [118, 123, 128], // mid grey
   [36, 38, 42], // near black
@@ -90,7 +90,7 @@ export async function windowScene(background: string | { photo: string; region: 
   const source = typeof background === 'string' ? sharp(background) : sharp(background.photo).extract(background.region);
   const { data: bg } = await source.resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   const [cols, rows] = LAYOUTS[Math.floor(random() * LAYOUTS.length)];
-  const colour = FRAME_COLOURS[Math.floor(random() * FRAME_COLOURS.length)];
+  const color = FRAME_COLORS[Math.floor(random() * FRAME_COLORS.length)];
   const fw = Math.round(width * (0.45 + random() * 0.3));
   const fh = Math.round(height * (0.5 + random() * 0.35));
   const fx = Math.round(random() * (width - fw));
@@ -116,7 +116,7 @@ export async function windowScene(background: string | { photo: string; region: 
   const image = Buffer.from(bg);
   if (fill.kind !== 'none') {
     // The panes are product: the whole frame box is subject.
-    const panel = PANEL_COLOURS[Math.floor(random() * PANEL_COLOURS.length)];
+    const panel = PANEL_COLORS[Math.floor(random() * PANEL_COLORS.length)];
     const picture = fill.kind === 'picture' ? await sharp(fill.photo).resize(fw, fh, { fit: 'cover' }).removeAlpha().raw().toBuffer() : undefined;
     for (let y = fy; y < fy + fh; y++) {
       for (let x = fx; x < fx + fw; x++) {
@@ -135,7 +135,7 @@ export async function windowScene(background: string | { photo: string; region: 
       alpha[i] = 255;
       // A little shading along the bar so it reads as a profile, not a flat paint stroke.
       const shade = 0.9 + 0.1 * Math.sin((x + y) * 0.05);
-      for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.round(Math.min(255, colour[c] * shade + 6));
+      for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.round(Math.min(255, color[c] * shade + 6));
     }
   }
   return { image: await sharp(image, { raw: { width, height, channels: 3 } }).png().toBuffer(), alpha, width, height, panes: cols * rows };

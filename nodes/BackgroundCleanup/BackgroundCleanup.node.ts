@@ -19,7 +19,9 @@ export class BackgroundCleanup implements INodeType {
     name: 'backgroundCleanup',
     icon: { light: 'file:backgroundCleanup.svg', dark: 'file:backgroundCleanup.dark.svg' },
     group: ['transform'],
-    version: 1,
+    // 2: Blur Sigma and Feather (Px) instead of 1's Blur Radius / Feather Edges (same values, names that say what they are).
+    version: [1, 2],
+    defaultVersion: 2,
     subtitle: '={{"Cut-out: " + $parameter["mode"]}}',
     description: 'Cut out the product in a photo: transparent, on a colour, on a blurred background, or the mask alone',
     defaults: { name: 'Background Cleanup' },
@@ -56,7 +58,16 @@ export class BackgroundCleanup implements INodeType {
         default: 0,
         typeOptions: { minValue: 0, maxValue: 500 },
         description: 'Gaussian blur sigma for the background in pixels; 0 picks 1% of the long side',
-        displayOptions: { show: { mode: ['blur'] } },
+        displayOptions: { show: { mode: ['blur'], '@version': [1] } },
+      },
+      {
+        displayName: 'Blur Sigma (Px)',
+        name: 'blurSigma',
+        type: 'number',
+        default: 0,
+        typeOptions: { minValue: 0, maxValue: 500 },
+        description: 'Gaussian blur sigma for the background in pixels; 0 picks 1% of the long side',
+        displayOptions: { show: { mode: ['blur'], '@version': [2] } },
       },
       imageProperties.outputBinaryField,
       {
@@ -96,12 +107,22 @@ export class BackgroundCleanup implements INodeType {
             description: 'Whether to apply a mild, bounded sharpening and saturation boost to the subject (the seed\'s enhanceFg)',
           },
           {
+            displayName: 'Feather (Px)',
+            name: 'featherPx',
+            type: 'number',
+            default: 1,
+            typeOptions: { minValue: 0, maxValue: 50 },
+            description: 'How far the mask edge is softened, in pixels; 0 keeps the model edge as is',
+            displayOptions: { show: { '@version': [2] } },
+          },
+          {
             displayName: 'Feather Edges (Px)',
             name: 'featherEdges',
             type: 'number',
             default: 1,
             typeOptions: { minValue: 0, maxValue: 50 },
             description: 'How far the mask edge is softened, in pixels; 0 keeps the model edge as is',
+            displayOptions: { show: { '@version': [1] } },
           },
           imageProperties.format,
           {
@@ -132,14 +153,18 @@ export class BackgroundCleanup implements INodeType {
   };
 
   async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+    const version = this.getNode().typeVersion;
     const results = await runPerItem(this, async (itemIndex) => {
       const input = await readImageInput(this, itemIndex);
       const mode = this.getNodeParameter('mode', itemIndex) as CleanupOptionsInput['mode'];
-      const { rest: options, hint, crossCheck } = hintRequest(this.getNodeParameter('options', itemIndex, {}) as IDataObject & HintNodeOptions, input.item);
+      const { rest: given, hint, crossCheck } = hintRequest(this.getNodeParameter('options', itemIndex, {}) as IDataObject & HintNodeOptions, input.item);
+      // Version 1 saved the feather as options.featherEdges.
+      const { featherEdges, ...options } = given as IDataObject & { featherEdges?: number };
+      if (featherEdges !== undefined && options.featherPx === undefined) options.featherPx = featherEdges;
       const request: CleanupOptionsInput = {
         mode,
         ...(mode === 'color' ? { color: this.getNodeParameter('color', itemIndex) as string } : {}),
-        ...(mode === 'blur' ? { blurRadius: this.getNodeParameter('blurRadius', itemIndex) as number } : {}),
+        ...(mode === 'blur' ? { blurSigma: this.getNodeParameter(version === 1 ? 'blurRadius' : 'blurSigma', itemIndex) as number } : {}),
         ...(options as Partial<CleanupOptionsInput>),
         ...(hint ? { hint } : {}),
         ...(crossCheck ? { crossCheck } : {}),

@@ -277,7 +277,7 @@ export class BackgroundReplace implements INodeType {
       const fileName = outputFileName(input.fileName, 'replaced', result.extension);
       const binary = await this.helpers.prepareBinaryData(result.data, fileName, result.mimeType);
       return {
-        json: { ...input.item.json, background: { ...result.metadata, outJpg: fileName } as unknown as IDataObject },
+        json: { ...input.item.json, background: { ...result.metadata, fileName } as unknown as IDataObject },
         binary: { ...(input.item.binary ?? {}), [outputField]: binary },
         pairedItem: { item: itemIndex },
       };

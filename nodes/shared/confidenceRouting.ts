@@ -1,5 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { parseBackgroundResult } from '../../src/engine';
 import { isErrorItem } from './itemRunner';
 
 /**
@@ -31,20 +32,19 @@ export const confidenceProperties: INodeProperties[] = [
 /** One output, or Done + Needs Review when routing is on (n8n adds the error output after these). */
 export const confidenceOutputs = '={{ $parameter["routeByConfidence"] ? [{ "type": "main", "displayName": "Done" }, { "type": "main", "displayName": "Needs Review" }] : [{ "type": "main" }] }}';
 
-interface Confidence {
-  score: number;
-  reasons: string[];
-}
-
 export function routeByConfidence(ctx: IExecuteFunctions, results: INodeExecutionData[]): INodeExecutionData[][] {
   if (!(ctx.getNodeParameter('routeByConfidence', 0, false) as boolean)) return [results];
   const done: INodeExecutionData[] = [];
   const review: INodeExecutionData[] = [];
   for (const item of results) {
-    const confidence = (item.json.background as { confidence?: Confidence } | undefined)?.confidence;
+    if (isErrorItem(item)) {
+      done.push(item);
+      continue;
+    }
+    const { confidence } = parseBackgroundResult(item.json.background, 'the result');
     const itemIndex = typeof item.pairedItem === 'object' && !Array.isArray(item.pairedItem) ? item.pairedItem.item : 0;
     const threshold = ctx.getNodeParameter('reviewBelow', itemIndex, 0.6) as number;
-    if (isErrorItem(item) || !confidence || confidence.score >= threshold) {
+    if (!confidence || confidence.score >= threshold) {
       done.push(item);
       continue;
     }

@@ -103,9 +103,9 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   };
   set('mode', stringOption(args, 'mode') as CleanupOptionsInput['mode']);
   set('color', stringOption(args, 'color'));
-  set('blurRadius', numberOption(args, 'blur'));
+  set('blurSigma', numberOption(args, 'blur'));
   set('quality', numberOption(args, 'quality'));
-  set('featherEdges', numberOption(args, 'feather'));
+  set('featherPx', numberOption(args, 'feather'));
   set('cropMargin', numberOption(args, 'margin'));
   set('modelPath', stringOption(args, 'model'));
   set('modelFamily', stringOption(args, 'model-family'));
@@ -243,7 +243,7 @@ function runReplace(args: ParsedArgs): Promise<number> {
         extension: result.extension,
         suffix: 'replaced',
         metadata: result.metadata,
-        summary: `${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, colour shift ${colorShift}, see-through regions ${seeThrough.regions}, confidence ${confidence.score}, ${Math.round(timings.totalMs)} ms`,
+        summary: `${engine} ${preset}/${promptType}, shadow ${shadow.join('+') || 'none'}, color shift ${colorShift}, see-through regions ${seeThrough.regions}, confidence ${confidence.score}, ${Math.round(timings.totalMs)} ms`,
       };
     };
   });

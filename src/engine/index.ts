@@ -13,6 +13,8 @@ export type { ReplaceMetadata, ReplaceOptionsInput, ReplaceResult } from './pipe
 export { health } from './pipeline/health';
 export type { HealthReport } from './pipeline/health';
 export type { EngineContext, RunwayConnection } from './core/context';
+export { backgroundResultSchema, cleanupResultSchema, parseBackgroundResult, parseReview, replaceResultSchema, reviewSchema } from './core/result';
+export type { BackgroundResult, Review } from './core/result';
 
 // Core: settings, errors, files.
 export { readEngineConfig, RUNTIME_CHOICES, SCHEDULERS } from './core/config';

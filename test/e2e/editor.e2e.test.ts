@@ -49,8 +49,8 @@ const NODES: Array<{ name: string; file: string; checks: FieldCheck[] }> = [
     file: 'background-cleanup',
     checks: [
       { shown: ['binaryPropertyName', 'mode', 'outputBinaryPropertyName', 'options'] },
-      { set: { parameter: 'mode', option: 'Blur' }, shown: ['blurRadius', 'options'], hidden: ['color'] },
-      { set: { parameter: 'mode', option: 'Color' }, shown: ['color'], hidden: ['blurRadius'] },
+      { set: { parameter: 'mode', option: 'Blur' }, shown: ['blurSigma', 'options'], hidden: ['color'] },
+      { set: { parameter: 'mode', option: 'Color' }, shown: ['color'], hidden: ['blurSigma'] },
     ],
   },
   {

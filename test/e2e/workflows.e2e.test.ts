@@ -153,8 +153,8 @@ describe('the nodes in a real n8n', () => {
     // Replace reused the cut-outs' alpha (no second segmentation) and wrote the seed's block.
     const replaced = result.data.resultData.runData['Background Replace'][0].data.main[0];
     expect(replaced.map((item) => item.json.background)).toEqual([
-      expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', outJpg: 'apple-cutout-replaced.jpg' }),
-      expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', outJpg: 'coffee-cutout-replaced.jpg' }),
+      expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', fileName: 'apple-cutout-replaced.jpg' }),
+      expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', fileName: 'coffee-cutout-replaced.jpg' }),
     ]);
   }, 600_000);
 

@@ -17,13 +17,25 @@ const baseParameters = { binaryPropertyName: 'data', mode: 'transparent', output
 describe('Background Cleanup node', () => {
   test('description: the modes and options a user expects', () => {
     const names = node.description.properties.map((p) => p.name);
-    expect(names).toEqual(['binaryPropertyName', 'mode', 'color', 'blurRadius', 'outputBinaryPropertyName', 'options', 'routeByConfidence', 'reviewBelow']);
+    expect(names).toEqual(['binaryPropertyName', 'mode', 'color', 'blurRadius', 'blurSigma', 'outputBinaryPropertyName', 'options', 'routeByConfidence', 'reviewBelow']);
+    expect(node.description.version).toEqual([1, 2]);
+    expect(node.description.defaultVersion).toBe(2);
     const mode = node.description.properties.find((p) => p.name === 'mode')!;
     expect(mode.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['transparent', 'color', 'blur', 'mask']);
     const options = node.description.properties.find((p) => p.name === 'options')!;
     expect(options.options!.map((o) => o.name).sort()).toEqual(
-      ['crop', 'cropMargin', 'crossCheck', 'decontaminate', 'enhanceFg', 'excludePoints', 'featherEdges', 'format', 'framedProduct', 'includePoints', 'modelFamily', 'modelPath', 'quality', 'subjectHint'].sort(),
+      ['crop', 'cropMargin', 'crossCheck', 'decontaminate', 'enhanceFg', 'excludePoints', 'featherEdges', 'featherPx', 'format', 'framedProduct', 'includePoints', 'modelFamily', 'modelPath', 'quality', 'subjectHint'].sort(),
     );
+  });
+
+  test('version 2 reads Blur Sigma and Feather (Px); version 1 workflows keep their Blur Radius and Feather Edges values', async () => {
+    const run = async (typeVersion: number, parameters: Record<string, unknown>) => {
+      const { context } = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, mode: 'blur', ...parameters }, typeVersion });
+      const [[out]] = await node.execute.call(context);
+      return (out.json.background as { settings: Record<string, unknown> }).settings;
+    };
+    expect(await run(2, { blurSigma: 7, options: { featherPx: 3 } })).toMatchObject({ blurSigma: 7, featherPx: 3, featherEdges: true });
+    expect(await run(1, { blurRadius: 9, options: { featherEdges: 0 } })).toMatchObject({ blurSigma: 9, featherPx: 0, featherEdges: false });
   });
 
   test('returns a transparent PNG, the metadata, the input JSON and pairedItem', async () => {
@@ -120,8 +132,8 @@ describe('Background Cleanup node', () => {
       parameters: { ...baseParameters, options: { format: 'jpeg' } },
     });
     await expect(node.execute.call(context)).rejects.toThrow(/JPEG cannot store transparency/);
-    const colour = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, mode: 'color', color: 'blue-ish' } });
-    await expect(node.execute.call(colour.context)).rejects.toThrow(/"blue-ish" is not a hex colour/);
+    const color = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, mode: 'color', color: 'blue-ish' } });
+    await expect(node.execute.call(color.context)).rejects.toThrow(/"blue-ish" is not a hex color/);
     const model = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, options: { modelPath: '/nope/model.onnx' } } });
     await expect(node.execute.call(model.context)).rejects.toThrow(/Model file not found: \/nope\/model\.onnx/);
   });

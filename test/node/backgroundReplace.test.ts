@@ -54,7 +54,7 @@ describe('Background Replace node', () => {
     const [[out]] = await new BackgroundReplace().execute.call(context);
     const background = out.json.background as Record<string, unknown>;
     expect(out.json.mediaId).toBe(7);
-    expect(background).toMatchObject({ mode: 'replace', engine: 'studio', promptType: 'lifestyle', outJpg: 'apple-replaced.jpg' });
+    expect(background).toMatchObject({ mode: 'replace', engine: 'studio', promptType: 'lifestyle', fileName: 'apple-replaced.jpg' });
     expect(Object.keys(background.settings as object).sort()).toEqual(['enhanceFg', 'featherEdges', 'guidanceScale', 'matchColors', 'steps']);
     expect(background.processedAt).toEqual(expect.any(String));
     expect(background.prompt).toMatch(/living space/);
@@ -68,7 +68,7 @@ describe('Background Replace node', () => {
     const parameters = (promptType: string) => ({ binaryPropertyName: 'data', engine: 'studio', preset: '', promptType, outputBinaryPropertyName: 'data', options: { backgroundColor: '#ffffff' } });
     const refused = fakeExecuteFunctions({ items, parameters: parameters(''), continueOnFail: true });
     const [[failed]] = await new BackgroundReplace().execute.call(refused.context);
-    expect(failed.json.error).toMatch(/Item 0 \(apple\.jpg\): backgroundPreset \(from the item\): field "prompt" Expected string, received number/);
+    expect(failed.json.error).toMatch(/Item 0 \(apple\.jpg\): backgroundPreset \(from the item\): prompt: Expected string, received number/);
     const own = fakeExecuteFunctions({ items, parameters: parameters('minimal') });
     const [[out]] = await new BackgroundReplace().execute.call(own.context);
     expect(out.json.background).toMatchObject({ promptType: 'minimal' });

@@ -59,6 +59,16 @@ describe('Media Sidecar node', () => {
 
     const update = await run({ operation: 'update', sidecarPath: 'curated/a.json' }, [binaryItem(photo, 'a.jpg', 'image/jpeg', {})]);
     expect(update[0].json.error).toMatch(/no json\.background to record/);
+    // A background of the wrong shape is refused naming the field; a score out of range too.
+    const shapes = [
+      { background: { mode: 'replace', engine: 'studio', preset: 'vitrinealu', promptType: 'garden', prompt: 'p', settings: { enhanceFg: true, matchColors: 'yes', featherEdges: true } }, error: /json\.background is not a Background Cleanup \/ Replace result: settings\.matchColors: Expected boolean, received string/ },
+      { background: { mode: 'cleanup', cleanupMode: 'transparent', settings: { featherEdges: true, enhanceFg: false }, confidence: { score: 7, reasons: [] } }, error: /confidence\.score: Number must be less than or equal to 1/ },
+      { background: { mode: 'outpaint' }, error: /json\.background is not a Background Cleanup \/ Replace result: mode: Invalid discriminator value/ },
+    ];
+    for (const { background, error } of shapes) {
+      const refused = await run({ operation: 'update', sidecarPath: 'curated/a.json' }, [binaryItem(photo, 'a.jpg', 'image/jpeg', { background } as never)]);
+      expect(refused[0].json.error).toMatch(error);
+    }
     const write = await run({ operation: 'write', sidecarPath: 'curated/a.json', sidecarJson: '{"scores": {"aesthetic": "high"}}' }, [binaryItem(photo, 'a.jpg', 'image/jpeg', {})]);
     expect(write[0].json.error).toMatch(/Sidecar JSON has a bad field: scores\.aesthetic/);
     expect(JSON.parse(fs.readFileSync(path.join(root, 'curated', 'a.json'), 'utf8'))).toEqual(SIDECAR);

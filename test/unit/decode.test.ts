@@ -62,7 +62,7 @@ describe('decodeImage: every common photo becomes upright 8-bit sRGB', () => {
     expect(image.data[0]).toBe(image.data[1]);
   });
   test('palette PNG', async () => {
-    const palette = await sharp(readPhoto('apple.jpg')).png({ palette: true, colours: 64 }).toBuffer();
+    const palette = await sharp(readPhoto('apple.jpg')).png({ palette: true, colors: 64 }).toBuffer();
     const { image } = await decodeImage(palette);
     expect(image.channels).toBe(3);
   });

@@ -1,6 +1,6 @@
 import { parseSubjectHint, resolveHint } from '../../src/engine/segment/hint';
 import { cutoutConfidence, maskIoU, softMaskIoU } from '../../src/engine/matte/confidence';
-import { offBarShare, preferColourPrior } from '../../src/engine/matte/boxPrior';
+import { offBarShare, preferColorPrior } from '../../src/engine/matte/boxPrior';
 import { applyPoints } from '../../src/engine/matte/points';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { cutoutDecisions } from '../../src/engine/sidecar';
@@ -50,7 +50,7 @@ describe('subject hints: parsing and validation', () => {
     expect(() => parseSubjectHint('10,10,50')).toThrow(/needs four numbers/);
     expect(() => parseSubjectHint('left half')).toThrow(/neither "x,y,width,height" nor JSON/);
     expect(() => parseSubjectHint(undefined, { include: '5' })).toThrow(/include point "5" is not "x,y"/);
-    expect(() => parseSubjectHint({ box: { x: 1 } })).toThrow(/Subject hint: box\.y Required/);
+    expect(() => parseSubjectHint({ box: { x: 1 } })).toThrow(/Subject hint: box\.y: Required/);
   });
 
   test('points keep the pieces under include points and drop those under exclude points, soft rim included', () => {
@@ -85,11 +85,11 @@ describe('framed products: colour prior or model', () => {
 
   test('the prior wins over a model that kept the cup, never over a model that is the better frame', () => {
     const prior = mask(frame);
-    expect(preferColourPrior(withCup(frame), box, { prior })).toBe(true);
+    expect(preferColorPrior(withCup(frame), box, { prior })).toBe(true);
     // The prior took in something the bars' colour (a cup of the same white): the model's clean frame stays.
-    expect(preferColourPrior(mask(frame), box, { prior: withCup(frame) })).toBe(false);
+    expect(preferColorPrior(mask(frame), box, { prior: withCup(frame) })).toBe(false);
     // A model that missed the box's sides loses to a frame-like prior.
-    expect(preferColourPrior(mask([[90, 30, 30, 30]]), box, { prior })).toBe(true);
+    expect(preferColorPrior(mask([[90, 30, 30, 30]]), box, { prior })).toBe(true);
   });
 });
 

@@ -37,13 +37,13 @@ describe('brand presets', () => {
 
   test('invalid custom JSON: the message names the bad field', () => {
     expect(() => parsePresetList('{"name": "acme", "promptTypes": {"x": {"prompt": "p", "backdrop": {"type": "solid", "color": "blue"}}}}')).toThrow(
-      /custom presets: field "promptTypes\.x\.backdrop\.color" must be a hex colour/,
+      /custom presets: promptTypes\.x\.backdrop\.color: must be a hex colour/,
     );
     expect(() => parsePresetList('{"name": "acme", "generation": {"steps": 0}, "promptTypes": {"x": {"prompt": "p", "backdrop": {"type": "solid", "color": "#fff"}}}}')).toThrow(
-      /field "generation\.steps"/,
+      /generation\.steps: /,
     );
     expect(() => parsePresetList('{not json')).toThrow(/custom presets is not valid JSON/);
-    expect(() => parsePresetList('[{"name": "ok", "promptTypes": {}}]')).toThrow(/custom presets\[0\]: field "promptTypes" needs at least one prompt type/);
+    expect(() => parsePresetList('[{"name": "ok", "promptTypes": {}}]')).toThrow(/custom presets\[0\]: promptTypes: needs at least one prompt type/);
   });
 
   test('preset file', () => {

@@ -91,7 +91,7 @@ describe('Background Replace (studio engine)', () => {
     const before = meanLab({ data: rgb, width: alpha.width, height: alpha.height, channels: 3 }, alpha);
     const after = meanLab({ data: out, width: alpha.width, height: alpha.height, channels: 3 }, alpha);
     const shift = deltaE(before, after);
-    console.log(`colour match shift ${shift.toFixed(2)} (reported ${result.metadata.colorShift}, bound 6)`);
+    console.log(`color match shift ${shift.toFixed(2)} (reported ${result.metadata.colorShift}, bound 6)`);
     expect(shift).toBeGreaterThan(0.5);
     expect(shift).toBeLessThanOrEqual(6.1);
   });

@@ -24,14 +24,14 @@ const SEED_SIDECAR = {
 const replaceMetadata = (promptType = 'studio') => {
   const preset = resolvePreset({ name: 'vitrinealu', promptType });
   return {
-    mode: 'replace',
+    mode: 'replace' as const,
     engine: 'studio',
     processedAt: '2026-11-24T10:00:00.000Z',
     prompt: preset.prompt,
     preset: preset.preset,
     promptType: preset.promptType,
     settings: { steps: 25, guidanceScale: 7.5, enhanceFg: preset.composite.enhanceFg, matchColors: preset.composite.matchColors, featherEdges: preset.composite.featherEdges },
-    outJpg: 'sample-replaced.jpg',
+    fileName: 'sample-replaced.jpg',
     timings: { totalMs: 5 },
   };
 };

@@ -1,6 +1,6 @@
 import { type IDataObject, type IExecuteFunctions, type INodeProperties, NodeOperationError } from 'n8n-workflow';
 
-import { recordBackground, type SidecarFile } from '../../../src/engine';
+import { parseBackgroundResult, parseReview, recordBackground, type SidecarFile } from '../../../src/engine';
 import type { SidecarTarget } from './router';
 
 export const description: INodeProperties[] = [
@@ -21,18 +21,19 @@ export const description: INodeProperties[] = [
  * change on disk since then is refused, never overwritten.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, target: SidecarTarget, json: IDataObject): Promise<SidecarFile> {
-  const background = json.background;
-  if (!background || typeof background !== 'object') {
+  if (json.background === undefined || json.background === null) {
     throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: no json.background to record; connect Background Cleanup or Replace before this node`, { itemIndex });
   }
+  const metadata = parseBackgroundResult(json.background);
+  const review = parseReview(json.review);
   return recordBackground(
     target.root,
     target.sidecarPath,
     {
-      metadata: background as Record<string, unknown>,
+      metadata,
       sourceSha256: typeof json.sourceSha256 === 'string' ? json.sourceSha256 : undefined,
       outputPath: (this.getNodeParameter('outputPath', itemIndex, '') as string).trim() || undefined,
-      review: json.review,
+      review,
     },
     target.seenVersion ? { expectedVersion: target.seenVersion } : {},
   );

@@ -34,10 +34,10 @@ export function deltaE(a: Lab, b: Lab): number {
 }
 
 /** Per-channel 256-entry tables (r, g, b): a colour change applied while compositing. */
-export type ColourTables = [Uint8Array, Uint8Array, Uint8Array];
+export type ColorTables = [Uint8Array, Uint8Array, Uint8Array];
 
 /** Mean linear RGB of the pixels, weighted by alpha when given (sampled for speed), seen through tables when given. */
-export function meanLinear(image: RawImage, alpha?: AlphaMask, tables?: ColourTables): [number, number, number] {
+export function meanLinear(image: RawImage, alpha?: AlphaMask, tables?: ColorTables): [number, number, number] {
   const pixels = image.width * image.height;
   const step = Math.max(1, Math.floor(pixels / 400_000));
   let r = 0;
@@ -62,13 +62,13 @@ export function meanLab(image: RawImage, alpha?: AlphaMask): Lab {
   return linearToLab(r, g, b);
 }
 
-function tablesFor(gains: [number, number, number]): ColourTables {
-  return gains.map((gain) => Uint8Array.from({ length: 256 }, (_, v) => linearToSrgb(SRGB_TO_LINEAR[v] * gain))) as ColourTables;
+function tablesFor(gains: [number, number, number]): ColorTables {
+  return gains.map((gain) => Uint8Array.from({ length: 256 }, (_, v) => linearToSrgb(SRGB_TO_LINEAR[v] * gain))) as ColorTables;
 }
 
 export interface ColorMatchPlan {
   /** Applied to the subject's pixels as they are composited (compose/over.ts). */
-  tables: ColourTables;
+  tables: ColorTables;
   /** How far the subject's mean moves, in Lab delta E. */
   deltaE: number;
   gains: [number, number, number];

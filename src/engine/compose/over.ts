@@ -1,11 +1,11 @@
 import type { AlphaMask, RawImage } from '../image/types';
-import type { ColourTables } from './colorMatch';
+import type { ColorTables } from './colorMatch';
 
 const IDENTITY = Uint8Array.from({ length: 256 }, (_, v) => v);
 
 export interface CompositeOptions {
   /** Colour tables for the subject's pixels (colour matching), applied on the way. */
-  tables?: ColourTables;
+  tables?: ColorTables;
   /** Write into the backdrop's buffer: the caller gives it up (a fresh 12 MP buffer costs more than the blend). */
   inPlace?: boolean;
 }

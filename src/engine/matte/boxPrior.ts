@@ -42,12 +42,12 @@ export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
   ].filter(Boolean).length;
 }
 
-export interface BoxColours {
+export interface BoxColors {
   /** The product's pieces by colour (see above); undefined when no colour is the band's own. */
   prior?: AlphaMask;
 }
 
-export function boxColourPrior(rgb: RawImage, box: BoundingBox): BoxColours {
+export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const { width, height, channels } = rgb;
   const depth = Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
   const inside = new Float64Array(512);
@@ -111,8 +111,8 @@ export function boxColourPrior(rgb: RawImage, box: BoundingBox): BoxColours {
  * with the prior (IoU < 0.5) while being less like a frame of straight bars than the prior
  * (it kept a cup or a leaf behind the panes). A model mask that is the better frame stays.
  */
-export function preferColourPrior(model: AlphaMask, box: BoundingBox, colours: BoxColours): colours is BoxColours & { prior: AlphaMask } {
-  const prior = colours.prior;
+export function preferColorPrior(model: AlphaMask, box: BoundingBox, colors: BoxColors): colors is BoxColors & { prior: AlphaMask } {
+  const prior = colors.prior;
   if (!prior || !isFrameLike(prior, box)) return false;
   if (sidesReached(model, box) < 3 || !isFrameLike(model, box)) return true;
   return maskIoU(model.data, prior.data) < 0.5 && offBarShare(model, box) > offBarShare(prior, box);

@@ -32,7 +32,7 @@ const MAX_CONTRADICTING_MATCHES = 0.1; // a side of a pane where fewer pairs mat
 const MAX_EDGE_BORDER = 0.15;
 const MAX_EDGE_SHARE = 0.05; // of the box's perimeter: a pane reaches the box's edge only through a leak
 const MAX_BAR_GAP = 0.35; // of the box's side: a bar interrupted by something of its colour goes on
-const MAX_FRAME_COLOURED = 0.8;
+const MAX_FRAME_COLORED = 0.8;
 const MIN_PALETTE_SHARE = 0.002; // a colour the opened panes show (of 8^3 coarse colours)
 const MISSED_EDGE = 3; // px of frame colour at a bar's side that the bar map may have missed
 const STEP_IN = 3; // px past the bar's edge on each side: clear of the edge's anti-aliasing
@@ -63,7 +63,7 @@ export interface PaneResult {
 }
 
 /** The frame's colour: mean and spread of the ring pixels near its dominant coarse colour. */
-function frameColour(input: PaneInput): { mean: [number, number, number]; radius: number } | undefined {
+function frameColor(input: PaneInput): { mean: [number, number, number]; radius: number } | undefined {
   const { image, subject, dist, ring } = input;
   const counts = new Uint32Array(512);
   const pixels = input.width * input.height;
@@ -84,7 +84,7 @@ function frameColour(input: PaneInput): { mean: [number, number, number]; radius
     near = [];
     const sum = [0, 0, 0];
     for (const i of ringPixels) {
-      if (colourDistance(image, i, mean) > 40) continue;
+      if (colorDistance(image, i, mean) > 40) continue;
       near.push(i);
       for (let c = 0; c < 3; c++) sum[c] += image[i * 3 + c];
     }
@@ -97,7 +97,7 @@ function frameColour(input: PaneInput): { mean: [number, number, number]; radius
   // The frame should be most of the ring: a subject without one has no dominant ring colour.
   if (near.length < total * 0.4) return undefined;
   let squares = 0;
-  for (const i of near) squares += colourDistance(image, i, mean) ** 2;
+  for (const i of near) squares += colorDistance(image, i, mean) ** 2;
   return { mean: [mean[0], mean[1], mean[2]], radius: Math.max(28, 2.5 * Math.sqrt(squares / near.length)) };
 }
 
@@ -105,10 +105,10 @@ function frameColour(input: PaneInput): { mean: [number, number, number]; radius
  * Distance to the frame's colour that forgives shading: a profile's light and shadow change
  * its brightness far more than its hue, so brightness counts half.
  */
-function colourDistance(image: Buffer, i: number, colour: ArrayLike<number>): number {
-  const r = image[i * 3] - colour[0];
-  const g = image[i * 3 + 1] - colour[1];
-  const b = image[i * 3 + 2] - colour[2];
+function colorDistance(image: Buffer, i: number, color: ArrayLike<number>): number {
+  const r = image[i * 3] - color[0];
+  const g = image[i * 3 + 1] - color[1];
+  const b = image[i * 3 + 2] - color[2];
   const brightness = (r + g + b) / 6;
   const redGreen = r - g;
   const blueGreen = b - g;
@@ -120,7 +120,7 @@ function colourDistance(image: Buffer, i: number, colour: ArrayLike<number>): nu
  * first asked for: pairs compare patches, not single noisy pixels, and only a few thousand
  * pixels are ever compared.
  */
-function patchColours(image: Buffer, width: number, height: number): (i: number) => Float32Array {
+function patchColors(image: Buffer, width: number, height: number): (i: number) => Float32Array {
   const cache = new Map<number, Float32Array>();
   return (i) => {
     let mean = cache.get(i);
@@ -199,17 +199,17 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
   const opened = new Uint8Array(pixels);
   const contradicted = new Uint8Array(pixels);
   const none = { opened, contradicted, panes: 0, area: 0 };
-  const frame = frameColour(input);
+  const frame = frameColor(input);
   if (!frame) return none;
 
-  const frameColoured = new Uint8Array(pixels);
+  const frameColored = new Uint8Array(pixels);
   for (let y = box.y; y < box.y + box.height; y++) {
     for (let x = box.x; x < box.x + box.width; x++) {
       const i = y * width + x;
-      if (subject[i] && colourDistance(image, i, frame.mean) <= frame.radius) frameColoured[i] = 1;
+      if (subject[i] && colorDistance(image, i, frame.mean) <= frame.radius) frameColored[i] = 1;
     }
   }
-  const boxBars = closeBarGaps(barMap(frameColoured, width, box), box.width, box.height, MAX_BAR_GAP);
+  const boxBars = closeBarGaps(barMap(frameColored, width, box), box.width, box.height, MAX_BAR_GAP);
   const bar = new Uint8Array(pixels);
   let barPixels = 0;
   for (let k = 0; k < boxBars.length; k++) {
@@ -237,7 +237,7 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       let area = 0;
       let border = 0;
       let edgeBorder = 0;
-      let coloured = 0;
+      let colored = 0;
       let top = 0;
       stack[top++] = seed;
       label[seed] = id;
@@ -245,7 +245,7 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
         const i = stack[--top];
         if (subject[i]) {
           area++;
-          coloured += frameColoured[i];
+          colored += frameColored[i];
         }
         const px = i % width;
         const py = (i - px) / width;
@@ -268,15 +268,15 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       }
       // Walled in: little of its border, and little of the box's edge, is the box's edge.
       const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER && edgeBorder <= MAX_EDGE_SHARE * perimeter;
-      const ok = enclosed && area >= input.minArea && coloured / area <= MAX_FRAME_COLOURED;
+      const ok = enclosed && area >= input.minArea && colored / area <= MAX_FRAME_COLORED;
       panes.push({ area, enclosed, ok });
     }
   }
   if (!panes.some((pane) => pane.ok)) return none;
 
   // Pairs across the bars: pane side (a little way in) against the far side.
-  const patch = patchColours(image, width, height);
-  const frameLike = (i: number) => colourDistance(image, i, frame.mean) <= frame.radius;
+  const patch = patchColors(image, width, height);
+  const frameLike = (i: number) => colorDistance(image, i, frame.mean) <= frame.radius;
   // Pairs across the frame's outer bars, one list per side (the direction stepped).
   const outer: Array<Array<Array<[number, number]>>> = panes.map(() => DIRECTIONS.map(() => []));
   const across: Array<Map<number, number[]>> = panes.map(() => new Map());

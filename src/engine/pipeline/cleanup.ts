@@ -12,6 +12,7 @@ import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import type { EngineContext } from '../core/context';
+import type { CleanupResultContract } from '../core/result';
 import { extractSubject, type Subject } from './subject';
 
 export const cleanupOptionsSchema = z
@@ -20,9 +21,9 @@ export const cleanupOptionsSchema = z
     /** Background colour for mode "color". */
     color: z.string().default('#ffffff'),
     /** Gaussian sigma (px) for mode "blur"; 0 = 1 % of the long side. */
-    blurRadius: z.number().min(0).max(500).default(0),
-    /** Edge softening in px; 0 = off. */
-    featherEdges: z.number().min(0).max(50).default(1),
+    blurSigma: z.number().min(0).max(500).default(0),
+    /** Edge softening in px; 0 = off (settings.featherEdges, the sidecar's boolean, says whether it was on). */
+    featherPx: z.number().min(0).max(50).default(1),
     /** Estimate the true subject colour on soft edges (no halo of the old background). */
     decontaminate: z.boolean().default(true),
     enhanceFg: z.boolean().default(false),
@@ -75,12 +76,16 @@ export interface CleanupMetadata {
     crop: boolean;
     cropMargin: number;
     color?: string;
-    blurRadius?: number;
+    blurSigma?: number;
     quality: number;
   };
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number; composeMs: number; encodeMs: number; totalMs: number };
   processedAt: string;
 }
+
+/** Checked by the compiler: the metadata is a valid background result (core/result.ts). */
+type Conforms<T extends CleanupResultContract> = T;
+export type CleanupContractCheck = Conforms<CleanupMetadata & { fileName?: string }>;
 
 export interface CleanupResult {
   data: Buffer;
@@ -111,7 +116,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   const subject = await extractSubject(
     input,
     {
-      featherPx: options.featherEdges,
+      featherPx: options.featherPx,
       decontaminate: options.decontaminate && !isMask,
       enhanceFg: options.enhanceFg && !isMask,
       modelPath: options.modelPath,
@@ -125,7 +130,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   const model = subject.model!;
   const tMatte = performance.now();
 
-  const blurSigma = options.blurRadius > 0 ? options.blurRadius : autoBlurSigma(rgb.width, rgb.height);
+  const blurSigma = options.blurSigma > 0 ? options.blurSigma : autoBlurSigma(rgb.width, rgb.height);
   let rendered = await renderCutout(options.mode, foreground, alpha, rgb, { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma });
   if (options.crop) rendered = await cropRaw(rendered, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height));
   const tCompose = performance.now();
@@ -160,14 +165,14 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       confidence: subject.confidence,
       ...(subject.hint ? { hint: subject.hint } : {}),
       settings: {
-        featherEdges: options.featherEdges > 0,
-        featherPx: options.featherEdges,
+        featherEdges: options.featherPx > 0,
+        featherPx: options.featherPx,
         decontaminate: options.decontaminate,
         enhanceFg: options.enhanceFg,
         crop: options.crop,
         cropMargin: options.cropMargin,
         ...(options.mode === 'color' ? { color: options.color } : {}),
-        ...(options.mode === 'blur' ? { blurRadius: blurSigma } : {}),
+        ...(options.mode === 'blur' ? { blurSigma } : {}),
         quality: options.quality,
       },
       timings: {

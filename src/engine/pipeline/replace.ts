@@ -22,6 +22,7 @@ import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
+import type { ReplaceResultContract } from '../core/result';
 import { extractSubject, INPUT_KINDS, type Subject } from './subject';
 
 export const replaceOptionsSchema = z
@@ -84,7 +85,6 @@ type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { format: 'png' | 
 export interface ReplaceMetadata {
   mode: 'replace';
   engine: string;
-  outJpg?: string;
   processedAt: string;
   prompt: string;
   settings: { steps: number; guidanceScale: number; enhanceFg: boolean; matchColors: boolean; featherEdges: boolean };
@@ -113,6 +113,10 @@ export interface ReplaceMetadata {
   colorShift: number;
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number; backdropMs: number; composeMs: number; encodeMs: number; totalMs: number };
 }
+
+/** Checked by the compiler: the metadata is a valid background result (core/result.ts). */
+type Conforms<T extends ReplaceResultContract> = T;
+export type ReplaceContractCheck = Conforms<ReplaceMetadata & { fileName?: string }>;
 
 export interface ReplaceResult {
   data: Buffer;

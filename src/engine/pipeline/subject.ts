@@ -7,7 +7,7 @@ import { resolveHint, type SubjectHint } from '../segment/hint';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
-import { boxColourPrior, preferColourPrior } from '../matte/boxPrior';
+import { boxColorPrior, preferColorPrior } from '../matte/boxPrior';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
 import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
@@ -120,17 +120,17 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     };
     const box = hint?.box;
     let modelAlpha: AlphaMask;
-    let colourPrior = false;
+    let colorPrior = false;
     if (box) {
       // The model sees the box plus some context, so the product fills its input.
       const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
       modelAlpha = keepInside(await segmentRegion(view), box);
       // A framed product (windows, doors, pergolas): when the model misses the box's sides or
       // took in what shows through the panes, the band's colours give the product (matte/boxPrior.ts).
-      const colours = hint.frame ? boxColourPrior(rgb, box) : undefined;
-      if (colours && preferColourPrior(modelAlpha, box, colours)) {
-        modelAlpha = colours.prior;
-        colourPrior = true;
+      const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
+      if (colors && preferColorPrior(modelAlpha, box, colors)) {
+        modelAlpha = colors.prior;
+        colorPrior = true;
       }
     } else modelAlpha = await segmentRegion();
     if (options.crossCheck) {
@@ -146,7 +146,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       piecesDropped = picked.dropped;
       for (const warning of picked.warnings) context.warn?.(warning);
     }
-    if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped, ...(colourPrior ? { source: 'box colours' as const } : {}) };
+    if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped, ...(colorPrior ? { source: 'box colours' as const } : {}) };
     alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
   }
   // The see-through detector looks at every cut-out: with see-through on it opens what it
@@ -157,11 +157,11 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   const t2 = performance.now();
 
   let seeThrough: Subject['seeThrough'] = { mode: seeThroughMode, regions: 0, share: 0 };
-  let colour = rgb;
+  let color = rgb;
   if (seeThroughMode !== 'off') {
     if (found.regions > 0) {
       const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
-      ({ alpha, foreground: colour } = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass));
+      ({ alpha, foreground: color } = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass));
     }
     seeThrough = { mode: seeThroughMode, regions: found.regions, share: Math.round(found.share * 1000) / 1000 };
   }
@@ -175,14 +175,14 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
         : 'No foreground subject was found in the image (the mask is empty)',
     );
   }
-  let foreground: RawImage = colour;
+  let foreground: RawImage = color;
   throwIfCancelled(context, 'after segmentation');
   if (options.decontaminate) {
     const estimated = await estimateForegroundInPool({
       signal: context.signal,
       width: rgb.width,
       height: rgb.height,
-      rgb: new Uint8Array(colour.data),
+      rgb: new Uint8Array(color.data),
       alpha: new Uint8Array(alpha.data),
     });
     foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };

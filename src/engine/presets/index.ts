@@ -5,6 +5,7 @@ import { type EngineConfig, readEngineConfig } from '../core/config';
 import { EngineError } from '../core/errors';
 import { type SubjectHint, subjectHintSchema } from '../segment/hint';
 import { BUILTIN_PRESETS } from './builtin';
+import { zodIssue } from '../core/validation';
 import {
   type Backdrop,
   backdropSchema,
@@ -44,11 +45,6 @@ export const resolvedPresetSchema = z.object({
   subjectHint: subjectHintSchema.optional(),
 });
 
-function formatIssue(issue: z.ZodIssue, source: string): string {
-  const where = issue.path.length ? issue.path.join('.') : '(root)';
-  return `${source}: field "${where}" ${issue.message}`;
-}
-
 /** Parses a custom preset (object or JSON text) with a message naming the bad field. */
 export function parsePreset(input: unknown, source = 'preset'): Preset {
   let value = input;
@@ -60,7 +56,7 @@ export function parsePreset(input: unknown, source = 'preset'): Preset {
     }
   }
   const parsed = presetSchema.safeParse(value);
-  if (!parsed.success) throw new EngineError('INVALID_OPTION', formatIssue(parsed.error.issues[0], source));
+  if (!parsed.success) throw new EngineError('INVALID_OPTION', `${source}: ${zodIssue(parsed.error)}`);
   return parsed.data;
 }
 
@@ -123,7 +119,7 @@ export function resolvePreset(choice: PresetChoice = {}, defaults: PresetDefault
 /** A resolved preset read from elsewhere (an item's json.backgroundPreset), checked field by field. */
 export function parseResolvedPreset(input: unknown, source = 'backgroundPreset'): ResolvedPreset {
   const parsed = resolvedPresetSchema.safeParse(input);
-  if (!parsed.success) throw new EngineError('INVALID_OPTION', `${formatIssue(parsed.error.issues[0], source)} (connect a Background Preset node, or set Preset / Prompt Type here)`);
+  if (!parsed.success) throw new EngineError('INVALID_OPTION', `${source}: ${zodIssue(parsed.error)} (connect a Background Preset node, or set Preset / Prompt Type here)`);
   return parsed.data as ResolvedPreset;
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 
 import { EngineError } from '../core/errors';
+import { zodIssue } from '../core/validation';
 
 /**
  * The default weights: IS-Net (fp16) as shipped inside the npm package
@@ -78,7 +79,7 @@ export function ensureBundledModel(cacheDir: string): AssembledModel {
 export function assembleChunkedModel(dist: string, version: string, cacheDir: string): AssembledModel {
   const parsed = resourcesSchema.safeParse(JSON.parse(fs.readFileSync(path.join(dist, 'resources.json'), 'utf8')));
   if (!parsed.success) {
-    throw new EngineError('MODEL_INVALID', `${BUNDLED_PACKAGE}/dist/resources.json is malformed: ${parsed.error.issues[0].message}`);
+    throw new EngineError('MODEL_INVALID', `${BUNDLED_PACKAGE}/dist/resources.json is malformed: ${zodIssue(parsed.error)}`);
   }
   const resource = parsed.data[BUNDLED_RESOURCE];
   if (!resource) {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 
 import { EngineError } from '../core/errors';
 import type { BoundingBox } from '../image/types';
+import { zodIssue } from '../core/validation';
 
 /**
  * A subject hint: where the product is. A box (pixels, or fractions of the image when
@@ -87,8 +88,7 @@ export function parseSubjectHint(input: unknown, extra: { include?: string; excl
   if (extra.frame) value = { ...(value as object), frame: true };
   const parsed = subjectHintSchema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EngineError('INVALID_OPTION', `Subject hint: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+    throw new EngineError('INVALID_OPTION', `Subject hint: ${zodIssue(parsed.error)}`);
   }
   const hint = parsed.data;
   return hint.box || hint.include?.length || hint.exclude?.length ? hint : undefined;

@@ -9,6 +9,8 @@ import { openRegularFile, type PinnedDirectory, pinDirectory } from '../core/pin
 import type { ResolvedPreset } from '../presets';
 import { type JsonPath, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText } from './jsonText';
 import { type BackgroundBlock, backgroundBlockSchema, type Sidecar, sidecarSchema } from './schema';
+import { zodIssue } from '../core/validation';
+import type { BackgroundResult, Review } from '../core/result';
 
 /**
  * Sidecar files on disk, confined to one root folder. Reads return the file's version (the
@@ -25,11 +27,6 @@ export interface SidecarFile {
 }
 
 const sha256 = (data: Buffer | string) => createHash('sha256').update(data).digest('hex');
-
-function zodMessage(issues: Array<{ path: Array<string | number>; message: string }>): string {
-  const issue = issues[0];
-  return `${issue.path.length ? issue.path.join('.') : '(top level)'}: ${issue.message}`;
-}
 
 /**
  * The absolute path of `relative` inside `root`, refusing `..` escapes, absolute paths
@@ -144,7 +141,7 @@ export async function readSidecar(root: string, relative: string, options: { mis
 export function parseSidecar(json: unknown, what: string): Sidecar {
   if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new EngineError('SIDECAR_INVALID', `${what} must be a JSON object`);
   const parsed = sidecarSchema.safeParse(json);
-  if (!parsed.success) throw new EngineError('SIDECAR_INVALID', `${what} has a bad field: ${zodMessage(parsed.error.issues)}`);
+  if (!parsed.success) throw new EngineError('SIDECAR_INVALID', `${what} has a bad field: ${zodIssue(parsed.error)}`);
   return parsed.data;
 }
 
@@ -214,7 +211,7 @@ export async function changeSidecar(
 export function recordBackground(
   root: string,
   relative: string,
-  result: { metadata: Record<string, unknown>; sourceSha256?: string; outputPath?: string; review?: unknown },
+  result: { metadata: BackgroundResult; sourceSha256?: string; outputPath?: string; review?: Pick<Review, 'reasons'> },
   options: { expectedVersion?: string } = {},
 ): Promise<SidecarFile> {
   const block = backgroundBlockFrom(result.metadata, result.sourceSha256, result.outputPath);
@@ -286,36 +283,26 @@ export function alreadyProcessed(sidecar: Sidecar, source: string, plan: Process
  * The seed's background block from a Background Cleanup / Replace result (its metadata in the
  * item JSON), with the source hash and processing key for later re-runs.
  */
-export function backgroundBlockFrom(metadata: Record<string, unknown>, source?: string, outputPath?: string): BackgroundBlock {
-  const mode = metadata.mode;
-  if (mode !== 'cleanup' && mode !== 'replace') {
-    throw new EngineError('INVALID_OPTION', 'The item has no background result (json.background.mode is neither cleanup nor replace): connect Background Cleanup or Replace before the update');
-  }
-  const settings = (metadata.settings ?? {}) as NonNullable<ProcessingPlan['settings']>;
+export function backgroundBlockFrom(result: BackgroundResult, source?: string, outputPath?: string): BackgroundBlock {
+  const settings = result.mode === 'replace' ? result.settings : { enhanceFg: result.settings.enhanceFg, matchColors: false, featherEdges: result.settings.featherEdges };
   const plan: ProcessingPlan =
-    mode === 'cleanup'
-      ? { mode, engine: 'onnx', cleanupMode: String(metadata.cleanupMode ?? 'transparent') }
-      : { mode, engine: String(metadata.engine), preset: metadata.preset as string, promptType: metadata.promptType as string, prompt: metadata.prompt as string, settings };
+    result.mode === 'cleanup'
+      ? { mode: 'cleanup', engine: 'onnx', cleanupMode: result.cleanupMode }
+      : { mode: 'replace', engine: result.engine ?? 'studio', preset: result.preset, promptType: result.promptType, prompt: result.prompt, settings };
   const block = {
-    mode,
-    engine: String(metadata.engine ?? (mode === 'cleanup' ? 'onnx' : 'studio')),
-    // outJpg: where the result was written (the seed's name, whatever the format), else its file name.
-    ...(outputPath || typeof (metadata.outJpg ?? metadata.fileName) === 'string' ? { outJpg: outputPath || String(metadata.outJpg ?? metadata.fileName) } : {}),
-    processedAt: typeof metadata.processedAt === 'string' ? metadata.processedAt : new Date().toISOString(),
-    ...(typeof metadata.prompt === 'string' ? { prompt: metadata.prompt } : {}),
-    settings: {
-      ...(settings.steps !== undefined ? { steps: settings.steps } : {}),
-      ...(settings.guidanceScale !== undefined ? { guidanceScale: settings.guidanceScale } : {}),
-      enhanceFg: !!settings.enhanceFg,
-      matchColors: !!settings.matchColors,
-      featherEdges: !!settings.featherEdges,
-    },
-    ...(mode === 'replace' ? { preset: metadata.preset, promptType: metadata.promptType } : { cleanupMode: metadata.cleanupMode }),
+    mode: result.mode,
+    engine: result.engine ?? (result.mode === 'cleanup' ? 'onnx' : 'studio'),
+    // outJpg: the seed's name for where the result was written (whatever the format), else its file name.
+    ...(outputPath || result.outJpg || result.fileName ? { outJpg: outputPath || result.outJpg || result.fileName } : {}),
+    processedAt: result.processedAt ?? new Date().toISOString(),
+    ...(result.mode === 'replace' ? { prompt: result.prompt } : {}),
+    settings,
+    ...(result.mode === 'replace' ? { preset: result.preset, promptType: result.promptType } : { cleanupMode: result.cleanupMode }),
     ...(source ? { sourceSha256: source } : {}),
     processingKey: processingKey(plan),
   };
   const parsed = backgroundBlockSchema.safeParse(block);
-  if (!parsed.success) throw new EngineError('SIDECAR_INVALID', `The background result cannot be recorded: ${zodMessage(parsed.error.issues)}`);
+  if (!parsed.success) throw new EngineError('SIDECAR_INVALID', `The background result cannot be recorded: ${zodIssue(parsed.error)}`);
   return parsed.data;
 }
 
@@ -324,7 +311,7 @@ export function backgroundBlockFrom(metadata: Record<string, unknown>, source?: 
  * to `decisions.reasons` (prefixed "cutout review:") when the item was routed for review.
  * Other scores and reasons are kept.
  */
-export function cutoutEdits(sidecar: Sidecar, metadata: Record<string, unknown>, review?: unknown): Array<[JsonPath, unknown]> {
+export function cutoutEdits(sidecar: Sidecar, metadata: CutoutScored, review?: Pick<Review, 'reasons'>): Array<[JsonPath, unknown]> {
   const decided = cutoutDecisions(sidecar, metadata, review);
   const edits: Array<[JsonPath, unknown]> = [];
   if (decided.scores?.cutout !== undefined) edits.push([['scores', 'cutout'], decided.scores.cutout]);
@@ -332,13 +319,16 @@ export function cutoutEdits(sidecar: Sidecar, metadata: Record<string, unknown>,
   return edits;
 }
 
-export function cutoutDecisions(sidecar: Sidecar, metadata: Record<string, unknown>, review?: unknown): Pick<Sidecar, 'scores' | 'decisions'> {
+/** What the sidecar's cut-out score is taken from: a background result, or anything with its confidence. */
+export type CutoutScored = { confidence?: Pick<NonNullable<BackgroundResult['confidence']>, 'score'> };
+
+export function cutoutDecisions(sidecar: Sidecar, metadata: CutoutScored, review?: Pick<Review, 'reasons'>): Pick<Sidecar, 'scores' | 'decisions'> {
   const out: Pick<Sidecar, 'scores' | 'decisions'> = {};
-  const score = (metadata.confidence as { score?: unknown } | undefined)?.score;
-  if (typeof score === 'number') out.scores = { ...(sidecar.scores ?? {}), cutout: score };
-  const reasons = (review as { reasons?: unknown } | undefined)?.reasons;
-  if (Array.isArray(reasons) && reasons.length > 0) {
-    const added = reasons.filter((reason): reason is string => typeof reason === 'string').map((reason) => `cutout review: ${reason}`);
+  const score = metadata.confidence?.score;
+  if (score !== undefined) out.scores = { ...(sidecar.scores ?? {}), cutout: score };
+  const reasons = review?.reasons;
+  if (reasons && reasons.length > 0) {
+    const added = reasons.map((reason) => `cutout review: ${reason}`);
     out.decisions = { ...(sidecar.decisions ?? {}), reasons: [...new Set([...(sidecar.decisions?.reasons ?? []), ...added])] };
   }
   return out;

@@ -6,6 +6,7 @@ import { EngineError, type EngineErrorCode } from '../../core/errors';
 import type { RunwayConnection } from '../../core/context';
 import { Semaphore } from '../../runtime/concurrency';
 import { proxyAgentsFor } from './proxy';
+import { zodIssue } from '../../core/validation';
 import {
   createTaskResponseSchema,
   organizationSchema,
@@ -121,8 +122,7 @@ export class RunwayClient {
   async textToImage(request: TextToImageRequest, signal?: AbortSignal): Promise<GeneratedImage> {
     const body = textToImageRequestSchema.safeParse(request);
     if (!body.success) {
-      const issue = body.error.issues[0];
-      throw new EngineError('INVALID_OPTION', `Runway request: ${issue.path.join('.') || 'body'}: ${issue.message}`);
+      throw new EngineError('INVALID_OPTION', `Runway request: ${zodIssue(body.error)}`);
     }
     return this.limiter.use(async () => {
       const start = Date.now();
@@ -324,8 +324,7 @@ export class RunwayClient {
   private validate<T extends z.ZodTypeAny>(answer: JsonAnswer, schema: T, what: string, consequence?: string): z.output<T> {
     const parsed = schema.safeParse(answer.json);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
-      throw this.error('API_FAILED', `Runway's answer for ${what} has an unexpected shape (${issue.path.join('.') || 'body'}: ${issue.message})${consequence ? `; ${consequence}` : ''}`, answer.status);
+      throw this.error('API_FAILED', `Runway's answer for ${what} has an unexpected shape (${zodIssue(parsed.error)})${consequence ? `; ${consequence}` : ''}`, answer.status);
     }
     return parsed.data;
   }

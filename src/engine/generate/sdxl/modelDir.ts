@@ -4,6 +4,7 @@ import { z } from 'zod';
 
 import { EngineError } from '../../core/errors';
 import { type SchedulerConfig, schedulerConfigSchema } from './schedulers';
+import { zodIssue } from '../../core/validation';
 
 /**
  * An SDXL export in the layout Optimum writes (`optimum-cli export onnx --model
@@ -37,8 +38,7 @@ function readJson<T>(file: string, schema: z.ZodType<T, z.ZodTypeDef, unknown>):
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new EngineError('MODEL_INVALID', `SDXL model file ${file}: ${issue.path.join('.') || '(root)'} ${issue.message}`);
+    throw new EngineError('MODEL_INVALID', `SDXL model file ${file}: ${zodIssue(parsed.error)}`);
   }
   return parsed.data;
 }
