@@ -1,5 +1,6 @@
 import { barMap, closeBarGaps } from './bars';
 import type { BoundingBox } from '../image/types';
+import { FloodFill } from './components';
 
 /**
  * Panes that continue the world behind the frame. The colour test in seeThrough.ts opens a
@@ -223,7 +224,7 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
   // a pane is walled in by bars (it barely touches the box's edge: a region that does lies
   // outside the frame, or leaks through a bar we missed). Its subject pixels are what opens.
   const label = new Int32Array(pixels);
-  const stack = new Int32Array(pixels);
+  const flood = new FloodFill(width, height, box);
   // enclosed: walled in by bars (a pane, whatever it holds); ok: a pane with enough subject to open.
   const panes: Array<{ area: number; enclosed: boolean; ok: boolean }> = [{ area: 0, enclosed: false, ok: false }];
   const x1 = box.x + box.width - 1;
@@ -238,34 +239,27 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       let border = 0;
       let edgeBorder = 0;
       let colored = 0;
-      let top = 0;
-      stack[top++] = seed;
       label[seed] = id;
-      while (top > 0) {
-        const i = stack[--top];
-        if (subject[i]) {
+      flood.fill(
+        seed,
+        (j) => {
+          if (bar[j] || label[j]) return false;
+          label[j] = id;
+          return true;
+        },
+        (i) => {
+          if (!subject[i]) return;
           area++;
           colored += frameColored[i];
-        }
-        const px = i % width;
-        const py = (i - px) / width;
-        // The four neighbours; outside the box counts as the box's edge.
-        for (let n = 0; n < 4; n++) {
-          const nx = n === 0 ? px - 1 : n === 1 ? px + 1 : px;
-          const ny = n === 2 ? py - 1 : n === 3 ? py + 1 : py;
-          if (nx < box.x || ny < box.y || nx > x1 || ny > y1) {
+        },
+        // Outside the box counts as the box's edge; a bar as a wall.
+        (j) => {
+          if (j < 0) {
             border++;
             edgeBorder++;
-            continue;
-          }
-          const j = ny * width + nx;
-          if (bar[j]) border++;
-          else if (!label[j]) {
-            label[j] = id;
-            stack[top++] = j;
-          }
-        }
-      }
+          } else if (bar[j]) border++;
+        },
+      );
       // Walled in: little of its border, and little of the box's edge, is the box's edge.
       const enclosed = border > 0 && edgeBorder / border <= MAX_EDGE_BORDER && edgeBorder <= MAX_EDGE_SHARE * perimeter;
       const ok = enclosed && area >= input.minArea && colored / area <= MAX_FRAME_COLORED;
@@ -443,28 +437,17 @@ function openContinuations(image: Buffer, width: number, height: number, opened:
     if (b < 7) shown[k + 1] = 1;
   }
   const inPalette = (i: number) => shown[coarse(i)] === 1;
-  const stack: number[] = [];
+  const flood = new FloodFill(width, height);
+  const join = (j: number) => {
+    if (opened[j] || !outsideFrame(j) || !inPalette(j)) return false;
+    opened[j] = 255;
+    return true;
+  };
   let added = 0;
   for (const seed of seeds) {
     if (opened[seed] || !outsideFrame(seed) || !inPalette(seed)) continue;
     opened[seed] = 255;
-    added++;
-    stack.push(seed);
-    while (stack.length > 0) {
-      const i = stack.pop()!;
-      const x = i % width;
-      const y = (i - x) / width;
-      for (const [dx, dy] of DIRECTIONS) {
-        const nx = x + dx;
-        const ny = y + dy;
-        if (nx < 0 || ny < 0 || nx >= width || ny >= height) continue;
-        const j = ny * width + nx;
-        if (opened[j] || !outsideFrame(j) || !inPalette(j)) continue;
-        opened[j] = 255;
-        added++;
-        stack.push(j);
-      }
-    }
+    added += flood.fill(seed, join);
   }
   return added;
 }

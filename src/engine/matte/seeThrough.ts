@@ -1,6 +1,7 @@
 import { resizeMask, sharpFromRaw, toRaw } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
 import { findContinuingPanes } from './panes';
+import { FloodFill } from './components';
 
 /**
  * See-through regions. Windows, doors and pergola frames enclose panes or gaps through
@@ -164,32 +165,29 @@ function thickestWallAround(members: number[], mark: number, wall: Uint8Array, d
 function fillIslands(accepted: Uint8Array, subject: Uint8Array, dist: Uint16Array, ring: number, width: number, height: number): number {
   const pixels = width * height;
   const visited = new Uint8Array(pixels);
-  const stack = new Int32Array(pixels);
+  const flood = new FloodFill(width, height);
   let opened = 0;
   for (let seed = 0; seed < pixels; seed++) {
     if (!subject[seed] || accepted[seed] || visited[seed]) continue;
     const members: number[] = [];
-    let top = 0;
-    stack[top++] = seed;
     visited[seed] = 1;
     let enclosed = true;
-    while (top > 0) {
-      const i = stack[--top];
-      members.push(i);
-      if (dist[i] <= ring) enclosed = false;
-      const x = i % width;
-      const y = (i - x) / width;
-      const neighbours = fourNeighbours(i, x, y, width, height);
-      for (const j of neighbours) {
-        if (j < 0 || !subject[j]) {
-          enclosed = false;
-          continue;
-        }
-        if (accepted[j] || visited[j]) continue;
+    flood.fill(
+      seed,
+      (j) => {
+        if (!subject[j] || accepted[j] || visited[j]) return false;
         visited[j] = 1;
-        stack[top++] = j;
-      }
-    }
+        return true;
+      },
+      (i) => {
+        members.push(i);
+        if (dist[i] <= ring) enclosed = false;
+      },
+      // Out of the picture, or onto what is not subject: not an island.
+      (j) => {
+        if (j < 0 || !subject[j]) enclosed = false;
+      },
+    );
     if (!enclosed) continue;
     for (const i of members) accepted[i] = 255;
     opened += members.length;
@@ -276,7 +274,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   const seen = new Int32Array(pixels);
 
   const label = new Int32Array(pixels);
-  const stack = new Int32Array(pixels);
+  const flood = new FloodFill(width, height);
   // Panes that continue the world behind the frame are open whatever their colours.
   const accepted = panes.opened;
   let regions = panes.panes;
@@ -286,41 +284,37 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     if (!candidate[seed] || label[seed]) continue;
     next++;
     const members: number[] = [];
-    let top = 0;
-    stack[top++] = seed;
     label[seed] = next;
     const hComponent = new Float64Array(hBackground.length);
     let sumP = 0;
     let border = 0;
     let openBorder = 0;
     let nearestOutside = Infinity;
-    while (top > 0) {
-      const i = stack[--top];
-      members.push(i);
-      if (dist[i] < nearestOutside) nearestOutside = dist[i];
-      const k = bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2]);
-      hComponent[k]++;
-      sumP += pBackground[k];
-      const x = i % width;
-      const y = (i - x) / width;
-      const neighbours = fourNeighbours(i, x, y, width, height);
-      for (const j of neighbours) {
+    flood.fill(
+      seed,
+      (j) => {
+        if (!candidate[j] || label[j]) return false;
+        label[j] = next;
+        return true;
+      },
+      (i) => {
+        members.push(i);
+        if (dist[i] < nearestOutside) nearestOutside = dist[i];
+        const k = bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2]);
+        hComponent[k]++;
+        sumP += pBackground[k];
+      },
+      // The picture's edge and what is not subject are open border; the frame is closed border.
+      (j) => {
         if (j < 0) {
           border++;
           openBorder++;
-          continue;
-        }
-        if (candidate[j]) {
-          if (!label[j]) {
-            label[j] = next;
-            stack[top++] = j;
-          }
-        } else {
+        } else if (!candidate[j]) {
           border++;
           if (!subject[j]) openBorder++;
         }
-      }
-    }
+      },
+    );
     const area = members.length;
     if (area < minArea) continue;
     const bhattacharyya = coarseBhattacharyya(hComponent, area, hBackground);
