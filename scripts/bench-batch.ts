@@ -25,7 +25,9 @@ async function run(workers: number): Promise<{ perMinute: number; seconds: numbe
     const outputDir = path.join(work, 'media', 'background');
     fs.mkdirSync(outputDir, { recursive: true });
     const id = `vbgBenchBatch0${workers}`;
-    const template = configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, id) as { nodes: Array<{ name: string; disabled?: boolean }> };
+    const template = configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, id) as {
+      nodes: Array<{ name: string; disabled?: boolean }>;
+    };
     template.nodes.find((node) => node.name === 'Run via Webhook')!.disabled = false;
     const file = path.join(work, 'template.json');
     fs.writeFileSync(file, JSON.stringify(template));

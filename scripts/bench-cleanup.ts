@@ -30,7 +30,13 @@ const SIZES: Record<string, (s: sharp.Sharp) => sharp.Sharp> = {
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function inputs(size: string): Promise<Buffer[]> {
-  return Promise.all(PHOTOS.map((name) => SIZES[size](sharp(path.join(FIXTURES, 'photos', name))).jpeg({ quality: 92 }).toBuffer()));
+  return Promise.all(
+    PHOTOS.map((name) =>
+      SIZES[size](sharp(path.join(FIXTURES, 'photos', name)))
+        .jpeg({ quality: 92 })
+        .toBuffer(),
+    ),
+  );
 }
 
 async function phaseE2e(size: string): Promise<object> {
@@ -78,7 +84,10 @@ async function phaseBare(size: string): Promise<object> {
 }
 
 function child(phase: string, size: string, runtime: RuntimeChoice): Record<string, unknown> {
-  const out = execFileSync(process.execPath, [__filename, '--phase', phase, '--size', size], { encoding: 'utf8', env: { ...process.env, DEVICE: process.env.DEVICE ?? 'cpu', BG_RUNTIME: runtime } });
+  const out = execFileSync(process.execPath, [__filename, '--phase', phase, '--size', size], {
+    encoding: 'utf8',
+    env: { ...process.env, DEVICE: process.env.DEVICE ?? 'cpu', BG_RUNTIME: runtime },
+  });
   return JSON.parse(out.trim().split('\n').pop()!);
 }
 
@@ -96,7 +105,9 @@ async function main() {
   }
   if (!fs.existsSync(path.join(FIXTURES, 'photos'))) throw new Error(`Fixtures not found at ${FIXTURES} (set VITRINEALU_FIXTURES)`);
   const runtimes = (args.includes('--runtimes') ? args[args.indexOf('--runtimes') + 1] : 'native,wasm').split(',') as RuntimeChoice[];
-  console.log(`bench:cleanup — ${PHOTOS.length} fixture photos, JPEG q92 inputs, transparent PNG output, DEVICE=${process.env.DEVICE ?? 'cpu'}, runtimes ${runtimes.join(' and ')} (onnxruntime-node, onnxruntime-web WASM)`);
+  console.log(
+    `bench:cleanup — ${PHOTOS.length} fixture photos, JPEG q92 inputs, transparent PNG output, DEVICE=${process.env.DEVICE ?? 'cpu'}, runtimes ${runtimes.join(' and ')} (onnxruntime-node, onnxruntime-web WASM)`,
+  );
   const rows = [];
   for (const size of Object.keys(SIZES)) {
     const measured: Record<string, { e2e: E2e; bare: Bare }> = {};

@@ -40,7 +40,7 @@ export function spearman(a: number[], b: number[]): number {
   const ranks = (values: number[]) => {
     const order = values.map((value, index) => ({ value, index })).sort((x, y) => x.value - y.value);
     const out = new Array<number>(values.length);
-    for (let i = 0; i < order.length; ) {
+    for (let i = 0; i < order.length;) {
       let j = i;
       while (j + 1 < order.length && order[j + 1].value === order[i].value) j++;
       for (let k = i; k <= j; k++) out[order[k].index] = (i + j) / 2;
@@ -81,7 +81,10 @@ async function scatter(points: Point[], file: string, title: string): Promise<vo
     .map((p) => `<circle cx="${x(p.iou).toFixed(1)}" cy="${y(p.score).toFixed(1)}" r="5" fill="${COLORS[p.label]}" fill-opacity="0.8"/>`)
     .join('');
   const legend = Object.entries(COLORS)
-    .map(([name, color], i) => `<circle cx="${pad + 10}" cy="${pad + 10 + i * 18}" r="5" fill="${color}"/><text x="${pad + 22}" y="${pad + 15 + i * 18}" font-size="13">${name}</text>`)
+    .map(
+      ([name, color], i) =>
+        `<circle cx="${pad + 10}" cy="${pad + 10 + i * 18}" r="5" fill="${color}"/><text x="${pad + 22}" y="${pad + 15 + i * 18}" font-size="13">${name}</text>`,
+    )
     .join('');
   const ticks = [0, 0.25, 0.5, 0.75, 1]
     .map((t) => `<text x="${x(t) - 10}" y="${size - pad + 18}" font-size="11">${t}</text><text x="${pad - 32}" y="${y(t) + 4}" font-size="11">${t}</text>`)
@@ -105,12 +108,28 @@ async function main() {
   const points: Point[] = [];
   const measure = async (set: Point['set'], label: string, image: Buffer, truth: Uint8Array, options: Parameters<typeof extractSubject>[1]): Promise<Point> => {
     const subject = await extractSubject(image, options);
-    const point = { set, label, iou: iou(subject.alpha.data, truth), soft: softMaskIoU(subject.alpha.data, truth), score: await maskOnly(subject), checked: subject.confidence.score, features: subject.confidence.features };
+    const point = {
+      set,
+      label,
+      iou: iou(subject.alpha.data, truth),
+      soft: softMaskIoU(subject.alpha.data, truth),
+      score: await maskOnly(subject),
+      checked: subject.confidence.score,
+      features: subject.confidence.features,
+    };
     points.push(point);
     return point;
   };
   const cleanBackgrounds = await Promise.all(
-    PHOTOS.map(async (name) => ({ photo: photoPath(name), region: await backgroundRegion(photoPath(name), photoPath(name).replace('/photos/', '/reference-masks/').replace(/\.\w+$/, '.png')) })),
+    PHOTOS.map(async (name) => ({
+      photo: photoPath(name),
+      region: await backgroundRegion(
+        photoPath(name),
+        photoPath(name)
+          .replace('/photos/', '/reference-masks/')
+          .replace(/\.\w+$/, '.png'),
+      ),
+    })),
   );
   for (const set of ['cluttered', 'single product'] as const) {
     let unhinted = 0;
@@ -125,9 +144,13 @@ async function main() {
       const boxed = await measure(set, `${set}, box hint`, scene.image, scene.alpha, { ...plain, hint: { box, units: 'px', margin: 0.1, frame } });
       unhinted += none.iou;
       hinted += boxed.iou;
-      console.log(`${set} scene ${String(seed).padStart(2)} on ${PHOTOS[seed % PHOTOS.length].padEnd(20)} IoU no hint ${none.iou.toFixed(3)} (score ${none.score.toFixed(2)} / ${none.checked.toFixed(2)})  box ${boxed.iou.toFixed(3)} (score ${boxed.score.toFixed(2)} / ${boxed.checked.toFixed(2)})`);
+      console.log(
+        `${set} scene ${String(seed).padStart(2)} on ${PHOTOS[seed % PHOTOS.length].padEnd(20)} IoU no hint ${none.iou.toFixed(3)} (score ${none.score.toFixed(2)} / ${none.checked.toFixed(2)})  box ${boxed.iou.toFixed(3)} (score ${boxed.score.toFixed(2)} / ${boxed.checked.toFixed(2)})`,
+      );
     }
-    console.log(`${set}: mean IoU over ${count} scenes: no hint ${(unhinted / count).toFixed(3)}, box hint ${(hinted / count).toFixed(3)}, change +${((hinted - unhinted) / count).toFixed(3)} (goal +0.15)`);
+    console.log(
+      `${set}: mean IoU over ${count} scenes: no hint ${(unhinted / count).toFixed(3)}, box hint ${(hinted / count).toFixed(3)}, change +${((hinted - unhinted) / count).toFixed(3)} (goal +0.15)`,
+    );
   }
   for (const name of PHOTOS) {
     const point = await measure('fixture', 'fixture', readPhoto(name), await referenceMask(name), plain);
@@ -135,7 +158,17 @@ async function main() {
   }
   // Which signal carries the information: each feature's rank correlation with IoU.
   const names = [...new Set(points.flatMap((p) => Object.keys(p.features ?? {})))];
-  console.log(`Spearman(feature, IoU), all: ${names.map((name) => `${name} ${spearman(points.map((p) => p.features?.[name] ?? 0), points.map((p) => p.iou)).toFixed(2)}`).join(', ')}`);
+  console.log(
+    `Spearman(feature, IoU), all: ${names
+      .map(
+        (name) =>
+          `${name} ${spearman(
+            points.map((p) => p.features?.[name] ?? 0),
+            points.map((p) => p.iou),
+          ).toFixed(2)}`,
+      )
+      .join(', ')}`,
+  );
   if (process.env.BENCH_HINTS_DUMP) fs.writeFileSync(process.env.BENCH_HINTS_DUMP, JSON.stringify(points));
   const groups: Array<[string, Point[]]> = [
     ['fixtures + single product', points.filter((p) => p.set !== 'cluttered')],
@@ -144,7 +177,11 @@ async function main() {
   ];
   let title = '';
   for (const [name, group] of groups) {
-    const rho = (truth: 'iou' | 'soft', score: 'score' | 'checked') => spearman(group.map((p) => p[score]), group.map((p) => p[truth]));
+    const rho = (truth: 'iou' | 'soft', score: 'score' | 'checked') =>
+      spearman(
+        group.map((p) => p[score]),
+        group.map((p) => p[truth]),
+      );
     console.log(
       `Spearman(score, IoU) ${name} (${group.length} cut-outs): mask-only ${rho('iou', 'score').toFixed(3)} (soft IoU ${rho('soft', 'score').toFixed(3)}), cross-checked ${rho('iou', 'checked').toFixed(3)} (goal >= 0.6)`,
     );

@@ -16,7 +16,14 @@ import { replaceBackground } from '../src/engine/pipeline/replace';
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main() {
-  const images = await Promise.all(PHOTOS.map((name) => sharp(path.join(FIXTURES, 'photos', name)).resize(4000, 3000, { fit: 'fill' }).jpeg({ quality: 92 }).toBuffer()));
+  const images = await Promise.all(
+    PHOTOS.map((name) =>
+      sharp(path.join(FIXTURES, 'photos', name))
+        .resize(4000, 3000, { fit: 'fill' })
+        .jpeg({ quality: 92 })
+        .toBuffer(),
+    ),
+  );
   await cleanupImage(images[0], {}); // warm-up: model and session
   const cleanup: number[] = [];
   const replace: number[] = [];
@@ -34,7 +41,9 @@ async function main() {
   const c = median(cleanup);
   const r = median(replace);
   console.log(`bench:replace — ${PHOTOS.length} fixture photos at 4000x3000, DEVICE=${process.env.DEVICE ?? 'auto'}`);
-  console.log(`cleanup (transparent PNG) median ${(c / 1000).toFixed(2)} s | studio replace (JPEG) median ${(r / 1000).toFixed(2)} s | replace / cleanup ${(r / c).toFixed(2)}x (+${Math.round((r / c - 1) * 100)} %)`);
+  console.log(
+    `cleanup (transparent PNG) median ${(c / 1000).toFixed(2)} s | studio replace (JPEG) median ${(r / 1000).toFixed(2)} s | replace / cleanup ${(r / c).toFixed(2)}x (+${Math.round((r / c - 1) * 100)} %)`,
+  );
   console.log(`replace stages (median ms): ${JSON.stringify(Object.fromEntries(Object.entries(stages).map(([k, v]) => [k, Math.round(median(v))])))}`);
   console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
 }

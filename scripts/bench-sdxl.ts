@@ -64,12 +64,24 @@ async function main(): Promise<void> {
   const threads = readEngineConfig().inferenceThreads;
 
   const job = () => {
-    const base = { prompt: 'a modern aluminium veranda on a sunny garden terrace, professional photo', negativePrompt: 'blurry, low quality, text, watermark', width: size, height: size, steps, guidanceScale: 7.5, guidanceRescale: 0, seed: 42, scheduler, strength: 1 };
+    const base = {
+      prompt: 'a modern aluminium veranda on a sunny garden terrace, professional photo',
+      negativePrompt: 'blurry, low quality, text, watermark',
+      width: size,
+      height: size,
+      steps,
+      guidanceScale: 7.5,
+      guidanceRescale: 0,
+      seed: 42,
+      scheduler,
+      strength: 1,
+    };
     if (strategy !== 'outpaint') return base;
     // A product in the middle third: everything else is repainted.
     const image = new Uint8Array(size * size * 3).fill(128);
     const mask = new Uint8Array(size * size).fill(1);
-    for (let y = Math.floor(size / 3); y < Math.floor((2 * size) / 3); y++) mask.fill(0, y * size + Math.floor(size / 3), y * size + Math.floor((2 * size) / 3));
+    for (let y = Math.floor(size / 3); y < Math.floor((2 * size) / 3); y++)
+      mask.fill(0, y * size + Math.floor(size / 3), y * size + Math.floor((2 * size) / 3));
     return { ...base, image, mask };
   };
 
@@ -93,9 +105,15 @@ async function main(): Promise<void> {
   const gpuPeak = gpu.stop();
   await runner.close();
   const image = median(perImage);
-  console.log(`bench:sdxl — ${tiny ? 'TINY TEST EXPORT (pipeline overhead, not SDXL)' : modelDir}, ${size}x${size}, ${steps} steps, ${scheduler}, ${strategy}, guidance 7.5, provider ${provider}`);
-  console.log(`load + first image ${firstSeconds.toFixed(2)} s | per image (median of ${runs}) ${image.toFixed(3)} s | per step ${median(perStep).toFixed(4)} s`);
-  console.log(`peak host RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB | peak GPU memory ${gpuPeak === undefined ? 'n/a (no NVIDIA GPU)' : `${gpuPeak} MiB (${gpuPeak - (gpu.baseline ?? 0)} MiB over the ${gpu.baseline} MiB before)`}`);
+  console.log(
+    `bench:sdxl — ${tiny ? 'TINY TEST EXPORT (pipeline overhead, not SDXL)' : modelDir}, ${size}x${size}, ${steps} steps, ${scheduler}, ${strategy}, guidance 7.5, provider ${provider}`,
+  );
+  console.log(
+    `load + first image ${firstSeconds.toFixed(2)} s | per image (median of ${runs}) ${image.toFixed(3)} s | per step ${median(perStep).toFixed(4)} s`,
+  );
+  console.log(
+    `peak host RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB | peak GPU memory ${gpuPeak === undefined ? 'n/a (no NVIDIA GPU)' : `${gpuPeak} MiB (${gpuPeak - (gpu.baseline ?? 0)} MiB over the ${gpu.baseline} MiB before)`}`,
+  );
   console.log(`per image / goal (${GOAL_SECONDS} s on an H100, fp16): ${(image / GOAL_SECONDS).toFixed(2)}x${tiny ? ' (meaningless on the tiny export)' : ''}`);
   for (const warning of warnings) console.log(`warning: ${warning}`);
   if (tiny) fs.rmSync(modelDir, { recursive: true, force: true });

@@ -26,7 +26,12 @@ async function main() {
   const backgrounds = await Promise.all(
     PHOTOS.map(async (name) => ({
       photo: photoPath(name),
-      region: await backgroundRegion(photoPath(name), photoPath(name).replace('/photos/', '/reference-masks/').replace(/\.\w+$/, '.png')),
+      region: await backgroundRegion(
+        photoPath(name),
+        photoPath(name)
+          .replace('/photos/', '/reference-masks/')
+          .replace(/\.\w+$/, '.png'),
+      ),
     })),
   );
   const fills: Array<{ label: string; fill: (seed: number) => PaneFill; scenes: number }> = [
@@ -48,10 +53,14 @@ async function main() {
       on += result.gaps;
       worst = Math.min(worst, result.gaps - result.off);
       if (seed === 20) firstTwenty = on - off;
-      console.log(`scene ${String(seed).padStart(2)} (${scene.panes} panes): IoU off ${result.off.toFixed(3)}  gaps ${result.gaps.toFixed(3)}  (${result.regions} regions)`);
+      console.log(
+        `scene ${String(seed).padStart(2)} (${scene.panes} panes): IoU off ${result.off.toFixed(3)}  gaps ${result.gaps.toFixed(3)}  (${result.regions} regions)`,
+      );
     }
     const seedsOneToTwenty = scenes > 20 ? `; seeds 1-20: ${(firstTwenty / 20).toFixed(3)}` : '';
-    summary.push(`${label}, ${scenes} scenes: mean IoU off ${(off / scenes).toFixed(3)}, gaps ${(on / scenes).toFixed(3)}, change ${((on - off) / scenes).toFixed(3)}, worst scene ${worst.toFixed(3)}${seedsOneToTwenty}`);
+    summary.push(
+      `${label}, ${scenes} scenes: mean IoU off ${(off / scenes).toFixed(3)}, gaps ${(on / scenes).toFixed(3)}, change ${((on - off) / scenes).toFixed(3)}, worst scene ${worst.toFixed(3)}${seedsOneToTwenty}`,
+    );
   }
   for (const name of PHOTOS) {
     const result = await compare(readPhoto(name), await referenceMask(name));

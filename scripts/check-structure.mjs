@@ -101,4 +101,6 @@ if (problems.length > 0) {
   console.error(`check-structure: ${problems.length} problem(s)\n${problems.map((line) => `  ${line}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`check-structure: ${walk(engine).length} engine files, imports only downward, no loops between folders; nodes and CLI use the index; scripts and tests share only testkit`);
+console.log(
+  `check-structure: ${walk(engine).length} engine files, imports only downward, no loops between folders; nodes and CLI use the index; scripts and tests share only testkit`,
+);

@@ -24,13 +24,21 @@ function checkerboard(width: number, height: number): Buffer {
 }
 
 async function cell(image: Buffer, transparent: boolean): Promise<Buffer> {
-  const fitted = await sharp(image).resize(CELL, CELL, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } }).png().toBuffer();
+  const fitted = await sharp(image)
+    .resize(CELL, CELL, { fit: 'contain', background: { r: 0, g: 0, b: 0, alpha: 0 } })
+    .png()
+    .toBuffer();
   const base = transparent ? sharp(checkerboard(CELL, CELL)) : sharp({ create: { width: CELL, height: CELL, channels: 4, background: '#f3f4f6' } });
-  return base.composite([{ input: fitted }]).png().toBuffer();
+  return base
+    .composite([{ input: fitted }])
+    .png()
+    .toBuffer();
 }
 
 function label(text: string, width: number): Buffer {
-  return Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${LABEL}"><rect width="100%" height="100%" fill="#1f2937"/><text x="8" y="19" font-family="DejaVu Sans, sans-serif" font-size="14" fill="#ffffff">${text}</text></svg>`);
+  return Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${LABEL}"><rect width="100%" height="100%" fill="#1f2937"/><text x="8" y="19" font-family="DejaVu Sans, sans-serif" font-size="14" fill="#ffffff">${text}</text></svg>`,
+  );
 }
 
 async function writeSheet(file: string, columns: number, rows: number, composites: sharp.OverlayOptions[]): Promise<void> {
@@ -46,7 +54,10 @@ async function main() {
   const args = process.argv.slice(2);
   const from = args.includes('--from') ? path.resolve(args[args.indexOf('--from') + 1]) : undefined;
   const to = path.resolve(args.includes('--to') ? args[args.indexOf('--to') + 1] : path.join(ROOT, 'docs', 'cleanup-gallery.png'));
-  const examples = fs.readdirSync(path.join(ROOT, 'examples')).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  const examples = fs
+    .readdirSync(path.join(ROOT, 'examples'))
+    .filter((f) => /\.(jpe?g|png)$/i.test(f))
+    .sort();
   const columns = ['original', ...MODES];
   const composites: sharp.OverlayOptions[] = columns.map((name, i) => ({ input: label(name, CELL), left: i * CELL, top: 0 }));
   for (const [row, name] of examples.entries()) {

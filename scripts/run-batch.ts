@@ -26,7 +26,10 @@ async function main() {
   console.log(`== local n8n (the first run installs it: a few minutes) with its user folder in ${instanceDir} (removed afterwards)`);
   const instance = createInstance(instanceDir, { allow: [work] });
   const examples = path.join(REPO_ROOT, 'examples');
-  const photos = fs.readdirSync(examples).filter((f) => /\.(jpe?g|png|webp)$/i.test(f)).map((f) => path.join(examples, f));
+  const photos = fs
+    .readdirSync(examples)
+    .filter((f) => /\.(jpe?g|png|webp)$/i.test(f))
+    .map((f) => path.join(examples, f));
   const mediaRoot = path.join(work, 'media');
   const outputDir = path.join(mediaRoot, 'background');
   fs.mkdirSync(outputDir, { recursive: true });
@@ -40,7 +43,10 @@ async function main() {
     console.log('== n8n execute (the template, as imported from automation/background-batch.json)');
     const started = Date.now();
     // A few seconds per photo: say it is still going, so a long batch never looks hung.
-    const heartbeat = setInterval(() => console.log(`   ... n8n execute running (${Math.round((Date.now() - started) / 1000)} s, ${server.updates.length} media record updates so far)`), 20_000);
+    const heartbeat = setInterval(
+      () => console.log(`   ... n8n execute running (${Math.round((Date.now() - started) / 1000)} s, ${server.updates.length} media record updates so far)`),
+      20_000,
+    );
     const run = await n8n(instance, ['execute', `--id=${WORKFLOW_ID}`, '--rawOutput'], 1_800_000).finally(() => clearInterval(heartbeat));
     if (run.status !== 0) throw new Error(`n8n execute failed:\n${run.stdout.slice(-3000)}${run.stderr.slice(-3000)}`);
     const runData = executionResult(run.stdout).data.resultData.runData;

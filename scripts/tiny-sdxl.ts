@@ -13,6 +13,10 @@ if (require.main === module) {
     console.error('usage: npm run sdxl:tiny -- OUT_DIR [--fp16] [--int64-timestep] [--latent-parameters]');
     process.exit(2);
   }
-  writeTinySdxl(path.resolve(dir), { fp16: flags.includes('--fp16'), int64Timestep: flags.includes('--int64-timestep'), latentParameters: flags.includes('--latent-parameters') });
+  writeTinySdxl(path.resolve(dir), {
+    fp16: flags.includes('--fp16'),
+    int64Timestep: flags.includes('--int64-timestep'),
+    latentParameters: flags.includes('--latent-parameters'),
+  });
   console.log(`tiny SDXL export written to ${path.resolve(dir)}`);
 }

@@ -1,14 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
-import {
-  type IBinaryData,
-  type IDataObject,
-  type IExecuteFunctions,
-  type INode,
-  type INodeExecutionData,
-  NodeOperationError,
-} from 'n8n-workflow';
+import { type IBinaryData, type IDataObject, type IExecuteFunctions, type INode, type INodeExecutionData, NodeOperationError } from 'n8n-workflow';
 
 /**
  * Just enough of n8n's IExecuteFunctions to drive a node's execute() in-process. The real
@@ -82,7 +75,11 @@ export function fakeExecuteFunctions(options: FakeContextOptions) {
       assertBinaryData: (itemIndex: number, property: string) => {
         const binary = options.items[itemIndex]?.binary?.[property];
         if (!binary) {
-          throw new NodeOperationError(node, `This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`, { itemIndex });
+          throw new NodeOperationError(
+            node,
+            `This operation expects the node's input data to contain a binary file '${property}', but none was found [item ${itemIndex}]`,
+            { itemIndex },
+          );
         }
         return binary;
       },

@@ -45,14 +45,22 @@ export function quadrants(width: number, height: number): Buffer {
 /** Stored pixel coordinates for an upright (display) pixel, per EXIF orientation. */
 export function storedCoordinate(orientation: number, x: number, y: number, w: number, h: number): [number, number] {
   switch (orientation) {
-    case 2: return [w - 1 - x, y];
-    case 3: return [w - 1 - x, h - 1 - y];
-    case 4: return [x, h - 1 - y];
-    case 5: return [y, x];
-    case 6: return [y, h - 1 - x];
-    case 7: return [w - 1 - y, h - 1 - x];
-    case 8: return [w - 1 - y, x];
-    default: return [x, y];
+    case 2:
+      return [w - 1 - x, y];
+    case 3:
+      return [w - 1 - x, h - 1 - y];
+    case 4:
+      return [x, h - 1 - y];
+    case 5:
+      return [y, x];
+    case 6:
+      return [y, h - 1 - x];
+    case 7:
+      return [w - 1 - y, h - 1 - x];
+    case 8:
+      return [w - 1 - y, x];
+    default:
+      return [x, y];
   }
 }
 
@@ -68,5 +76,8 @@ export async function orientedJpeg(upright: Buffer, width: number, height: numbe
       upright.copy(stored, (sy * w + sx) * 3, (y * width + x) * 3, (y * width + x) * 3 + 3);
     }
   }
-  return sharp(stored, { raw: { width: w, height: h, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation }).toBuffer();
+  return sharp(stored, { raw: { width: w, height: h, channels: 3 } })
+    .jpeg({ quality: 100 })
+    .withMetadata({ orientation })
+    .toBuffer();
 }

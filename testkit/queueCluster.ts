@@ -77,13 +77,25 @@ export class QueueCluster {
     };
     // Each process runs its own task-runner broker: each gets a free port.
     this.main = start(this.instance.node, [this.instance.n8nBin, 'start'], { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()) });
-    await until('n8n main', async () => fetch(`http://127.0.0.1:${this.port}/healthz`).then((r) => r.ok, () => false), 180_000);
+    await until(
+      'n8n main',
+      async () =>
+        fetch(`http://127.0.0.1:${this.port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        ),
+      180_000,
+    );
     for (let i = 0; i < workers; i++) this.workers.push(await this.startWorker());
     await until('the workers', () => this.workers.every((w) => w.log.join('').includes('n8n worker is now ready')), 120_000);
   }
 
   async startWorker(): Promise<Process> {
-    return start(this.instance.node, [this.instance.n8nBin, 'worker', '--concurrency=2'], { ...this.env, N8N_RUNNERS_BROKER_PORT: String(await freePort()), QUEUE_HEALTH_CHECK_PORT: String(await freePort()) });
+    return start(this.instance.node, [this.instance.n8nBin, 'worker', '--concurrency=2'], {
+      ...this.env,
+      N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+      QUEUE_HEALTH_CHECK_PORT: String(await freePort()),
+    });
   }
 
   async restartWorker(index: number): Promise<void> {
@@ -99,10 +111,17 @@ export class QueueCluster {
   /** Waits until main serves the webhook (a GET answers "POST only": a probe that starts nothing), then POSTs it. */
   async trigger(path: string): Promise<void> {
     const url = `http://127.0.0.1:${this.port}/webhook/${path}`;
-    await until(`the webhook ${path}`, async () => {
-      const probe = await fetch(url).then((r) => r.text(), () => '');
-      return /POST/.test(probe) && !/is not registered\./.test(probe);
-    }, 120_000);
+    await until(
+      `the webhook ${path}`,
+      async () => {
+        const probe = await fetch(url).then(
+          (r) => r.text(),
+          () => '',
+        );
+        return /POST/.test(probe) && !/is not registered\./.test(probe);
+      },
+      120_000,
+    );
     const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     if (!response.ok) throw new Error(`webhook ${path}: ${response.status} ${await response.text()}`);
   }

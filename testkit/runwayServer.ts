@@ -9,7 +9,24 @@ import { z } from 'zod';
  * written here from the docs, independently of the client's, so a mistake in one shows
  * up against the other.
  */
-const RATIOS = ['1920:1080', '1080:1920', '1024:1024', '1360:768', '1080:1080', '1168:880', '1440:1080', '1080:1440', '1808:768', '2112:912', '1280:720', '720:1280', '720:720', '960:720', '720:960', '1680:720'];
+const RATIOS = [
+  '1920:1080',
+  '1080:1920',
+  '1024:1024',
+  '1360:768',
+  '1080:1080',
+  '1168:880',
+  '1440:1080',
+  '1080:1440',
+  '1808:768',
+  '2112:912',
+  '1280:720',
+  '720:1280',
+  '720:720',
+  '960:720',
+  '720:960',
+  '1680:720',
+];
 const createBody = z
   .object({
     model: z.enum(['gen4_image', 'gen4_image_turbo']),
@@ -19,22 +36,29 @@ const createBody = z
     referenceImages: z
       .array(
         z.object({
-          uri: z.string().refine((uri) => /^https:\/\//.test(uri) || (/^data:image\/(png|jpeg|webp);base64,/.test(uri) && uri.length <= 5 * 1024 * 1024), 'uri must be https or a data URI <= 5 MB'),
-          tag: z.string().regex(/^[a-zA-Z][a-zA-Z0-9_]{2,15}$/).optional(),
+          uri: z
+            .string()
+            .refine(
+              (uri) => /^https:\/\//.test(uri) || (/^data:image\/(png|jpeg|webp);base64,/.test(uri) && uri.length <= 5 * 1024 * 1024),
+              'uri must be https or a data URI <= 5 MB',
+            ),
+          tag: z
+            .string()
+            .regex(/^[a-zA-Z][a-zA-Z0-9_]{2,15}$/)
+            .optional(),
         }),
       )
       .max(3)
       .optional(),
-    contentModeration: z.object({ publicFigureThreshold: z.enum(['auto', 'low']) }).partial().optional(),
+    contentModeration: z
+      .object({ publicFigureThreshold: z.enum(['auto', 'low']) })
+      .partial()
+      .optional(),
   })
   .strict()
   .refine((b) => b.model !== 'gen4_image_turbo' || (b.referenceImages?.length ?? 0) > 0, 'turbo needs reference images');
 
-export type Fault =
-  | { status: number; retryAfter?: string; body?: string }
-  | { hang: true }
-  | { delayMs: number }
-  | { malformed: true };
+export type Fault = { status: number; retryAfter?: string; body?: string } | { hang: true } | { delayMs: number } | { malformed: true };
 
 export type StatusStep = 'PENDING' | 'THROTTLED' | 'RUNNING' | 'SUCCEEDED' | 'CANCELLED' | { failed: string; failure?: string };
 
@@ -134,7 +158,8 @@ export class RunwayTestServer {
 
     if (path.startsWith('/outputs/')) return this.output(req, res, path.slice('/outputs/'.length).replace(/\.png$/, ''));
 
-    if (req.headers['x-runway-version'] !== '2024-11-06') this.violations.push(`${req.method} ${path}: X-Runway-Version is ${String(req.headers['x-runway-version'])}`);
+    if (req.headers['x-runway-version'] !== '2024-11-06')
+      this.violations.push(`${req.method} ${path}: X-Runway-Version is ${String(req.headers['x-runway-version'])}`);
     if (req.headers.authorization !== `Bearer ${this.apiKey}`) {
       if (!/^Bearer \S+$/.test(req.headers.authorization ?? '')) this.violations.push(`${req.method} ${path}: malformed Authorization header`);
       this.record(req, 401);
@@ -143,7 +168,11 @@ export class RunwayTestServer {
 
     if (req.method === 'GET' && path === '/v1/organization') {
       this.record(req, 200);
-      return this.send(res, 200, { creditBalance: 1234, tier: { maxMonthlyCreditSpend: 10000, models: { gen4_image: { maxConcurrentGenerations: 2, maxDailyGenerations: 200 } } }, usage: { models: {} } });
+      return this.send(res, 200, {
+        creditBalance: 1234,
+        tier: { maxMonthlyCreditSpend: 10000, models: { gen4_image: { maxConcurrentGenerations: 2, maxDailyGenerations: 200 } } },
+        usage: { models: {} },
+      });
     }
 
     if (req.method === 'POST' && path === '/v1/text_to_image') {
@@ -194,7 +223,13 @@ export class RunwayTestServer {
         if (fault && 'malformed' in fault) return this.send(res, 200, '<html>502 Bad Gateway</html>');
         if (typeof step === 'object') {
           this.finish(task);
-          return this.send(res, 200, { id: task.id, status: 'FAILED', createdAt: new Date().toISOString(), failure: step.failure ?? 'The task failed', failureCode: step.failed });
+          return this.send(res, 200, {
+            id: task.id,
+            status: 'FAILED',
+            createdAt: new Date().toISOString(),
+            failure: step.failure ?? 'The task failed',
+            failureCode: step.failed,
+          });
         }
         if (step === 'CANCELLED') this.finish(task);
         const body: Record<string, unknown> = { id: task.id, status: step, createdAt: new Date().toISOString() };
@@ -246,7 +281,9 @@ export class RunwayTestServer {
       return void res.end(Buffer.alloc(4 * 1024 * 1024, 7));
     }
     const [w, h] = task.ratio.split(':').map((v) => Math.round(Number(v) / 8));
-    const png = await sharp({ create: { width: w, height: h, channels: 3, background: { r: 96, g: 140, b: 88 } } }).png().toBuffer();
+    const png = await sharp({ create: { width: w, height: h, channels: 3, background: { r: 96, g: 140, b: 88 } } })
+      .png()
+      .toBuffer();
     this.record(req, 200, { taskId: id });
     this.finish(task);
     res.writeHead(200, { 'content-type': 'image/png', 'content-length': String(png.length) });

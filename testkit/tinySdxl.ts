@@ -68,8 +68,17 @@ function textEncoder(options: { layers: number; width: number; idsType: ElemType
     { op: 'Identity', inputs: [`hidden_states.${layers}`], outputs: ['last_hidden_state'] },
     { op: 'ReduceMean', inputs: ['last_hidden_state'], outputs: ['pooled'], attributes: { axes: [1], keepdims: 0 } },
   );
-  const initializers = [int64s('vocab_rows', [1024]), weights('embedding', [1024, width], 1), weights('layer_weight', [width, width], 0.6), weights('layer_bias', [width], 0.1)];
-  const hidden = Array.from({ length: layers + 1 }, (_, index) => ({ name: `hidden_states.${index}`, type: DataType.FLOAT, shape: ['batch_size', 'sequence_length', width] as Dim[] }));
+  const initializers = [
+    int64s('vocab_rows', [1024]),
+    weights('embedding', [1024, width], 1),
+    weights('layer_weight', [width, width], 0.6),
+    weights('layer_bias', [width], 0.1),
+  ];
+  const hidden = Array.from({ length: layers + 1 }, (_, index) => ({
+    name: `hidden_states.${index}`,
+    type: DataType.FLOAT,
+    shape: ['batch_size', 'sequence_length', width] as Dim[],
+  }));
   const pooledOutput = options.projection
     ? { name: 'text_embeds', type: DataType.FLOAT, shape: ['batch_size', options.projection] as Dim[] }
     : { name: 'pooler_output', type: DataType.FLOAT, shape: ['batch_size', width] as Dim[] };
@@ -169,14 +178,30 @@ const SCALING_FACTOR = 0.13025;
 function vaeEncoder(latentParameters: boolean): Graph {
   const kernel = new Float32Array(4 * 3 * 64);
   for (let o = 0; o < 4; o++) for (let i = 0; i < 3; i++) for (let k = 0; k < 64; k++) kernel[(o * 3 + i) * 64 + k] = ENCODE[o][i] / 64 / SCALING_FACTOR;
-  const nodes: Node[] = [{ op: 'Conv', inputs: ['sample', 'w_encode'], outputs: [latentParameters ? 'mean' : 'latent_sample'], attributes: { kernel_shape: [8, 8], strides: [8, 8] } }];
+  const nodes: Node[] = [
+    {
+      op: 'Conv',
+      inputs: ['sample', 'w_encode'],
+      outputs: [latentParameters ? 'mean' : 'latent_sample'],
+      attributes: { kernel_shape: [8, 8], strides: [8, 8] },
+    },
+  ];
   if (latentParameters) {
-    nodes.push({ op: 'Mul', inputs: ['mean', 'zero'], outputs: ['logvar'] }, { op: 'Concat', inputs: ['mean', 'logvar'], outputs: ['latent_parameters'], attributes: { axis: 1 } });
+    nodes.push(
+      { op: 'Mul', inputs: ['mean', 'zero'], outputs: ['logvar'] },
+      { op: 'Concat', inputs: ['mean', 'logvar'], outputs: ['latent_parameters'], attributes: { axis: 1 } },
+    );
   }
   return {
     name: 'vae_encoder',
     inputs: [{ name: 'sample', type: DataType.FLOAT, shape: ['batch_size', 3, 'height', 'width'] }],
-    outputs: [{ name: latentParameters ? 'latent_parameters' : 'latent_sample', type: DataType.FLOAT, shape: ['batch_size', latentParameters ? 8 : 4, 'height_latent', 'width_latent'] }],
+    outputs: [
+      {
+        name: latentParameters ? 'latent_parameters' : 'latent_sample',
+        type: DataType.FLOAT,
+        shape: ['batch_size', latentParameters ? 8 : 4, 'height_latent', 'width_latent'],
+      },
+    ],
     initializers: [{ name: 'w_encode', type: DataType.FLOAT, dims: [4, 3, 8, 8], data: kernel }, ...(latentParameters ? [constant('zero', [], [0])] : [])],
     nodes,
   };
@@ -200,7 +225,13 @@ export function clipTokenizerFiles(bpeVocabPath: string): { vocab: Record<string
   const lines = zlib.gunzipSync(fs.readFileSync(bpeVocabPath)).toString('utf8').split('\n');
   const merges = lines.slice(1, 49152 - 256 - 2 + 1);
   const symbols = [...byteToUnicode().values()];
-  const entries = [...symbols, ...symbols.map((symbol) => `${symbol}</w>`), ...merges.map((merge) => merge.replace(' ', '')), '<|startoftext|>', '<|endoftext|>'];
+  const entries = [
+    ...symbols,
+    ...symbols.map((symbol) => `${symbol}</w>`),
+    ...merges.map((merge) => merge.replace(' ', '')),
+    '<|startoftext|>',
+    '<|endoftext|>',
+  ];
   const vocab: Record<string, number> = {};
   entries.forEach((entry, index) => (vocab[entry] = index));
   return { vocab, merges: ['#version: 0.2', ...merges].join('\n') + '\n' };
@@ -217,13 +248,34 @@ export function writeTinySdxl(dir: string, options: TinySdxlOptions = {}): strin
     fs.mkdirSync(path.dirname(path.join(dir, relative)), { recursive: true });
     fs.writeFileSync(path.join(dir, relative), content);
   };
-  write('model_index.json', JSON.stringify({ _class_name: 'ORTStableDiffusionXLPipeline', _diffusers_version: '0.30.0', force_zeros_for_empty_prompt: true }, null, 2));
+  write(
+    'model_index.json',
+    JSON.stringify({ _class_name: 'ORTStableDiffusionXLPipeline', _diffusers_version: '0.30.0', force_zeros_for_empty_prompt: true }, null, 2),
+  );
   write(
     'scheduler/scheduler_config.json',
-    JSON.stringify({ _class_name: 'EulerDiscreteScheduler', beta_start: 0.00085, beta_end: 0.012, beta_schedule: 'scaled_linear', num_train_timesteps: 1000, prediction_type: 'epsilon', steps_offset: 1, timestep_spacing: 'leading', interpolation_type: 'linear', use_karras_sigmas: false }, null, 2),
+    JSON.stringify(
+      {
+        _class_name: 'EulerDiscreteScheduler',
+        beta_start: 0.00085,
+        beta_end: 0.012,
+        beta_schedule: 'scaled_linear',
+        num_train_timesteps: 1000,
+        prediction_type: 'epsilon',
+        steps_offset: 1,
+        timestep_spacing: 'leading',
+        interpolation_type: 'linear',
+        use_karras_sigmas: false,
+      },
+      null,
+      2,
+    ),
   );
   write('text_encoder/model.onnx', encodeModel(textEncoder({ layers: 12, width: TINY_TEXT_WIDTHS.first, idsType: DataType.INT32 })));
-  write('text_encoder_2/model.onnx', encodeModel(textEncoder({ layers: 32, width: TINY_TEXT_WIDTHS.second, idsType: DataType.INT64, projection: TINY_TEXT_WIDTHS.projection })));
+  write(
+    'text_encoder_2/model.onnx',
+    encodeModel(textEncoder({ layers: 32, width: TINY_TEXT_WIDTHS.second, idsType: DataType.INT64, projection: TINY_TEXT_WIDTHS.projection })),
+  );
   write('unet/model.onnx', encodeModel(unet(options)));
   write('vae_encoder/model.onnx', encodeModel(vaeEncoder(!!options.latentParameters)));
   write('vae_decoder/model.onnx', encodeModel(vaeDecoder()));
@@ -233,6 +285,9 @@ export function writeTinySdxl(dir: string, options: TinySdxlOptions = {}): strin
     write(`${tokenizer}/vocab.json`, JSON.stringify(vocab));
     write(`${tokenizer}/merges.txt`, merges);
   }
-  write('tokenizer_2/special_tokens_map.json', JSON.stringify({ bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', pad_token: '!', unk_token: '<|endoftext|>' }));
+  write(
+    'tokenizer_2/special_tokens_map.json',
+    JSON.stringify({ bos_token: '<|startoftext|>', eos_token: '<|endoftext|>', pad_token: '!', unk_token: '<|endoftext|>' }),
+  );
   return dir;
 }

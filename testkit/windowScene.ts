@@ -85,7 +85,13 @@ const PANEL_COLORS = [
   [150, 104, 66], // wood tone
 ];
 
-export async function windowScene(background: string | { photo: string; region: sharp.Region }, seed: number, width = 640, height = 480, fill: PaneFill = { kind: 'none' }): Promise<WindowScene> {
+export async function windowScene(
+  background: string | { photo: string; region: sharp.Region },
+  seed: number,
+  width = 640,
+  height = 480,
+  fill: PaneFill = { kind: 'none' },
+): Promise<WindowScene> {
   const random = mulberry32(seed);
   const source = typeof background === 'string' ? sharp(background) : sharp(background.photo).extract(background.region);
   const { data: bg } = await source.resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer({ resolveWithObject: true });
@@ -138,5 +144,13 @@ export async function windowScene(background: string | { photo: string; region: 
       for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.round(Math.min(255, color[c] * shade + 6));
     }
   }
-  return { image: await sharp(image, { raw: { width, height, channels: 3 } }).png().toBuffer(), alpha, width, height, panes: cols * rows };
+  return {
+    image: await sharp(image, { raw: { width, height, channels: 3 } })
+      .png()
+      .toBuffer(),
+    alpha,
+    width,
+    height,
+    panes: cols * rows,
+  };
 }

@@ -104,7 +104,7 @@ export class BackgroundCleanup implements INodeType {
             name: 'enhanceFg',
             type: 'boolean',
             default: false,
-            description: 'Whether to apply a mild, bounded sharpening and saturation boost to the subject (the seed\'s enhanceFg)',
+            description: "Whether to apply a mild, bounded sharpening and saturation boost to the subject (the seed's enhanceFg)",
           },
           {
             displayName: 'Feather (Px)',
@@ -130,10 +130,7 @@ export class BackgroundCleanup implements INodeType {
             name: 'modelFamily',
             type: 'options',
             default: '',
-            options: [
-              { name: 'Guess From File Name', value: '' },
-              ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name })),
-            ],
+            options: [{ name: 'Guess From File Name', value: '' }, ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name }))],
             description: 'How the custom model wants its input and output (as rembg defines the families)',
           },
           {

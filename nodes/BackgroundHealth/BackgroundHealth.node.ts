@@ -34,7 +34,8 @@ export class BackgroundHealth implements INodeType {
         name: 'failWhenUnhealthy',
         type: 'boolean',
         default: false,
-        description: 'Whether to stop the workflow with an error when the status is "error" (no inference backend runs, the model is missing); otherwise the report is the output either way',
+        description:
+          'Whether to stop the workflow with an error when the status is "error" (no inference backend runs, the model is missing); otherwise the report is the output either way',
       },
     ],
   };
@@ -48,7 +49,8 @@ export class BackgroundHealth implements INodeType {
     }
     if (report.status === 'error' && this.getNodeParameter('failWhenUnhealthy', 0, false)) {
       throw new NodeOperationError(this.getNode(), `This worker cannot run the background models: ${report.problems.join('; ')}`, {
-        description: 'Run the same check in the worker\'s shell: node <n8n user folder>/.n8n/nodes/node_modules/@vitrinealu/n8n-nodes-background/dist/src/cli/index.js health',
+        description:
+          "Run the same check in the worker's shell: node <n8n user folder>/.n8n/nodes/node_modules/@vitrinealu/n8n-nodes-background/dist/src/cli/index.js health",
       });
     }
     if (report.status !== 'ok') for (const problem of report.problems) this.logger.warn(`Background Worker Health: ${problem}`);

@@ -27,7 +27,8 @@ export class BackgroundPreset implements INodeType {
     icon: { light: 'file:backgroundPreset.svg', dark: 'file:backgroundPreset.dark.svg' },
     group: ['transform'],
     version: 1,
-    subtitle: '={{$parameter["operation"] === "list" ? "List presets" : ($parameter["preset"] || "default") + " / " + ($parameter["promptType"] || "default")}}',
+    subtitle:
+      '={{$parameter["operation"] === "list" ? "List presets" : ($parameter["preset"] || "default") + " / " + ($parameter["promptType"] || "default")}}',
     description: 'Brand presets for background replacement: prompts, negative prompt, generation and composite settings',
     defaults: { name: 'Background Preset' },
     usableAsTool: true,
@@ -41,7 +42,12 @@ export class BackgroundPreset implements INodeType {
         noDataExpression: true,
         default: 'get',
         options: [
-          { name: 'Get', value: 'get', action: 'Add a preset to each item', description: 'Resolve a preset and prompt type and add it to each item as backgroundPreset' },
+          {
+            name: 'Get',
+            value: 'get',
+            action: 'Add a preset to each item',
+            description: 'Resolve a preset and prompt type and add it to each item as backgroundPreset',
+          },
           { name: 'List', value: 'list', action: 'List all presets', description: 'One item per preset and prompt type' },
         ],
       },
@@ -98,7 +104,11 @@ export class BackgroundPreset implements INodeType {
         presets = listPresets(await customPresets(this, 0));
       } catch (error) {
         // A refused Preset File is already a NodeOperationError with its message: keep that message.
-        throw new NodeOperationError(this.getNode(), errorMessage(error), error instanceof NodeOperationError && error.description ? { description: error.description } : {});
+        throw new NodeOperationError(
+          this.getNode(),
+          errorMessage(error),
+          error instanceof NodeOperationError && error.description ? { description: error.description } : {},
+        );
       }
       return [presets.map((preset) => ({ json: preset as unknown as IDataObject, pairedItem: { item: 0 } }))];
     }

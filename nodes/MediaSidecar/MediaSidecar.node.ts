@@ -26,8 +26,18 @@ export class MediaSidecar implements INodeType {
         noDataExpression: true,
         default: 'update',
         options: [
-          { name: 'Read', value: 'read', action: 'Read a sidecar', description: 'Load the sidecar into the item (json.sidecar), optionally checking whether the photo is already processed' },
-          { name: 'Update', value: 'update', action: 'Update the background block', description: "Merge the item's Background Cleanup/Replace result into the sidecar's background block; every other field is kept" },
+          {
+            name: 'Read',
+            value: 'read',
+            action: 'Read a sidecar',
+            description: 'Load the sidecar into the item (json.sidecar), optionally checking whether the photo is already processed',
+          },
+          {
+            name: 'Update',
+            value: 'update',
+            action: 'Update the background block',
+            description: "Merge the item's Background Cleanup/Replace result into the sidecar's background block; every other field is kept",
+          },
           { name: 'Write', value: 'write', action: 'Write a whole sidecar', description: 'Write the given JSON as the sidecar (validated)' },
         ],
       },

@@ -30,7 +30,8 @@ export const confidenceProperties: INodeProperties[] = [
 ];
 
 /** One output, or Done + Needs Review when routing is on (n8n adds the error output after these). */
-export const confidenceOutputs = '={{ $parameter["routeByConfidence"] ? [{ "type": "main", "displayName": "Done" }, { "type": "main", "displayName": "Needs Review" }] : [{ "type": "main" }] }}';
+export const confidenceOutputs =
+  '={{ $parameter["routeByConfidence"] ? [{ "type": "main", "displayName": "Done" }, { "type": "main", "displayName": "Needs Review" }] : [{ "type": "main" }] }}';
 
 export function routeByConfidence(ctx: IExecuteFunctions, results: INodeExecutionData[]): INodeExecutionData[][] {
   if (!(ctx.getNodeParameter('routeByConfidence', 0, false) as boolean)) return [results];

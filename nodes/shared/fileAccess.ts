@@ -47,7 +47,10 @@ export async function allowedPath(ctx: IExecuteFunctions, itemIndex: number, fil
       ctx.getNode(),
       `Item ${itemIndex}: ${setting} ${file} is not a path this n8n lets nodes use ` +
         `(N8N_RESTRICT_FILE_ACCESS_TO=${restrict ? restrict : '(not set)'}; n8n's own folder is blocked while N8N_BLOCK_FILE_ACCESS_TO_N8N_FILES is not "false"; N8N_BLOCK_FILE_PATTERNS also applies)`,
-      { itemIndex, description: 'Move the file into an allowed folder, or add its folder to N8N_RESTRICT_FILE_ACCESS_TO (paths separated by ;) and restart n8n' },
+      {
+        itemIndex,
+        description: 'Move the file into an allowed folder, or add its folder to N8N_RESTRICT_FILE_ACCESS_TO (paths separated by ;) and restart n8n',
+      },
     );
   }
   return resolved;

@@ -92,7 +92,12 @@ function toNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
   if (isEngineError(error) && error.isApiError) {
     // A remote engine's failure (Runway): n8n shows it as an API error with its HTTP status.
     const httpCode = error.httpCode !== undefined ? String(error.httpCode) : undefined;
-    return new NodeApiError(ctx.getNode(), { message: error.message, code: error.code, ...(httpCode ? { httpCode } : {}) } as JsonObject, { message, description: `Error code ${error.code}`, httpCode, itemIndex });
+    return new NodeApiError(ctx.getNode(), { message: error.message, code: error.code, ...(httpCode ? { httpCode } : {}) } as JsonObject, {
+      message,
+      description: `Error code ${error.code}`,
+      httpCode,
+      itemIndex,
+    });
   }
   const description = isEngineError(error) ? `Error code ${error.code}` : undefined;
   return new NodeOperationError(ctx.getNode(), message, { itemIndex, description });
@@ -143,10 +148,7 @@ function errorItem(ctx: IExecuteFunctions, itemIndex: number, error: unknown, no
  * `details` (errorCode...), routed to the error output when the node is set to, and the
  * rest of the batch still finishes.
  */
-export async function runPerItem(
-  ctx: IExecuteFunctions,
-  work: (itemIndex: number) => Promise<INodeExecutionData>,
-): Promise<INodeExecutionData[]> {
+export async function runPerItem(ctx: IExecuteFunctions, work: (itemIndex: number) => Promise<INodeExecutionData>): Promise<INodeExecutionData[]> {
   const items = ctx.getInputData();
   let concurrency: number;
   try {

@@ -13,7 +13,8 @@ export const subjectHintOptions: INodeProperties[] = [
     name: 'crossCheck',
     type: 'boolean',
     default: false,
-    description: 'Whether to run the model a second time (whole photo vs the hinted box, or the found subject\'s crop) and fold their agreement into the confidence score; twice the inference time',
+    description:
+      "Whether to run the model a second time (whole photo vs the hinted box, or the found subject's crop) and fold their agreement into the confidence score; twice the inference time",
   },
   {
     displayName: 'Exclude Points',
@@ -28,7 +29,8 @@ export const subjectHintOptions: INodeProperties[] = [
     name: 'framedProduct',
     type: 'boolean',
     default: false,
-    description: 'Whether the product in the Subject Box is a frame (window, door, pergola): when the model looks through its panes, the colours of the bars along the box edges give the cut-out instead',
+    description:
+      'Whether the product in the Subject Box is a frame (window, door, pergola): when the model looks through its panes, the colours of the bars along the box edges give the cut-out instead',
   },
   {
     displayName: 'Include Points',
@@ -44,7 +46,8 @@ export const subjectHintOptions: INodeProperties[] = [
     type: 'string',
     default: '',
     placeholder: '0.1,0.05,0.8,0.9',
-    description: 'Where the product is: "x,y,width,height" in pixels or fractions of the image (or a JSON hint). Only that region is segmented; outside it the cut-out is empty. Empty uses the item\'s subjectHint field, if any.',
+    description:
+      'Where the product is: "x,y,width,height" in pixels or fractions of the image (or a JSON hint). Only that region is segmented; outside it the cut-out is empty. Empty uses the item\'s subjectHint field, if any.',
   },
 ];
 
@@ -57,7 +60,10 @@ export interface HintNodeOptions {
 }
 
 /** Splits the hint options off a node's options and resolves the hint for one item. */
-export function hintRequest<T extends HintNodeOptions>(options: T, item: INodeExecutionData): { rest: Omit<T, keyof HintNodeOptions>; hint?: SubjectHint; crossCheck?: boolean } {
+export function hintRequest<T extends HintNodeOptions>(
+  options: T,
+  item: INodeExecutionData,
+): { rest: Omit<T, keyof HintNodeOptions>; hint?: SubjectHint; crossCheck?: boolean } {
   const { subjectHint, includePoints, excludePoints, crossCheck, framedProduct, ...rest } = options;
   const fromItem = (item.json as IDataObject).subjectHint;
   const hint = parseSubjectHint(subjectHint?.trim() ? subjectHint : fromItem, { include: includePoints, exclude: excludePoints, frame: framedProduct });

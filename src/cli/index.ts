@@ -63,7 +63,10 @@ const USAGE = `Usage:
 Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY,
 SDXL_MODEL_DIR, SDXL_SCHEDULER, SDXL_RESOLUTION, RUNWAY_API_KEY, RUNWAY_BASE_URL, BACKGROUND_TIMEOUT, BACKGROUND_RETRY_ATTEMPTS, ... (see README)`;
 
-const COMMON: CommandOptions = { valued: ['output', 'format', 'quality', 'model', 'box', 'include', 'exclude'], switches: ['json', 'help', 'frame', 'cross-check'] };
+const COMMON: CommandOptions = {
+  valued: ['output', 'format', 'quality', 'model', 'box', 'include', 'exclude'],
+  switches: ['json', 'help', 'frame', 'cross-check'],
+};
 const COMMANDS: Record<string, CommandOptions> = {
   cleanup: {
     valued: [...COMMON.valued, 'mode', 'color', 'blur', 'feather', 'margin', 'model-family'],
@@ -72,9 +75,32 @@ const COMMANDS: Record<string, CommandOptions> = {
   },
   replace: {
     valued: [
-      ...COMMON.valued, 'engine', 'strategy', 'runway-model', 'sdxl-model-dir', 'scheduler', 'strength', 'guidance-rescale', 'preset', 'prompt-type',
-      'presets-file', 'prompt', 'negative-prompt', 'steps', 'guidance', 'seed', 'color', 'background', 'fit', 'size', 'ratio', 'padding', 'anchor',
-      'shadow', 'see-through', 'input',
+      ...COMMON.valued,
+      'engine',
+      'strategy',
+      'runway-model',
+      'sdxl-model-dir',
+      'scheduler',
+      'strength',
+      'guidance-rescale',
+      'preset',
+      'prompt-type',
+      'presets-file',
+      'prompt',
+      'negative-prompt',
+      'steps',
+      'guidance',
+      'seed',
+      'color',
+      'background',
+      'fit',
+      'size',
+      'ratio',
+      'padding',
+      'anchor',
+      'shadow',
+      'see-through',
+      'input',
     ],
     switches: COMMON.switches,
     negatable: ['match-colors', 'enhance', 'feather'],
@@ -92,7 +118,8 @@ function outputFormat(args: ParsedArgs, output: string, isDirectory: boolean): s
   const named = EXTENSION_FORMATS[extension];
   if (extension && !named) throw new UsageError(`-o ${output}: cannot write ${extension} files (use .png, .webp, .jpg or .jpeg)`);
   const given = format?.trim().toLowerCase();
-  if (named && given && given !== named && !(named === 'jpeg' && given === 'jpg')) throw new UsageError(`-o ${output} names a ${named} file but --format is ${format}`);
+  if (named && given && given !== named && !(named === 'jpeg' && given === 'jpg'))
+    throw new UsageError(`-o ${output} names a ${named} file but --format is ${format}`);
   return format ?? named;
 }
 
@@ -119,7 +146,11 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
 
 /** --box x,y,w,h --include x,y;x,y --exclude x,y --cross-check, shared by cleanup and replace. */
 function hintOptions(args: ParsedArgs): Pick<CleanupOptionsInput, 'hint' | 'crossCheck'> {
-  const hint = parseSubjectHint(stringOption(args, 'box'), { include: stringOption(args, 'include'), exclude: stringOption(args, 'exclude'), frame: flag(args, 'frame') });
+  const hint = parseSubjectHint(stringOption(args, 'box'), {
+    include: stringOption(args, 'include'),
+    exclude: stringOption(args, 'exclude'),
+    frame: flag(args, 'frame'),
+  });
   return { ...(hint ? { hint } : {}), ...(flag(args, 'cross-check') ? { crossCheck: true } : {}) };
 }
 
@@ -263,7 +294,8 @@ export async function main(argv: string[]): Promise<number> {
       console.log(USAGE);
       return 0;
     }
-    if ((command === 'presets' || command === 'health') && args.positionals.length > 0) throw new UsageError(`${command} takes no arguments (got ${args.positionals.join(' ')})`);
+    if ((command === 'presets' || command === 'health') && args.positionals.length > 0)
+      throw new UsageError(`${command} takes no arguments (got ${args.positionals.join(' ')})`);
     if (command === 'cleanup') return await runCleanup(args);
     if (command === 'replace') return await runReplace(args);
     if (command === 'presets') {

@@ -29,7 +29,17 @@ export type { CleanupMode } from './compose/cutout';
 export { decodeImage } from './image/decode';
 export { encodeImage } from './image/encode';
 export { closeSdxlRunner } from './generate/sdxl/runner';
-export { availablePresets, choosePreset, listPresets, loadPresetFile, parsePreset, parsePresetList, parseResolvedPreset, resolvedPresetSchema, resolvePreset } from './presets';
+export {
+  availablePresets,
+  choosePreset,
+  listPresets,
+  loadPresetFile,
+  parsePreset,
+  parsePresetList,
+  parseResolvedPreset,
+  resolvedPresetSchema,
+  resolvePreset,
+} from './presets';
 export type { Preset, ResolvedPreset } from './presets';
 export { MODEL_FAMILIES } from './segment/families';
 export { parseSubjectHint, subjectHintSchema } from './segment/hint';

@@ -43,7 +43,10 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
     const outputDir = path.join(work, 'media', 'background');
     fs.mkdirSync(outputDir, { recursive: true });
     const file = path.join(work, 'template.json');
-    fs.writeFileSync(file, JSON.stringify(configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, WORKFLOW_ID)));
+    fs.writeFileSync(
+      file,
+      JSON.stringify(configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, WORKFLOW_ID)),
+    );
     const imported = await n8n(instance, ['import:workflow', `--input=${file}`]);
     if (imported.status !== 0) console.log(imported.stdout.slice(-3000), imported.stderr.slice(-3000));
     expect(imported.status).toBe(0);
@@ -62,11 +65,17 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
     for (const name of fs.readdirSync(outputDir)) expect((await sharp(path.join(outputDir, name)).metadata()).format).toBe('jpeg');
     for (const base of ['apple', 'coffee', 'motorcycle_left']) {
       const sidecar = sidecarSchema.parse(JSON.parse(fs.readFileSync(path.join(work, 'media', 'curated', `${base}.json`), 'utf8')));
-      expect(sidecar).toMatchObject({ brand: 'vitrinealu', scores: { aesthetic: 0.82 }, background: { mode: 'replace', engine: 'studio', outJpg: path.join(outputDir, `${base}-replaced.jpg`), settings: { steps: 25, guidanceScale: 7.5 } } });
+      expect(sidecar).toMatchObject({
+        brand: 'vitrinealu',
+        scores: { aesthetic: 0.82 },
+        background: { mode: 'replace', engine: 'studio', outJpg: path.join(outputDir, `${base}-replaced.jpg`), settings: { steps: 25, guidanceScale: 7.5 } },
+      });
       expect(sidecar.background?.sourceSha256).toMatch(/^[0-9a-f]{64}$/);
       const score = sidecar.scores?.cutout as number;
       expect(score).toBeGreaterThanOrEqual(0);
-      const update = server.updates.find((candidate) => (candidate.body as { background: { outJpg: string } }).background.outJpg.endsWith(`${base}-replaced.jpg`))!;
+      const update = server.updates.find((candidate) =>
+        (candidate.body as { background: { outJpg: string } }).background.outJpg.endsWith(`${base}-replaced.jpg`),
+      )!;
       expect(update.body).toMatchObject({ backgroundStatus: 'done', background: { cutoutConfidence: score } });
     }
     expect(server.updates.map((update) => update.id).sort()).toEqual(['m001', 'm002', 'm003']);
@@ -94,11 +103,15 @@ describe('the weekly batch template in a real n8n (regular mode)', () => {
         expect(result.status).toBe(0);
         const [summary] = outputOf(executionResult(result.stdout).data.resultData.runData, 'Completion Summary');
         expect(summary.json).toMatchObject({ processed: 0, needsReview: 2, skipped: 0, failed: 0 });
-        expect(summary.json.reviewItems).toEqual([expect.stringMatching(/^apple\.jpg \(0(\.\d+)?\): \w/), expect.stringMatching(/^coffee\.png \(0(\.\d+)?\): \w/)]);
+        expect(summary.json.reviewItems).toEqual([
+          expect.stringMatching(/^apple\.jpg \(0(\.\d+)?\): \w/),
+          expect.stringMatching(/^coffee\.png \(0(\.\d+)?\): \w/),
+        ]);
       }
       expect(fs.readdirSync(outputDir)).toEqual([]);
       expect(held.updates).toEqual([]);
-      for (const base of ['apple', 'coffee']) expect(JSON.parse(fs.readFileSync(path.join(media, 'curated', `${base}.json`), 'utf8')).background).toBeUndefined();
+      for (const base of ['apple', 'coffee'])
+        expect(JSON.parse(fs.readFileSync(path.join(media, 'curated', `${base}.json`), 'utf8')).background).toBeUndefined();
     } finally {
       await held.close();
     }

@@ -11,7 +11,7 @@ import { REPO_ROOT } from '../../testkit/fixtures';
  * package packed from this checkout, for the official-image (WASM) and Debian (CPU) images,
  * plus the musl-like fallback. The CUDA image's download step needs the internet.
  */
-describe('the Docker images\' install steps, outside Docker', () => {
+describe("the Docker images' install steps, outside Docker", () => {
   test('docker/test-install.sh: wasm and cpu installs pass health; auto falls back to WASM when onnxruntime-node cannot load', () => {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-docker-'));
     try {

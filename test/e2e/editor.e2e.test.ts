@@ -58,7 +58,12 @@ const NODES: Array<{ name: string; file: string; checks: FieldCheck[] }> = [
     file: 'background-replace',
     checks: [
       { shown: ['engine', 'preset', 'promptType', 'options'], hidden: ['strategy', 'runwayModel', 'sdxlModelDir'] },
-      { set: { parameter: 'engine', option: 'SDXL (Local, GPU Worker)' }, shown: ['strategy', 'sdxlModelDir'], hidden: ['runwayModel'], shot: 'background-replace-sdxl' },
+      {
+        set: { parameter: 'engine', option: 'SDXL (Local, GPU Worker)' },
+        shown: ['strategy', 'sdxlModelDir'],
+        hidden: ['runwayModel'],
+        shot: 'background-replace-sdxl',
+      },
       { set: { parameter: 'engine', option: 'Runway (Cloud, Paid)' }, shown: ['strategy', 'runwayModel'], hidden: ['sdxlModelDir'] },
     ],
   },
@@ -101,11 +106,25 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     instance = createInstance(work);
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
-    const env = { ...instance.env, N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1', N8N_SECURE_COOKIE: 'false', N8N_RUNNERS_BROKER_PORT: String(await freePort()) };
+    const env = {
+      ...instance.env,
+      N8N_PORT: String(port),
+      N8N_LISTEN_ADDRESS: '127.0.0.1',
+      N8N_SECURE_COOKIE: 'false',
+      N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+    };
     n8nProcess = spawn(instance.node, [instance.n8nBin, 'start'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     n8nProcess.stdout!.on('data', (chunk: Buffer) => (n8nLog += chunk.toString('utf8')));
     n8nProcess.stderr!.on('data', (chunk: Buffer) => (n8nLog += chunk.toString('utf8')));
-    await until('the n8n editor', async () => fetch(`${base}/rest/settings`).then((r) => r.ok && (r.headers.get('content-type') ?? '').includes('json'), () => false), 180_000);
+    await until(
+      'the n8n editor',
+      async () =>
+        fetch(`${base}/rest/settings`).then(
+          (r) => r.ok && (r.headers.get('content-type') ?? '').includes('json'),
+          () => false,
+        ),
+      180_000,
+    );
 
     selectors.setTestIdAttribute('data-test-id');
     context = await chromium.launchPersistentContext(fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-chromium-')), {
@@ -115,14 +134,18 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
       viewport: { width: 1440, height: 900 },
     });
     // The owner account, through n8n's REST API; the browser context keeps its session cookie.
-    const setup = await context.request.post(`${base}/rest/owner/setup`, { data: { email: 'owner@vitrinealu.test', firstName: 'Ada', lastName: 'Owner', password: 'Passw0rd-vitrinealu' } });
+    const setup = await context.request.post(`${base}/rest/owner/setup`, {
+      data: { email: 'owner@vitrinealu.test', firstName: 'Ada', lastName: 'Owner', password: 'Passw0rd-vitrinealu' },
+    });
     expect(setup.status()).toBe(200);
     page = context.pages()[0] ?? (await context.newPage());
     page.on('console', (message) => {
-      if (message.type() === 'error' && /vitrinealu|background(Cleanup|Replace|Preset|Health)|mediaSidecar|runwayApi/i.test(message.text())) packageErrors.push(message.text());
+      if (message.type() === 'error' && /vitrinealu|background(Cleanup|Replace|Preset|Health)|mediaSidecar|runwayApi/i.test(message.text()))
+        packageErrors.push(message.text());
     });
     page.on('pageerror', (error) => {
-      if (/vitrinealu|background(Cleanup|Replace|Preset|Health)|mediaSidecar|runwayApi/i.test(`${error.message} ${error.stack}`)) packageErrors.push(error.message);
+      if (/vitrinealu|background(Cleanup|Replace|Preset|Health)|mediaSidecar|runwayApi/i.test(`${error.message} ${error.stack}`))
+        packageErrors.push(error.message);
     });
     fs.mkdirSync(SHOTS, { recursive: true });
   }, 1_500_000);
@@ -143,7 +166,11 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     await parameter(name).click();
     // An option's accessible text is its name followed by its description.
     const escaped = option.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    await page.getByRole('option').filter({ hasText: new RegExp(`^\\s*${escaped}`) }).last().click();
+    await page
+      .getByRole('option')
+      .filter({ hasText: new RegExp(`^\\s*${escaped}`) })
+      .last()
+      .click();
   }
 
   async function addNode(name: string, first: boolean) {
@@ -158,13 +185,24 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     // the community node's details ("Add to workflow"), or its action list (the first action
     // adds it). Wait for whichever comes and take it.
     const creator = page.getByTestId('node-creator');
-    await until(`${name} to open`, async () => {
-      if (await page.getByTestId('ndv').isVisible()) return true;
-      const add = creator.getByRole('button', { name: /Add to workflow/i }).first();
-      if (await add.isVisible().catch(() => false)) await add.click();
-      else if (await creator.getByText(/^Actions \(\d+\)/).first().isVisible().catch(() => false)) await creator.getByTestId('item-iterator-item').first().click();
-      return false;
-    }, 30_000);
+    await until(
+      `${name} to open`,
+      async () => {
+        if (await page.getByTestId('ndv').isVisible()) return true;
+        const add = creator.getByRole('button', { name: /Add to workflow/i }).first();
+        if (await add.isVisible().catch(() => false)) await add.click();
+        else if (
+          await creator
+            .getByText(/^Actions \(\d+\)/)
+            .first()
+            .isVisible()
+            .catch(() => false)
+        )
+          await creator.getByTestId('item-iterator-item').first().click();
+        return false;
+      },
+      30_000,
+    );
   }
 
   test('every node is found, added and configured; the Runway credential dialog opens', async () => {
@@ -197,7 +235,11 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
       await page.screenshot({ path: path.join(SHOTS, `${node.file}.png`) });
       if (node.name === 'Background Replace') {
         // Engine = Runway asks for the credential ("Connect to Runway"): create one from the node.
-        await page.getByTestId('ndv').getByRole('button', { name: /Connect to Runway|Create new credential|Set up credential/i }).first().click();
+        await page
+          .getByTestId('ndv')
+          .getByRole('button', { name: /Connect to Runway|Create new credential|Set up credential/i })
+          .first()
+          .click();
         const modal = page.getByTestId('editCredential-modal');
         await modal.waitFor({ timeout: 15_000 });
         const dialog = page.getByRole('dialog').filter({ hasText: 'Runway API' }).last();
@@ -228,7 +270,10 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
   }
 
   test('the bundled template imports and renders with our icons and no unknown node', async () => {
-    const template = configuredTemplate({ mediaApiUrl: 'http://localhost:8090', sidecarRoot: '/media', outputDir: '/media/background' }, 'unused') as Record<string, unknown> & { nodes: Array<{ type: string; name: string }> };
+    const template = configuredTemplate({ mediaApiUrl: 'http://localhost:8090', sidecarRoot: '/media', outputDir: '/media/background' }, 'unused') as Record<
+      string,
+      unknown
+    > & { nodes: Array<{ type: string; name: string }> };
     // A new workflow through the REST API, as the editor's "Import from File" creates it.
     const body = Object.fromEntries(Object.entries(template).filter(([key]) => key !== 'id' && key !== 'active'));
     const created = await context.request.post(`${base}/rest/workflows`, { data: body });
@@ -239,7 +284,11 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
     await canvasNodes.first().waitFor({ timeout: 30_000 });
     const expected = template.nodes.filter((node) => node.type !== 'n8n-nodes-base.stickyNote');
     await until('every node on the canvas', async () => (await canvasNodes.count()) >= expected.length, 30_000);
-    await page.getByRole('button', { name: /zoom to fit|fit view/i }).first().click().catch(() => page.keyboard.press('1'));
+    await page
+      .getByRole('button', { name: /zoom to fit|fit view/i })
+      .first()
+      .click()
+      .catch(() => page.keyboard.press('1'));
     await page.waitForTimeout(1000);
     const text = (await page.locator('body').innerText()).toLowerCase();
     expect(text).not.toMatch(/not currently installed|install this node|unknown node|node not found/);
@@ -248,7 +297,11 @@ describeEditor('the nodes in the n8n editor (chromium)', () => {
       const icon = canvasNodes.filter({ hasText: node.name }).first().locator('img').first();
       await icon.waitFor({ timeout: 10_000 });
       expect(await icon.getAttribute('src')).toMatch(new RegExp(PACKAGE.replace('/', '.')));
-      expect(await icon.evaluate((img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0)).toBe(true);
+      expect(
+        await icon.evaluate(
+          (img) => (img as unknown as { complete: boolean; naturalWidth: number }).complete && (img as unknown as { naturalWidth: number }).naturalWidth > 0,
+        ),
+      ).toBe(true);
     }
     await page.screenshot({ path: path.join(SHOTS, 'template-canvas.png') });
     expect(packageErrors).toEqual([]);
@@ -277,7 +330,10 @@ expect.extend({
     return { pass: false, message: () => `expected ${attribute} to match ${pattern}, got ${value}` };
   },
   async toBeVisibleSoon(locator: Locator) {
-    const visible = await locator.waitFor({ state: 'visible', timeout: 10_000 }).then(() => true, () => false);
+    const visible = await locator.waitFor({ state: 'visible', timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
     return { pass: visible, message: () => 'expected the element to become visible' };
   },
 });

@@ -60,7 +60,9 @@ describeQueue('the weekly batch template in n8n queue mode (Redis, main + 2 work
     const outputDir = path.join(work, 'media', 'background');
     fs.mkdirSync(outputDir, { recursive: true });
     // reviewBelow 0: this test is about a killed worker, not review; every photo must be processed.
-    const template = configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, WORKFLOW_ID) as { nodes: Array<{ name: string; disabled?: boolean }> };
+    const template = configuredTemplate({ mediaApiUrl: server.url, sidecarRoot: path.join(work, 'media'), outputDir, reviewBelow: 0 }, WORKFLOW_ID) as {
+      nodes: Array<{ name: string; disabled?: boolean }>;
+    };
     template.nodes.find((node) => node.name === 'Run via Webhook')!.disabled = false;
     const file = path.join(work, 'template.json');
     fs.writeFileSync(file, JSON.stringify(template));
@@ -78,17 +80,24 @@ describeQueue('the weekly batch template in n8n queue mode (Redis, main + 2 work
     const doneBeforeKill = processed();
     await cluster.restartWorker(victim);
     // n8n notices the stalled job; it retries it or gives it up. Wait until nothing moves.
-    await until('the batch to settle', async () => {
-      const before = server.updates.length;
-      await new Promise((resolve) => setTimeout(resolve, 20_000));
-      return server.updates.length === before;
-    }, 600_000, 0);
+    await until(
+      'the batch to settle',
+      async () => {
+        const before = server.updates.length;
+        await new Promise((resolve) => setTimeout(resolve, 20_000));
+        return server.updates.length === before;
+      },
+      600_000,
+      0,
+    );
     const afterFirst = processed();
 
     const finished = cluster.finishedExecutions();
     await cluster.trigger(WEBHOOK_PATH);
     await until('the second run', () => cluster!.finishedExecutions() > finished, 600_000);
-    console.log(`queue mode: ${good.length} photos, ${doneBeforeKill} processed when worker ${victim + 1} was killed, ${afterFirst} after the first run, ${processed()} after the second; record updates ${server.updates.length}`);
+    console.log(
+      `queue mode: ${good.length} photos, ${doneBeforeKill} processed when worker ${victim + 1} was killed, ${afterFirst} after the first run, ${processed()} after the second; record updates ${server.updates.length}`,
+    );
 
     expect(processed()).toBe(good.length);
     for (const item of good) {

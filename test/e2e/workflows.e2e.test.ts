@@ -66,7 +66,14 @@ function workflow(inputDir: string, outputDir: string, id = WORKFLOW_ID) {
         type: `${PACKAGE_NAME}.backgroundReplace`,
         typeVersion: 1,
         position: [880, -240],
-        parameters: { binaryPropertyName: 'data', engine: 'studio', preset: '', promptType: '', outputBinaryPropertyName: 'data', options: { aspectRatio: '4:5', padding: '6%' } },
+        parameters: {
+          binaryPropertyName: 'data',
+          engine: 'studio',
+          preset: '',
+          promptType: '',
+          outputBinaryPropertyName: 'data',
+          options: { aspectRatio: '4:5', padding: '6%' },
+        },
       },
       {
         id: 'n8',
@@ -146,7 +153,11 @@ describe('the nodes in a real n8n', () => {
     expect(failed[0].json.error).toMatch(/corrupt\.jpg.*(corrupt|truncated)/);
     // It keeps the input item's JSON (Read Files' fileName, mimeType), its binary, and the cause
     // in details (n8n replaces the JSON of items that carry item.error: runPerItem avoids that).
-    expect(failed[0].json).toMatchObject({ fileName: 'corrupt.jpg', mimeType: 'image/jpeg', details: { errorCode: 'INPUT_CORRUPT', fileName: 'corrupt.jpg', itemIndex: 2 } });
+    expect(failed[0].json).toMatchObject({
+      fileName: 'corrupt.jpg',
+      mimeType: 'image/jpeg',
+      details: { errorCode: 'INPUT_CORRUPT', fileName: 'corrupt.jpg', itemIndex: 2 },
+    });
     expect((failed[0] as { binary?: { data?: { fileName?: string } } }).binary?.data?.fileName).toBe('corrupt.jpg');
     const cleaned = result.data.resultData.runData['Background Cleanup'][0].data.main[0];
     expect(cleaned.map((item) => (item.json.background as { cleanupMode: string }).cleanupMode)).toEqual(['transparent', 'transparent']);
@@ -162,18 +173,36 @@ describe('the nodes in a real n8n', () => {
     const server = await new RunwayTestServer().start();
     try {
       // The second task Runway runs is refused by moderation: it must reach the error output.
-      server.plan = (index) => ({ steps: index === 1 ? ['PENDING', { failed: 'SAFETY.INPUT.TEXT', failure: 'Prompt flagged' }] : ['PENDING', 'THROTTLED', 'RUNNING', 'SUCCEEDED'] });
+      server.plan = (index) => ({
+        steps: index === 1 ? ['PENDING', { failed: 'SAFETY.INPUT.TEXT', failure: 'Prompt flagged' }] : ['PENDING', 'THROTTLED', 'RUNNING', 'SUCCEEDED'],
+      });
       const { input, output } = photoFolders(work, 'runway-', ['apple.jpg', 'coffee.png']);
       const credentialsFile = path.join(work, 'credentials.json');
-      fs.writeFileSync(credentialsFile, JSON.stringify([{ id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)', type: 'runwayApi', data: { apiKey: server.apiKey, baseUrl: server.url, apiVersion: '2024-11-06' } }]));
+      fs.writeFileSync(
+        credentialsFile,
+        JSON.stringify([
+          {
+            id: RUNWAY_CREDENTIAL_ID,
+            name: 'Runway (loopback)',
+            type: 'runwayApi',
+            data: { apiKey: server.apiKey, baseUrl: server.url, apiVersion: '2024-11-06' },
+          },
+        ]),
+      );
       const file = path.join(work, 'runway-workflow.json');
       fs.writeFileSync(file, JSON.stringify(runwayWorkflow(input, output)));
-      for (const args of [['import:credentials', `--input=${credentialsFile}`], ['import:workflow', `--input=${file}`]]) {
+      for (const args of [
+        ['import:credentials', `--input=${credentialsFile}`],
+        ['import:workflow', `--input=${file}`],
+      ]) {
         const imported = await n8n(instance, args);
         if (imported.status !== 0) console.log(imported.stdout.slice(-3000), imported.stderr.slice(-3000));
         expect(imported.status).toBe(0);
       }
-      const run = await n8n(instance, ['execute', `--id=${RUNWAY_WORKFLOW_ID}`, '--rawOutput'], 300_000, { RUNWAY_POLL_INTERVAL: '50', BACKGROUND_RETRY_DELAY: '50' });
+      const run = await n8n(instance, ['execute', `--id=${RUNWAY_WORKFLOW_ID}`, '--rawOutput'], 300_000, {
+        RUNWAY_POLL_INTERVAL: '50',
+        BACKGROUND_RETRY_DELAY: '50',
+      });
       if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
       expect(run.status).toBe(0);
       expect(run.stdout + run.stderr).not.toContain(server.apiKey);
@@ -221,10 +250,18 @@ describe('the nodes in a real n8n', () => {
     const run = await n8n(instance, ['execute', `--id=${REGULAR_WORKFLOW_ID}`, '--rawOutput'], 300_000);
     if (run.status !== 0) console.log(run.stdout.slice(-4000), run.stderr.slice(-4000));
     expect(run.status).toBe(0);
-    const items = executionResult(run.stdout).data.resultData.runData['After Cleanup'][0].data.main[0] as Array<{ json: Record<string, unknown>; binary?: Record<string, { fileName?: string }> }>;
+    const items = executionResult(run.stdout).data.resultData.runData['After Cleanup'][0].data.main[0] as Array<{
+      json: Record<string, unknown>;
+      binary?: Record<string, { fileName?: string }>;
+    }>;
     expect(items).toHaveLength(2);
     const failed = items.find((item) => item.json.error);
-    expect(failed?.json).toMatchObject({ fileName: 'corrupt.jpg', mimeType: 'image/jpeg', error: expect.stringMatching(/corrupt\.jpg/), details: { errorCode: 'INPUT_CORRUPT', fileName: 'corrupt.jpg' } });
+    expect(failed?.json).toMatchObject({
+      fileName: 'corrupt.jpg',
+      mimeType: 'image/jpeg',
+      error: expect.stringMatching(/corrupt\.jpg/),
+      details: { errorCode: 'INPUT_CORRUPT', fileName: 'corrupt.jpg' },
+    });
     expect(failed?.binary?.data?.fileName).toBe('corrupt.jpg');
     expect(items.find((item) => !item.json.error)?.json.background).toMatchObject({ mode: 'cleanup' });
   }, 600_000);
@@ -270,7 +307,11 @@ describe('the nodes in a real n8n', () => {
     const [done, refused] = result.data.resultData.runData['Background Replace'][0].data.main;
     expect(refused.map((item) => item.json.error)).toEqual([expect.stringMatching(/corrupt\.jpg/)]);
     expect(done).toHaveLength(1);
-    expect(done[0].json.background).toMatchObject({ engine: 'sdxl', strategy: 'outpaint', engineDetails: { scheduler: 'euler-ancestral', steps: 6, provider: 'cpu' } });
+    expect(done[0].json.background).toMatchObject({
+      engine: 'sdxl',
+      strategy: 'outpaint',
+      engineDetails: { scheduler: 'euler-ancestral', steps: 6, provider: 'cpu' },
+    });
     expect(refused[0].json.error).toMatch(/corrupt\.jpg/);
     expect(fs.readdirSync(output)).toEqual(['apple-replaced.png']);
   }, 600_000);
@@ -289,8 +330,23 @@ function regularOutputWorkflow(inputDir: string) {
     settings: { executionOrder: 'v1' },
     nodes: [
       { id: 'g1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-      { id: 'g2', name: 'Read Photos', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [220, 0], parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} } },
-      { id: 'g3', name: 'Background Cleanup', type: `${PACKAGE_NAME}.backgroundCleanup`, typeVersion: 1, position: [440, 0], onError: 'continueRegularOutput', parameters: { binaryPropertyName: 'data', mode: 'mask', outputBinaryPropertyName: 'mask', options: {} } },
+      {
+        id: 'g2',
+        name: 'Read Photos',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [220, 0],
+        parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} },
+      },
+      {
+        id: 'g3',
+        name: 'Background Cleanup',
+        type: `${PACKAGE_NAME}.backgroundCleanup`,
+        typeVersion: 1,
+        position: [440, 0],
+        onError: 'continueRegularOutput',
+        parameters: { binaryPropertyName: 'data', mode: 'mask', outputBinaryPropertyName: 'mask', options: {} },
+      },
       { id: 'g4', name: 'After Cleanup', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 0], parameters: {} },
     ],
     connections: {
@@ -303,7 +359,15 @@ function regularOutputWorkflow(inputDir: string) {
 
 /** Read Photos -> each node with one blocked path, each with its error output on. */
 function fileAccessWorkflow(inputDir: string, outside: string, n8nFolder: string) {
-  const refusing = (name: string, type: string, x: number, parameters: Record<string, unknown>) => ({ id: `a-${name}`, name, type: `${PACKAGE_NAME}.${type}`, typeVersion: 1, position: [440, x], onError: 'continueErrorOutput', parameters });
+  const refusing = (name: string, type: string, x: number, parameters: Record<string, unknown>) => ({
+    id: `a-${name}`,
+    name,
+    type: `${PACKAGE_NAME}.${type}`,
+    typeVersion: 1,
+    position: [440, x],
+    onError: 'continueErrorOutput',
+    parameters,
+  });
   return {
     id: ACCESS_WORKFLOW_ID,
     name: 'File access e2e',
@@ -311,10 +375,36 @@ function fileAccessWorkflow(inputDir: string, outside: string, n8nFolder: string
     settings: { executionOrder: 'v1' },
     nodes: [
       { id: 'a1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-      { id: 'a2', name: 'Read Photos', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [220, 0], parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} } },
-      refusing('Cleanup', 'backgroundCleanup', -240, { binaryPropertyName: 'data', mode: 'transparent', outputBinaryPropertyName: 'data', options: { modelPath: `${outside}/model.onnx` } }),
-      refusing('Replace', 'backgroundReplace', -80, { binaryPropertyName: 'data', engine: 'sdxl', strategy: 'outpaint', sdxlModelDir: `${outside}/sdxl`, preset: '', promptType: '', outputBinaryPropertyName: 'data', options: {} }),
-      refusing('Preset', 'backgroundPreset', 80, { operation: 'get', preset: 'vitrinealu', promptType: 'studio', options: { presetFile: `${outside}/preset.json` } }),
+      {
+        id: 'a2',
+        name: 'Read Photos',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [220, 0],
+        parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} },
+      },
+      refusing('Cleanup', 'backgroundCleanup', -240, {
+        binaryPropertyName: 'data',
+        mode: 'transparent',
+        outputBinaryPropertyName: 'data',
+        options: { modelPath: `${outside}/model.onnx` },
+      }),
+      refusing('Replace', 'backgroundReplace', -80, {
+        binaryPropertyName: 'data',
+        engine: 'sdxl',
+        strategy: 'outpaint',
+        sdxlModelDir: `${outside}/sdxl`,
+        preset: '',
+        promptType: '',
+        outputBinaryPropertyName: 'data',
+        options: {},
+      }),
+      refusing('Preset', 'backgroundPreset', 80, {
+        operation: 'get',
+        preset: 'vitrinealu',
+        promptType: 'studio',
+        options: { presetFile: `${outside}/preset.json` },
+      }),
       refusing('Sidecar', 'mediaSidecar', 240, { operation: 'read', rootFolder: n8nFolder, sidecarPath: 'config.json', options: {} }),
     ],
     connections: {
@@ -330,7 +420,16 @@ const RUNWAY_CREDENTIAL_ID = 'vbgRunwayLoop01';
 function runwayWorkflow(inputDir: string, outputDir: string) {
   return replaceWorkflow(RUNWAY_WORKFLOW_ID, 'Background Replace with Runway e2e', inputDir, outputDir, {
     credentials: { runwayApi: { id: RUNWAY_CREDENTIAL_ID, name: 'Runway (loopback)' } },
-    parameters: { binaryPropertyName: 'data', engine: 'runway', strategy: 'backdrop', runwayModel: 'gen4_image', preset: 'vitrinealu', promptType: 'studio', outputBinaryPropertyName: 'data', options: {} },
+    parameters: {
+      binaryPropertyName: 'data',
+      engine: 'runway',
+      strategy: 'backdrop',
+      runwayModel: 'gen4_image',
+      preset: 'vitrinealu',
+      promptType: 'studio',
+      outputBinaryPropertyName: 'data',
+      options: {},
+    },
   });
 }
 
@@ -352,7 +451,13 @@ function sdxlWorkflow(inputDir: string, outputDir: string, modelDir: string) {
 }
 
 /** Manual Trigger -> Read Files -> Background Replace (error output on) -> Write Files | NoOp. */
-function replaceWorkflow(id: string, name: string, inputDir: string, outputDir: string, replace: { parameters: Record<string, unknown>; credentials?: Record<string, unknown> }) {
+function replaceWorkflow(
+  id: string,
+  name: string,
+  inputDir: string,
+  outputDir: string,
+  replace: { parameters: Record<string, unknown>; credentials?: Record<string, unknown> },
+) {
   return {
     id,
     name,
@@ -360,7 +465,14 @@ function replaceWorkflow(id: string, name: string, inputDir: string, outputDir: 
     settings: { executionOrder: 'v1' },
     nodes: [
       { id: 'r1', name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-      { id: 'r2', name: 'Read Photos', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [220, 0], parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} } },
+      {
+        id: 'r2',
+        name: 'Read Photos',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [220, 0],
+        parameters: { operation: 'read', fileSelector: `${inputDir}/*`, options: {} },
+      },
       {
         id: 'r3',
         name: 'Background Replace',
@@ -371,7 +483,14 @@ function replaceWorkflow(id: string, name: string, inputDir: string, outputDir: 
         ...(replace.credentials ? { credentials: replace.credentials } : {}),
         parameters: replace.parameters,
       },
-      { id: 'r4', name: 'Write Replaced', type: 'n8n-nodes-base.readWriteFile', typeVersion: 1.1, position: [660, -80], parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} } },
+      {
+        id: 'r4',
+        name: 'Write Replaced',
+        type: 'n8n-nodes-base.readWriteFile',
+        typeVersion: 1.1,
+        position: [660, -80],
+        parameters: { operation: 'write', fileName: `=${outputDir}/{{ $binary.data.fileName }}`, dataPropertyName: 'data', options: {} },
+      },
       { id: 'r5', name: 'Refused', type: 'n8n-nodes-base.noOp', typeVersion: 1, position: [660, 80], parameters: {} },
     ],
     connections: {

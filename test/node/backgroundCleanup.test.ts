@@ -17,20 +17,50 @@ const baseParameters = { binaryPropertyName: 'data', mode: 'transparent', output
 describe('Background Cleanup node', () => {
   test('description: the modes and options a user expects', () => {
     const names = node.description.properties.map((p) => p.name);
-    expect(names).toEqual(['binaryPropertyName', 'mode', 'color', 'blurRadius', 'blurSigma', 'outputBinaryPropertyName', 'options', 'routeByConfidence', 'reviewBelow']);
+    expect(names).toEqual([
+      'binaryPropertyName',
+      'mode',
+      'color',
+      'blurRadius',
+      'blurSigma',
+      'outputBinaryPropertyName',
+      'options',
+      'routeByConfidence',
+      'reviewBelow',
+    ]);
     expect(node.description.version).toEqual([1, 2]);
     expect(node.description.defaultVersion).toBe(2);
     const mode = node.description.properties.find((p) => p.name === 'mode')!;
     expect(mode.options!.map((o) => ('value' in o ? o.value : undefined))).toEqual(['transparent', 'color', 'blur', 'mask']);
     const options = node.description.properties.find((p) => p.name === 'options')!;
     expect(options.options!.map((o) => o.name).sort()).toEqual(
-      ['crop', 'cropMargin', 'crossCheck', 'decontaminate', 'enhanceFg', 'excludePoints', 'featherEdges', 'featherPx', 'format', 'framedProduct', 'includePoints', 'modelFamily', 'modelPath', 'quality', 'subjectHint'].sort(),
+      [
+        'crop',
+        'cropMargin',
+        'crossCheck',
+        'decontaminate',
+        'enhanceFg',
+        'excludePoints',
+        'featherEdges',
+        'featherPx',
+        'format',
+        'framedProduct',
+        'includePoints',
+        'modelFamily',
+        'modelPath',
+        'quality',
+        'subjectHint',
+      ].sort(),
     );
   });
 
   test('version 2 reads Blur Sigma and Feather (Px); version 1 workflows keep their Blur Radius and Feather Edges values', async () => {
     const run = async (typeVersion: number, parameters: Record<string, unknown>) => {
-      const { context } = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, mode: 'blur', ...parameters }, typeVersion });
+      const { context } = fakeExecuteFunctions({
+        items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
+        parameters: { ...baseParameters, mode: 'blur', ...parameters },
+        typeVersion,
+      });
       const [[out]] = await node.execute.call(context);
       return (out.json.background as { settings: Record<string, unknown> }).settings;
     };
@@ -47,7 +77,14 @@ describe('Background Cleanup node', () => {
     expect(out.pairedItem).toEqual({ item: 0 });
     expect(out.json.mediaId).toBe(42);
     const background = out.json.background as Record<string, unknown>;
-    expect(background).toMatchObject({ mode: 'cleanup', cleanupMode: 'transparent', engine: 'onnx', device: 'cpu', format: 'png', fileName: 'apple-cutout.png' });
+    expect(background).toMatchObject({
+      mode: 'cleanup',
+      cleanupMode: 'transparent',
+      engine: 'onnx',
+      device: 'cpu',
+      format: 'png',
+      fileName: 'apple-cutout.png',
+    });
     expect(background.bbox).toEqual(expect.objectContaining({ x: expect.any(Number), width: expect.any(Number) }));
     expect(background.coverage).toBeGreaterThan(0.2);
     expect(background.timings).toEqual(expect.objectContaining({ totalMs: expect.any(Number), inferenceMs: expect.any(Number) }));
@@ -60,7 +97,13 @@ describe('Background Cleanup node', () => {
   test('color mode on a custom colour, cropped, as JPEG into another binary field', async () => {
     const { context } = fakeExecuteFunctions({
       items: [binaryItem(readPhoto('coffee.png'), 'coffee.png', 'image/png')],
-      parameters: { ...baseParameters, mode: 'color', color: '#102030', outputBinaryPropertyName: 'cutout', options: { crop: true, cropMargin: 10, format: 'jpeg', quality: 80 } },
+      parameters: {
+        ...baseParameters,
+        mode: 'color',
+        color: '#102030',
+        outputBinaryPropertyName: 'cutout',
+        options: { crop: true, cropMargin: 10, format: 'jpeg', quality: 80 },
+      },
     });
     const [[out]] = await node.execute.call(context);
     expect(Object.keys(out.binary!).sort()).toEqual(['cutout', 'data']);
@@ -73,7 +116,10 @@ describe('Background Cleanup node', () => {
   });
 
   test('mask mode returns a single-channel PNG', async () => {
-    const { context } = fakeExecuteFunctions({ items: [binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg')], parameters: { ...baseParameters, mode: 'mask' } });
+    const { context } = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg')],
+      parameters: { ...baseParameters, mode: 'mask' },
+    });
     const [[out]] = await node.execute.call(context);
     const meta = await sharp(Buffer.from(out.binary!.data.data, 'base64')).metadata();
     expect(meta.channels).toBe(1);
@@ -132,9 +178,15 @@ describe('Background Cleanup node', () => {
       parameters: { ...baseParameters, options: { format: 'jpeg' } },
     });
     await expect(node.execute.call(context)).rejects.toThrow(/JPEG cannot store transparency/);
-    const color = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, mode: 'color', color: 'blue-ish' } });
+    const color = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
+      parameters: { ...baseParameters, mode: 'color', color: 'blue-ish' },
+    });
     await expect(node.execute.call(color.context)).rejects.toThrow(/"blue-ish" is not a hex color/);
-    const model = fakeExecuteFunctions({ items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')], parameters: { ...baseParameters, options: { modelPath: '/nope/model.onnx' } } });
+    const model = fakeExecuteFunctions({
+      items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
+      parameters: { ...baseParameters, options: { modelPath: '/nope/model.onnx' } },
+    });
     await expect(node.execute.call(model.context)).rejects.toThrow(/Model file not found: \/nope\/model\.onnx/);
   });
 

@@ -39,7 +39,9 @@ describe('Background Worker Health node', () => {
     process.env.BG_RUNTIME = 'native';
     process.env.BG_MODEL_PATH = '/nowhere/model.onnx';
     try {
-      await expect(new BackgroundHealth().execute.call(strict.context)).rejects.toThrow(/This worker cannot run the background models: .*\/nowhere\/model\.onnx/);
+      await expect(new BackgroundHealth().execute.call(strict.context)).rejects.toThrow(
+        /This worker cannot run the background models: .*\/nowhere\/model\.onnx/,
+      );
     } finally {
       delete process.env.BG_MODEL_PATH;
     }

@@ -49,7 +49,14 @@ describe('Background Replace node', () => {
     const [withPreset] = await new BackgroundPreset().execute.call(presetContext.context);
     const { context } = fakeExecuteFunctions({
       items: withPreset,
-      parameters: { binaryPropertyName: 'data', engine: 'studio', preset: '', promptType: '', outputBinaryPropertyName: 'data', options: { aspectRatio: '4:5', padding: '6%' } },
+      parameters: {
+        binaryPropertyName: 'data',
+        engine: 'studio',
+        preset: '',
+        promptType: '',
+        outputBinaryPropertyName: 'data',
+        options: { aspectRatio: '4:5', padding: '6%' },
+      },
     });
     const [[out]] = await new BackgroundReplace().execute.call(context);
     const background = out.json.background as Record<string, unknown>;
@@ -65,7 +72,14 @@ describe('Background Replace node', () => {
   test("a malformed upstream backgroundPreset is refused naming its field; the node's own Prompt Type wins over it", async () => {
     const broken = { preset: 'vitrinealu', promptType: 'garden', prompt: 42 };
     const items = [binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg', { backgroundPreset: broken as never })];
-    const parameters = (promptType: string) => ({ binaryPropertyName: 'data', engine: 'studio', preset: '', promptType, outputBinaryPropertyName: 'data', options: { backgroundColor: '#ffffff' } });
+    const parameters = (promptType: string) => ({
+      binaryPropertyName: 'data',
+      engine: 'studio',
+      preset: '',
+      promptType,
+      outputBinaryPropertyName: 'data',
+      options: { backgroundColor: '#ffffff' },
+    });
     const refused = fakeExecuteFunctions({ items, parameters: parameters(''), continueOnFail: true });
     const [[failed]] = await new BackgroundReplace().execute.call(refused.context);
     expect(failed.json.error).toMatch(/Item 0 \(apple\.jpg\): backgroundPreset \(from the item\): prompt: Expected string, received number/);
@@ -76,9 +90,20 @@ describe('Background Replace node', () => {
 
   test('continue-on-fail: a broken photo and a bad option fail alone', async () => {
     const { context } = fakeExecuteFunctions({
-      items: [binaryItem(Buffer.from('nope'), 'broken.jpg'), binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg'), binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
+      items: [
+        binaryItem(Buffer.from('nope'), 'broken.jpg'),
+        binaryItem(readPhoto('butterfly.jpg'), 'butterfly.jpg'),
+        binaryItem(readPhoto('apple.jpg'), 'apple.jpg'),
+      ],
       parameters: (name, i) =>
-        ({ binaryPropertyName: 'data', engine: 'studio', preset: '', promptType: '', outputBinaryPropertyName: 'data', options: i === 2 ? { padding: '70%' } : { shadow: 'both' } })[name],
+        ({
+          binaryPropertyName: 'data',
+          engine: 'studio',
+          preset: '',
+          promptType: '',
+          outputBinaryPropertyName: 'data',
+          options: i === 2 ? { padding: '70%' } : { shadow: 'both' },
+        })[name],
       continueOnFail: true,
     });
     const [out] = await new BackgroundReplace().execute.call(context);
@@ -133,7 +158,17 @@ describe('Background Replace node with engine runway (loopback Runway server)', 
   const run = async (parameters: Record<string, unknown>, items = [binaryItem(cutout, 'coffee-cutout.png', 'image/png')], credentials = true) => {
     const { context } = fakeExecuteFunctions({
       items,
-      parameters: { binaryPropertyName: 'data', engine: 'runway', strategy: 'backdrop', runwayModel: 'gen4_image', preset: '', promptType: 'garden', outputBinaryPropertyName: 'data', options: exact, ...parameters },
+      parameters: {
+        binaryPropertyName: 'data',
+        engine: 'runway',
+        strategy: 'backdrop',
+        runwayModel: 'gen4_image',
+        preset: '',
+        promptType: 'garden',
+        outputBinaryPropertyName: 'data',
+        options: exact,
+        ...parameters,
+      },
       continueOnFail: true,
       credentials: credentials ? { runwayApi: { apiKey: server.apiKey, baseUrl: server.url, apiVersion: '2024-11-06' } } : {},
     });
@@ -196,7 +231,7 @@ describe('Background Replace node with engine runway (loopback Runway server)', 
     expect(notScene).toBe(0);
   });
 
-  test('creative: the cut-out goes as reference @product and Runway\'s whole picture comes back', async () => {
+  test("creative: the cut-out goes as reference @product and Runway's whole picture comes back", async () => {
     const [item] = await run({ strategy: 'creative', runwayModel: 'gen4_image_turbo' });
     expect(item.json.background).toMatchObject({ engine: 'runway', strategy: 'creative', shadow: [], colorShift: 0 });
     const body = server.creates()[0].body as { model: string; promptText: string; referenceImages: Array<{ uri: string; tag: string }> };

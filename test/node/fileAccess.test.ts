@@ -19,7 +19,8 @@ describe("n8n's file-access rules for every path a node uses", () => {
   let allowed: string;
   let outside: string;
   const photo = () => binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg', { id: 'm1' });
-  const blocked = (setting: string, file: string) => new RegExp(`Item 0: ${setting} ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a path this n8n lets nodes use \\(N8N_RESTRICT_FILE_ACCESS_TO=`);
+  const blocked = (setting: string, file: string) =>
+    new RegExp(`Item 0: ${setting} ${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} is not a path this n8n lets nodes use \\(N8N_RESTRICT_FILE_ACCESS_TO=`);
 
   beforeAll(() => {
     allowed = fs.mkdtempSync(path.join(os.tmpdir(), 'vbg-allowed-'));
@@ -44,7 +45,12 @@ describe("n8n's file-access rules for every path a node uses", () => {
     ['Model Path', 'through a symlink'],
   ])('Background Cleanup: %s %s', async (_setting, how) => {
     const file = how === 'outside' ? path.join(outside, 'model.onnx') : path.join(allowed, 'link', 'model.onnx');
-    const json = await run(new BackgroundCleanup(), { binaryPropertyName: 'data', mode: 'transparent', outputBinaryPropertyName: 'data', options: { modelPath: file } });
+    const json = await run(new BackgroundCleanup(), {
+      binaryPropertyName: 'data',
+      mode: 'transparent',
+      outputBinaryPropertyName: 'data',
+      options: { modelPath: file },
+    });
     expect(json.error).toMatch(blocked('Model Path', file));
   });
 
@@ -52,13 +58,21 @@ describe("n8n's file-access rules for every path a node uses", () => {
     const base = { binaryPropertyName: 'data', outputBinaryPropertyName: 'data', preset: '', promptType: '' };
     const model = await run(new BackgroundReplace(), { ...base, engine: 'studio', options: { modelPath: path.join(outside, 'model.onnx') } });
     expect(model.error).toMatch(blocked('Model Path', path.join(outside, 'model.onnx')));
-    const sdxl = await run(new BackgroundReplace(), { ...base, engine: 'sdxl', strategy: 'outpaint', sdxlModelDir: path.join(allowed, 'link', 'sdxl'), options: {} });
+    const sdxl = await run(new BackgroundReplace(), {
+      ...base,
+      engine: 'sdxl',
+      strategy: 'outpaint',
+      sdxlModelDir: path.join(allowed, 'link', 'sdxl'),
+      options: {},
+    });
     expect(sdxl.error).toMatch(blocked('SDXL Model Directory', path.join(allowed, 'link', 'sdxl')));
   });
 
   test('Background Preset: Preset File', async () => {
     const file = path.join(outside, 'preset.json');
-    const json = await run(new BackgroundPreset(), { operation: 'get', preset: 'vitrinealu', promptType: 'studio', options: { presetFile: file } }, [{ json: {} } as never]);
+    const json = await run(new BackgroundPreset(), { operation: 'get', preset: 'vitrinealu', promptType: 'studio', options: { presetFile: file } }, [
+      { json: {} } as never,
+    ]);
     expect(json.error).toMatch(blocked('Preset File', file));
   });
 
@@ -66,7 +80,9 @@ describe("n8n's file-access rules for every path a node uses", () => {
     const item = { json: { sidecarPath: 'curated/a.json', background: { mode: 'cleanup' } } };
     const root = await run(new MediaSidecar(), { operation: 'read', rootFolder: outside, sidecarPath: 'curated/a.json', options: {} }, [item as never]);
     expect(root.error).toMatch(blocked('Root Folder', outside));
-    const linked = await run(new MediaSidecar(), { operation: 'update', rootFolder: allowed, sidecarPath: 'link/curated/a.json', outputPath: '' }, [item as never]);
+    const linked = await run(new MediaSidecar(), { operation: 'update', rootFolder: allowed, sidecarPath: 'link/curated/a.json', outputPath: '' }, [
+      item as never,
+    ]);
     expect(linked.error).toMatch(blocked('Sidecar Path', path.join(fs.realpathSync(allowed), 'link/curated/a.json')));
     expect(fs.readFileSync(path.join(outside, 'curated', 'a.json'), 'utf8')).toBe('{"keep":"me"}');
   });

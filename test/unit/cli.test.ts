@@ -29,7 +29,13 @@ describe('vitrinealu-bg CLI', () => {
     const result = await cli(['cleanup', photoPath('apple.jpg'), '-o', out, '--mode', 'color', '--color', '#eeeeee', '--crop', '--margin', '8', '--json']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ output: out, mode: 'cleanup', cleanupMode: 'color', format: 'webp', settings: { crop: true, cropMargin: 8, color: '#eeeeee' } });
+    expect(report).toMatchObject({
+      output: out,
+      mode: 'cleanup',
+      cleanupMode: 'color',
+      format: 'webp',
+      settings: { crop: true, cropMargin: 8, color: '#eeeeee' },
+    });
     expect((await sharp(out).metadata()).format).toBe('webp');
   });
 
@@ -45,9 +51,32 @@ describe('vitrinealu-bg CLI', () => {
 
   test('replace --json writes the seed sidecar block; presets lists the prompt types', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'apple.jpg');
-    const result = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'studio', '--preset', 'vitrinealu', '--prompt-type', 'garden', '--ratio', '4:3', '--shadow', 'both', '--json']);
+    const result = await cli([
+      'replace',
+      photoPath('apple.jpg'),
+      '-o',
+      out,
+      '--engine',
+      'studio',
+      '--preset',
+      'vitrinealu',
+      '--prompt-type',
+      'garden',
+      '--ratio',
+      '4:3',
+      '--shadow',
+      'both',
+      '--json',
+    ]);
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ mode: 'replace', engine: 'studio', promptType: 'garden', outJpg: out, shadow: ['contact', 'drop'], settings: { steps: 25 } });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      mode: 'replace',
+      engine: 'studio',
+      promptType: 'garden',
+      outJpg: out,
+      shadow: ['contact', 'drop'],
+      settings: { steps: 25 },
+    });
     expect(await sharp(out).metadata()).toMatchObject({ format: 'jpeg', width: 512, height: 384 });
     const presets = await cli(['presets']);
     expect(JSON.parse(presets.stdout).map((p: { promptType: string }) => p.promptType)).toEqual(['studio', 'garden', 'minimal', 'lifestyle']);
@@ -61,9 +90,17 @@ describe('vitrinealu-bg CLI', () => {
     try {
       const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'apple.png');
       const runwayEnv = { RUNWAY_API_KEY: server.apiKey, RUNWAY_BASE_URL: server.url, RUNWAY_POLL_INTERVAL: '20' };
-      const result = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'runway', '--strategy', 'backdrop', '--prompt-type', 'minimal', '--json'], runwayEnv);
+      const result = await cli(
+        ['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'runway', '--strategy', 'backdrop', '--prompt-type', 'minimal', '--json'],
+        runwayEnv,
+      );
       expect(result.code).toBe(0);
-      expect(JSON.parse(result.stdout)).toMatchObject({ engine: 'runway', strategy: 'backdrop', promptType: 'minimal', engineDetails: { model: 'gen4_image' } });
+      expect(JSON.parse(result.stdout)).toMatchObject({
+        engine: 'runway',
+        strategy: 'backdrop',
+        promptType: 'minimal',
+        engineDetails: { model: 'gen4_image' },
+      });
       expect(result.stdout + result.stderr).not.toContain(server.apiKey);
       expect(server.violations).toEqual([]);
       const missing = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'runway'], { RUNWAY_API_KEY: '' });
@@ -78,7 +115,12 @@ describe('vitrinealu-bg CLI', () => {
     const result = await cli(['health']);
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout);
-    expect(report).toMatchObject({ status: 'ok', device: { requested: 'cpu', willUse: 'cpu' }, model: { found: true, bundled: true }, sdxl: { configured: false } });
+    expect(report).toMatchObject({
+      status: 'ok',
+      device: { requested: 'cpu', willUse: 'cpu' },
+      model: { found: true, bundled: true },
+      sdxl: { configured: false },
+    });
     expect(report.model.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(report.versions).toEqual(expect.objectContaining({ onnxruntime: '1.30.0', sharp: '0.34.5' }));
   });
@@ -88,7 +130,23 @@ describe('vitrinealu-bg CLI', () => {
     try {
       const modelDir = writeTinySdxl(path.join(work, 'sdxl'));
       const out = path.join(work, 'apple.png');
-      const result = await cli(['replace', photoPath('apple.jpg'), '-o', out, '--engine', 'sdxl', '--sdxl-model-dir', modelDir, '--steps', '3', '--scheduler', 'euler-ancestral', '--strength', '0.9', '--json']);
+      const result = await cli([
+        'replace',
+        photoPath('apple.jpg'),
+        '-o',
+        out,
+        '--engine',
+        'sdxl',
+        '--sdxl-model-dir',
+        modelDir,
+        '--steps',
+        '3',
+        '--scheduler',
+        'euler-ancestral',
+        '--strength',
+        '0.9',
+        '--json',
+      ]);
       expect(result.stderr).toBe('');
       const metadata = JSON.parse(result.stdout);
       // strength 0.9 of 3 steps runs the last 2

@@ -17,7 +17,9 @@ describe('decodeImage: bad input gets a clear error', () => {
   });
   test('a text file named .jpg', () => expectCode(decodeImage(Buffer.from('hello, I am not a photo\n')), 'INPUT_UNSUPPORTED', /unsupported|unrecognised/));
   test('a 1x1 image', async () => {
-    const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } }).png().toBuffer();
+    const tiny = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#fff' } })
+      .png()
+      .toBuffer();
     await expectCode(decodeImage(tiny), 'INPUT_TOO_SMALL', /1x1 px, too small/);
   });
   test('a 30000x30000 PNG bomb is refused from its header, before decoding', async () => {
@@ -74,9 +76,15 @@ describe('decodeImage: every common photo becomes upright 8-bit sRGB', () => {
     expect(Math.abs(image.data[3] - 128)).toBeLessThanOrEqual(1);
   });
   test('animated GIF: the first frame', async () => {
-    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } }).png().toBuffer();
-    const blue = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0000ff' } }).png().toBuffer();
-    const gif = await sharp([red, blue], { join: { animated: true } }).gif().toBuffer();
+    const red = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#ff0000' } })
+      .png()
+      .toBuffer();
+    const blue = await sharp({ create: { width: 40, height: 30, channels: 3, background: '#0000ff' } })
+      .png()
+      .toBuffer();
+    const gif = await sharp([red, blue], { join: { animated: true } })
+      .gif()
+      .toBuffer();
     const { image, source } = await decodeImage(gif);
     expect(source.pages).toBe(2);
     expect([image.width, image.height]).toEqual([40, 30]);
@@ -107,7 +115,9 @@ describe('encodeImage', () => {
     await expect(encodeImage(rgba, { format: 'jpeg' })).rejects.toThrow(/JPEG cannot store transparency/);
   });
   test('quality is validated', async () => {
-    await expect(encodeImage({ ...rgba, channels: 3, data: Buffer.alloc(32 * 32 * 3) }, { format: 'jpeg', quality: 0 })).rejects.toThrow(/Quality must be a whole number from 1 to 100/);
+    await expect(encodeImage({ ...rgba, channels: 3, data: Buffer.alloc(32 * 32 * 3) }, { format: 'jpeg', quality: 0 })).rejects.toThrow(
+      /Quality must be a whole number from 1 to 100/,
+    );
   });
   test('JPEG quality changes the size', async () => {
     const photo = await decodeImage(readPhoto('coffee.png'));
@@ -124,7 +134,14 @@ describe('decodeImage in a batch', () => {
     const good = readPhoto('coffee.png');
     const messages: string[] = [];
     for (let round = 0; round < 10; round++) {
-      const results = await Promise.all([...truncated, good, ...truncated].map((input) => decodeImage(input).then(() => 'ok', (error: Error) => error.message)));
+      const results = await Promise.all(
+        [...truncated, good, ...truncated].map((input) =>
+          decodeImage(input).then(
+            () => 'ok',
+            (error: Error) => error.message,
+          ),
+        ),
+      );
       expect(results[3]).toBe('ok');
       messages.push(...results.filter((result) => result !== 'ok'));
     }

@@ -35,7 +35,12 @@ describe('subject hints: parsing and validation', () => {
     expect(parseSubjectHint('')).toBeUndefined();
     expect(parseSubjectHint('10, 20, 100, 50')).toMatchObject({ box: { x: 10, y: 20, width: 100, height: 50 }, units: 'auto', margin: 0.1 });
     expect(parseSubjectHint('{"box":{"x":0.1,"y":0.1,"width":0.5,"height":0.5},"margin":0.2}')).toMatchObject({ margin: 0.2 });
-    expect(parseSubjectHint(undefined, { include: '5,5; 6,7' })).toMatchObject({ include: [{ x: 5, y: 5 }, { x: 6, y: 7 }] });
+    expect(parseSubjectHint(undefined, { include: '5,5; 6,7' })).toMatchObject({
+      include: [
+        { x: 5, y: 5 },
+        { x: 6, y: 7 },
+      ],
+    });
     expect(resolveHint(parseSubjectHint('0.1,0.2,0.5,0.5')!, 200, 100).box).toEqual({ x: 20, y: 20, width: 100, height: 50 });
     expect(resolveHint(parseSubjectHint('10,20,100,50')!, 200, 100).box).toEqual({ x: 10, y: 20, width: 100, height: 50 });
     // A box reaching past the edge is clipped to the image.
@@ -54,7 +59,13 @@ describe('subject hints: parsing and validation', () => {
   });
 
   test('points keep the pieces under include points and drop those under exclude points, soft rim included', () => {
-    const two = mask([[10, 10, 40, 40], [120, 10, 40, 40]], 2);
+    const two = mask(
+      [
+        [10, 10, 40, 40],
+        [120, 10, 40, 40],
+      ],
+      2,
+    );
     const kept = applyPoints(two, [{ x: 20, y: 20 }], []);
     expect(kept.dropped).toBe(1);
     expect(kept.alpha.data[20 * 200 + 20]).toBe(255);
@@ -70,11 +81,18 @@ describe('subject hints: parsing and validation', () => {
 describe('framed products: colour prior or model', () => {
   // A two-pane window in a 200x100 image: box 40,10 120x80, bars 3 px.
   const box = { x: 40, y: 10, width: 120, height: 80 };
-  const frame: Array<[number, number, number, number]> = [[40, 10, 120, 3], [40, 87, 120, 3], [40, 10, 3, 80], [157, 10, 3, 80], [98, 10, 3, 80]];
+  const frame: Array<[number, number, number, number]> = [
+    [40, 10, 120, 3],
+    [40, 87, 120, 3],
+    [40, 10, 3, 80],
+    [157, 10, 3, 80],
+    [98, 10, 3, 80],
+  ];
   const withCup = (rects: Array<[number, number, number, number]>) => {
     const m = mask(rects);
     // A round cup seen through each pane.
-    for (let y = 0; y < 100; y++) for (let x = 0; x < 200; x++) if ((x - 70) ** 2 + (y - 50) ** 2 < 22 ** 2 || (x - 128) ** 2 + (y - 50) ** 2 < 22 ** 2) m.data[y * 200 + x] = 255;
+    for (let y = 0; y < 100; y++)
+      for (let x = 0; x < 200; x++) if ((x - 70) ** 2 + (y - 50) ** 2 < 22 ** 2 || (x - 128) ** 2 + (y - 50) ** 2 < 22 ** 2) m.data[y * 200 + x] = 255;
     return m;
   };
 
@@ -98,7 +116,13 @@ describe('confidence score', () => {
     const clean = await cutoutConfidence(mask([[50, 20, 100, 60]]));
     expect(clean.score).toBeGreaterThan(0.95);
     expect(clean.reasons).toEqual([]);
-    const fragmented = await cutoutConfidence(mask([[10, 20, 60, 60], [100, 20, 60, 60], [170, 10, 20, 20]]));
+    const fragmented = await cutoutConfidence(
+      mask([
+        [10, 20, 60, 60],
+        [100, 20, 60, 60],
+        [170, 10, 20, 20],
+      ]),
+    );
     expect(fragmented.score).toBeLessThan(0.3);
     expect(fragmented.reasons.join()).toMatch(/fragmented: 3 pieces/);
     const cut = await cutoutConfidence(mask([[0, 20, 100, 80]]));
@@ -140,7 +164,11 @@ describe('subject hint on a real photo (the model runs)', () => {
   test('a box: only that region is segmented, alpha is 0 outside it; the confidence and hint are reported', async () => {
     const scene = await windowScene(photoPath('chelsea.png'), 10);
     const box = { x: 100, y: 60, width: 300, height: 260 };
-    const subject = await extractSubject(scene.image, { featherPx: 0, decontaminate: false, enhanceFg: false, hint: parseSubjectHint({ box, units: 'px', margin: 0.1 }), crossCheck: true }, { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } });
+    const subject = await extractSubject(
+      scene.image,
+      { featherPx: 0, decontaminate: false, enhanceFg: false, hint: parseSubjectHint({ box, units: 'px', margin: 0.1 }), crossCheck: true },
+      { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } },
+    );
     for (let y = 0; y < scene.height; y++) {
       for (let x = 0; x < scene.width; x++) {
         if (x < box.x || y < box.y || x >= box.x + box.width || y >= box.y + box.height) expect(subject.alpha.data[y * scene.width + x]).toBe(0);
@@ -160,15 +188,25 @@ describe('subject hint on a real photo (the model runs)', () => {
     const context = { config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } };
     const boxOnly = await extractSubject(scene.image, { ...plain, hint: parseSubjectHint({ box, units: 'px' }) }, context);
     const framed = await extractSubject(scene.image, { ...plain, hint: parseSubjectHint({ box, units: 'px', frame: true }) }, context);
-    console.log(`framed-product scene: IoU box only ${iou(boxOnly.alpha.data, scene.alpha).toFixed(3)}, box + frame ${iou(framed.alpha.data, scene.alpha).toFixed(3)}`);
+    console.log(
+      `framed-product scene: IoU box only ${iou(boxOnly.alpha.data, scene.alpha).toFixed(3)}, box + frame ${iou(framed.alpha.data, scene.alpha).toFixed(3)}`,
+    );
     expect(framed.hint?.source).toBe('box colours');
     expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
     expect(iou(framed.alpha.data, scene.alpha)).toBeGreaterThan(iou(boxOnly.alpha.data, scene.alpha) + 0.3);
   });
 
   test('a preset carries a fixed framing: Replace uses its box when the node gives none', async () => {
-    const framing = { name: 'turntable', subjectHint: { box: { x: 0.1, y: 0.1, width: 0.8, height: 0.8 } }, promptTypes: { white: { prompt: 'plain white studio', backdrop: { type: 'solid' as const, color: '#ffffff' } } } };
-    const result = await replaceBackground(readPhoto('apple.jpg'), { preset: 'turntable', promptType: 'white', customPresets: parsePresetList(framing), format: 'png' }, { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } });
+    const framing = {
+      name: 'turntable',
+      subjectHint: { box: { x: 0.1, y: 0.1, width: 0.8, height: 0.8 } },
+      promptTypes: { white: { prompt: 'plain white studio', backdrop: { type: 'solid' as const, color: '#ffffff' } } },
+    };
+    const result = await replaceBackground(
+      readPhoto('apple.jpg'),
+      { preset: 'turntable', promptType: 'white', customPresets: parsePresetList(framing), format: 'png' },
+      { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } },
+    );
     expect(result.metadata.hint?.box).toEqual({ x: 51, y: 51, width: 410, height: 410 });
   });
 });

@@ -121,7 +121,9 @@ describe('cancellation', () => {
   test('a cleanup whose signal fires stops with CANCELLED: already aborted, and aborted while it runs', async () => {
     const aborted = new AbortController();
     aborted.abort();
-    await expect(cleanupImage(readPhoto('apple.jpg'), { mode: 'transparent' }, { ...context(), signal: aborted.signal })).rejects.toMatchObject({ code: 'CANCELLED' });
+    await expect(cleanupImage(readPhoto('apple.jpg'), { mode: 'transparent' }, { ...context(), signal: aborted.signal })).rejects.toMatchObject({
+      code: 'CANCELLED',
+    });
     const running = new AbortController();
     const job = cleanupImage(readPhoto('apple.jpg'), { mode: 'transparent' }, { ...context(), signal: running.signal });
     setTimeout(() => running.abort(), 5);

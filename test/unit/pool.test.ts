@@ -77,7 +77,18 @@ describe('inference runs off the main thread', () => {
     const pool = new WorkerPool(1);
     const controller = new AbortController();
     const seen: unknown[] = [];
-    const running = pool.run(tasks, 'steps', { steps: 1000 }, { signal: controller.signal, onProgress: (step) => { seen.push(step); if (step === 3) controller.abort(); } });
+    const running = pool.run(
+      tasks,
+      'steps',
+      { steps: 1000 },
+      {
+        signal: controller.signal,
+        onProgress: (step) => {
+          seen.push(step);
+          if (step === 3) controller.abort();
+        },
+      },
+    );
     const queuedController = new AbortController();
     const queued = pool.run(tasks, 'steps', { steps: 2 }, { signal: queuedController.signal });
     queuedController.abort();
@@ -104,6 +115,11 @@ describe('mapWithConcurrency', () => {
     expect(peak).toBe(3);
   });
   test('rethrows the first failure', async () => {
-    await expect(mapWithConcurrency(5, 2, async (i) => { if (i === 2) throw new Error('boom'); return i; })).rejects.toThrow('boom');
+    await expect(
+      mapWithConcurrency(5, 2, async (i) => {
+        if (i === 2) throw new Error('boom');
+        return i;
+      }),
+    ).rejects.toThrow('boom');
   });
 });

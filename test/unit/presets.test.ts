@@ -17,21 +17,30 @@ describe('brand presets', () => {
   });
 
   test('env defaults: MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE', () => {
-    const preset = resolvePreset({}, readEngineConfig({ MEDIA_INGEST_BACKGROUND_PRESET: 'vitrinealu', MEDIA_INGEST_BACKGROUND_PROMPT_TYPE: 'garden' }).presetDefaults);
+    const preset = resolvePreset(
+      {},
+      readEngineConfig({ MEDIA_INGEST_BACKGROUND_PRESET: 'vitrinealu', MEDIA_INGEST_BACKGROUND_PROMPT_TYPE: 'garden' }).presetDefaults,
+    );
     expect(preset.promptType).toBe('garden');
     expect(resolvePreset({}, {}).promptType).toBe('studio');
   });
 
   test('unknown preset or prompt type lists the valid ones', () => {
     expect(() => resolvePreset({ name: 'acme' }, {})).toThrow('Unknown preset "acme" (available: vitrinealu)');
-    expect(() => resolvePreset({ promptType: 'beach' }, {})).toThrow('Preset "vitrinealu" has no prompt type "beach" (valid: studio, garden, minimal, lifestyle)');
+    expect(() => resolvePreset({ promptType: 'beach' }, {})).toThrow(
+      'Preset "vitrinealu" has no prompt type "beach" (valid: studio, garden, minimal, lifestyle)',
+    );
   });
 
   test('custom presets: valid JSON joins the built-ins', () => {
     const custom = parsePresetList(JSON.stringify({ name: 'acme', promptTypes: { white: { prompt: 'white', backdrop: { type: 'solid', color: '#fff' } } } }));
     expect(resolvePreset({ name: 'acme', promptType: 'white', custom }, {}).backdrop).toEqual({ type: 'solid', color: '#fff' });
     expect(listPresets(custom).map((p) => `${p.preset}/${p.promptType}`)).toEqual([
-      'vitrinealu/studio', 'vitrinealu/garden', 'vitrinealu/minimal', 'vitrinealu/lifestyle', 'acme/white',
+      'vitrinealu/studio',
+      'vitrinealu/garden',
+      'vitrinealu/minimal',
+      'vitrinealu/lifestyle',
+      'acme/white',
     ]);
   });
 
@@ -39,9 +48,9 @@ describe('brand presets', () => {
     expect(() => parsePresetList('{"name": "acme", "promptTypes": {"x": {"prompt": "p", "backdrop": {"type": "solid", "color": "blue"}}}}')).toThrow(
       /custom presets: promptTypes\.x\.backdrop\.color: must be a hex colour/,
     );
-    expect(() => parsePresetList('{"name": "acme", "generation": {"steps": 0}, "promptTypes": {"x": {"prompt": "p", "backdrop": {"type": "solid", "color": "#fff"}}}}')).toThrow(
-      /generation\.steps: /,
-    );
+    expect(() =>
+      parsePresetList('{"name": "acme", "generation": {"steps": 0}, "promptTypes": {"x": {"prompt": "p", "backdrop": {"type": "solid", "color": "#fff"}}}}'),
+    ).toThrow(/generation\.steps: /);
     expect(() => parsePresetList('{not json')).toThrow(/custom presets is not valid JSON/);
     expect(() => parsePresetList('[{"name": "ok", "promptTypes": {}}]')).toThrow(/custom presets\[0\]: promptTypes: needs at least one prompt type/);
   });

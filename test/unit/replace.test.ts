@@ -26,7 +26,9 @@ describe('Background Replace (studio engine)', () => {
     for (let y = 0; y < info.height; y++) {
       for (let x = 0; x < info.width; x++) if (x < 2 || y < 2 || x >= info.width - 2 || y >= info.height - 2) data[(y * info.width + x) * 4 + 3] = 128;
     }
-    const softEdged = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } }).png().toBuffer();
+    const softEdged = await sharp(data, { raw: { width: info.width, height: info.height, channels: 4 } })
+      .png()
+      .toBuffer();
     const photo = await replaceBackground(softEdged, { ...exact, format: 'png' }, context());
     expect(photo.metadata.matteSource).toBe('segmented');
     // The apple was found, not the whole picture kept as the subject.
@@ -36,7 +38,10 @@ describe('Background Replace (studio engine)', () => {
     expect(forced.metadata.bbox).toMatchObject({ width: info.width, height: info.height });
     const segmented = await replaceBackground(cutout, { ...exact, format: 'png', inputIs: 'photo' }, context());
     expect(segmented.metadata.matteSource).toBe('segmented');
-    await expect(replaceBackground(readPhoto('apple.jpg'), { inputIs: 'cutout' }, context())).rejects.toMatchObject({ code: 'INVALID_OPTION', message: expect.stringMatching(/Input Is: Cut-Out, but the image has no alpha channel/) });
+    await expect(replaceBackground(readPhoto('apple.jpg'), { inputIs: 'cutout' }, context())).rejects.toMatchObject({
+      code: 'INVALID_OPTION',
+      message: expect.stringMatching(/Input Is: Cut-Out, but the image has no alpha channel/),
+    });
   });
 
   test('a cut-out input reuses its alpha (no segmentation) and the subject pixels stay exact in PNG', async () => {
@@ -73,7 +78,11 @@ describe('Background Replace (studio engine)', () => {
     const ours = subjectPsnr(await sharp(result.data).raw().toBuffer());
     // For scale: the same lossless composite through libjpeg's standard (Annex K) table.
     const lossless = await replaceBackground(cutout, { ...exact, format: 'png' }, context());
-    const standard = subjectPsnr(await sharp(await sharp(lossless.data).jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer()).raw().toBuffer());
+    const standard = subjectPsnr(
+      await sharp(await sharp(lossless.data).jpeg({ quality: 95, chromaSubsampling: '4:4:4' }).toBuffer())
+        .raw()
+        .toBuffer(),
+    );
     console.log(`subject PSNR after JPEG q95: ${ours.toFixed(2)} dB (standard quantisation table: ${standard.toFixed(2)} dB)`);
     expect(ours).toBeGreaterThanOrEqual(45);
   });
@@ -104,7 +113,12 @@ describe('Background Replace (studio engine)', () => {
     const b = await sharp(without.data).raw().toBuffer();
     const { width, height } = source.info;
     let lowest = -1;
-    for (let y = height - 1; y >= 0 && lowest < 0; y--) for (let x = 0; x < width; x++) if (source.data[(y * width + x) * 4 + 3] >= 128) { lowest = y; break; }
+    for (let y = height - 1; y >= 0 && lowest < 0; y--)
+      for (let x = 0; x < width; x++)
+        if (source.data[(y * width + x) * 4 + 3] >= 128) {
+          lowest = y;
+          break;
+        }
     let darkenedOnLowestRow = 0;
     for (let i = 0; i < width * height; i++) {
       const changed = a[i * 3] !== b[i * 3] || a[i * 3 + 1] !== b[i * 3 + 1] || a[i * 3 + 2] !== b[i * 3 + 2];
@@ -115,13 +129,17 @@ describe('Background Replace (studio engine)', () => {
   });
 
   test('bad input: an all-zero alpha, a broken backdrop, a bad size or padding', async () => {
-    const empty = await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } } }).png().toBuffer();
+    const empty = await sharp({ create: { width: 64, height: 64, channels: 4, background: { r: 9, g: 9, b: 9, alpha: 0 } } })
+      .png()
+      .toBuffer();
     await expect(replaceBackground(empty, {}, context())).rejects.toMatchObject({ code: 'NO_SUBJECT' });
     await expect(replaceBackground(cutout, { backgroundImage: Buffer.from('not an image') }, context())).rejects.toThrow(/Background image: Not an image/);
     await expect(replaceBackground(cutout, { outputSize: '0x0' }, context())).rejects.toThrow(/each side must be 16 to 16384 px/);
     await expect(replaceBackground(cutout, { outputSize: '100000x100000' }, context())).rejects.toThrow(/each side must be 16 to 16384 px/);
     await expect(replaceBackground(cutout, { padding: '55%' }, context())).rejects.toThrow(/leaves no room/);
-    await expect(replaceBackground(cutout, { engine: 'dalle' }, context())).rejects.toThrow(/Unknown background engine "dalle" \(available: studio, runway, sdxl\)/);
+    await expect(replaceBackground(cutout, { engine: 'dalle' }, context())).rejects.toThrow(
+      /Unknown background engine "dalle" \(available: studio, runway, sdxl\)/,
+    );
   });
 
   test('layout, image backdrop and metadata: the seed sidecar block', async () => {

@@ -17,7 +17,10 @@ const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
 
 async function cli(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], { env: { ...process.env, BG_MODEL_CACHE_DIR: modelCacheDir(), ...env }, maxBuffer: 1 << 24 });
+    const { stdout, stderr } = await run(process.execPath, [CLI, ...args], {
+      env: { ...process.env, BG_MODEL_CACHE_DIR: modelCacheDir(), ...env },
+      maxBuffer: 1 << 24,
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -36,7 +39,13 @@ describe('inference backends when onnxruntime-node cannot load (as on musl)', ()
     expect(auto.code).toBe(0);
     const report = JSON.parse(auto.stdout);
     expect(report.status).toBe('degraded');
-    expect(report.runtime).toMatchObject({ requested: 'auto', ok: true, backend: 'wasm', library: 'onnxruntime-web', fallbackReason: expect.stringMatching(/__vsnprintf_chk_musl/) });
+    expect(report.runtime).toMatchObject({
+      requested: 'auto',
+      ok: true,
+      backend: 'wasm',
+      library: 'onnxruntime-web',
+      fallbackReason: expect.stringMatching(/__vsnprintf_chk_musl/),
+    });
     expect(report.device.willUse).toBe('wasm');
     expect(report.problems.join('\n')).toMatch(/onnxruntime-node cannot run on this system .*running the same models on onnxruntime-web \(WASM/);
 
@@ -44,7 +53,11 @@ describe('inference backends when onnxruntime-node cannot load (as on musl)', ()
     expect(native.code).toBe(1);
     const failed = JSON.parse(native.stdout);
     expect(failed.status).toBe('error');
-    expect(failed.runtime).toMatchObject({ requested: 'native', ok: false, error: expect.stringMatching(/BG_RUNTIME=native: onnxruntime-node does not run here \(.*__vsnprintf_chk_musl/) });
+    expect(failed.runtime).toMatchObject({
+      requested: 'native',
+      ok: false,
+      error: expect.stringMatching(/BG_RUNTIME=native: onnxruntime-node does not run here \(.*__vsnprintf_chk_musl/),
+    });
   });
 
   test('a cleanup still works, on WASM, and warns once with the reason and the cost', async () => {
@@ -69,7 +82,8 @@ describe('backend choice', () => {
     const loaders = { native: broken('Error relocating libonnxruntime.so.1: fcntl64: symbol not found'), wasm: broken('WebAssembly is not defined') };
     await expect(selectBackend('auto', 0, loaders)).rejects.toMatchObject({
       code: 'RUNTIME_UNAVAILABLE',
-      message: 'No inference backend runs here: onnxruntime-node: Error relocating libonnxruntime.so.1: fcntl64: symbol not found; onnxruntime-web: WebAssembly is not defined',
+      message:
+        'No inference backend runs here: onnxruntime-node: Error relocating libonnxruntime.so.1: fcntl64: symbol not found; onnxruntime-web: WebAssembly is not defined',
     });
     await expect(selectBackend('wasm', 0, loaders)).rejects.toThrow(/BG_RUNTIME=wasm: onnxruntime-web does not run here: WebAssembly is not defined/);
   });
@@ -92,7 +106,11 @@ describe('backend choice', () => {
   });
 
   test('health reports error (and names the cause) when no backend runs', async () => {
-    const report = await health({}, async () => ({ ok: false, error: 'No inference backend runs here: onnxruntime-node: x; onnxruntime-web: y', code: 'RUNTIME_UNAVAILABLE' }));
+    const report = await health({}, async () => ({
+      ok: false,
+      error: 'No inference backend runs here: onnxruntime-node: x; onnxruntime-web: y',
+      code: 'RUNTIME_UNAVAILABLE',
+    }));
     expect(report.status).toBe('error');
     expect(report.runtime).toEqual({ requested: 'auto', ok: false, error: 'No inference backend runs here: onnxruntime-node: x; onnxruntime-web: y' });
     expect(report.problems).toContain('No inference backend runs here: onnxruntime-node: x; onnxruntime-web: y');

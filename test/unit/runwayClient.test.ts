@@ -217,7 +217,15 @@ describe('Runway client against the loopback server', () => {
   });
 
   test('a wrong key: an auth error that does not echo the key', async () => {
-    const wrong = new RunwayClient({ apiKey: 'key_wrong_secret_value', baseUrl: server.url, timeoutMs: 3000, retryAttempts: 3, retryDelayMs: 10, pollIntervalMs: 10, concurrency: 1 });
+    const wrong = new RunwayClient({
+      apiKey: 'key_wrong_secret_value',
+      baseUrl: server.url,
+      timeoutMs: 3000,
+      retryAttempts: 3,
+      retryDelayMs: 10,
+      pollIntervalMs: 10,
+      concurrency: 1,
+    });
     const error = await failure(wrong.textToImage(request));
     expect(error.code).toBe('API_AUTH');
     expect(error.message).not.toContain('key_wrong_secret_value');
@@ -235,10 +243,14 @@ describe('Runway client against the loopback server', () => {
 
   test('requests are checked before anything is sent', async () => {
     const c = client();
-    expect((await failure(c.textToImage({ ...request, model: 'gen4_image_turbo' }))).message).toMatch(/referenceImages: gen4_image_turbo needs 1 to 3 reference images/);
+    expect((await failure(c.textToImage({ ...request, model: 'gen4_image_turbo' }))).message).toMatch(
+      /referenceImages: gen4_image_turbo needs 1 to 3 reference images/,
+    );
     expect((await failure(c.textToImage({ ...request, promptText: 'x'.repeat(1001) }))).message).toMatch(/promptText/);
     expect((await failure(c.textToImage({ ...request, ratio: '1000:1000' as never }))).message).toMatch(/ratio/);
-    expect((await failure(c.textToImage({ ...request, model: 'gen4_image_turbo', referenceImages: [{ uri: 'data:image/png;base64,AAAA', tag: '1x' }] }))).message).toMatch(/tag/);
+    expect(
+      (await failure(c.textToImage({ ...request, model: 'gen4_image_turbo', referenceImages: [{ uri: 'data:image/png;base64,AAAA', tag: '1x' }] }))).message,
+    ).toMatch(/tag/);
     expect(server.log).toEqual([]);
   });
 
@@ -248,7 +260,18 @@ describe('Runway client against the loopback server', () => {
   });
 
   test('the real API is https and polled no faster than every 5 s', () => {
-    expect(() => new RunwayClient({ apiKey: 'k', baseUrl: 'http://api.example.com', timeoutMs: 1000, retryAttempts: 1, retryDelayMs: 0, pollIntervalMs: 10, concurrency: 1 })).toThrow(/must use https/);
+    expect(
+      () =>
+        new RunwayClient({
+          apiKey: 'k',
+          baseUrl: 'http://api.example.com',
+          timeoutMs: 1000,
+          retryAttempts: 1,
+          retryDelayMs: 0,
+          pollIntervalMs: 10,
+          concurrency: 1,
+        }),
+    ).toThrow(/must use https/);
   });
 
   test('20 items, concurrency 2, random THROTTLED phases: 20 results, never more than 2 in flight', async () => {
@@ -288,7 +311,14 @@ describe('Runway client against the loopback server', () => {
   });
 
   describe('through an HTTP proxy (HTTP_PROXY / NO_PROXY, as n8n honours them)', () => {
-    const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, HTTPS_PROXY: process.env.HTTPS_PROXY, https_proxy: process.env.https_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+    const saved = {
+      HTTP_PROXY: process.env.HTTP_PROXY,
+      http_proxy: process.env.http_proxy,
+      HTTPS_PROXY: process.env.HTTPS_PROXY,
+      https_proxy: process.env.https_proxy,
+      NO_PROXY: process.env.NO_PROXY,
+      no_proxy: process.env.no_proxy,
+    };
     let proxy: LoopbackProxy;
     beforeEach(async () => {
       proxy = await LoopbackProxy.start();

@@ -41,7 +41,18 @@ function outpaintInputs(): { image: Uint8Array; mask: Uint8Array } {
   }
   return { image, mask };
 }
-const job = { prompt: 'an aluminium veranda in a garden', negativePrompt: '', width: W, height: H, steps: 25, guidanceScale: 7.5, guidanceRescale: 0, seed: 7, scheduler: 'euler' as const, strength: 1 };
+const job = {
+  prompt: 'an aluminium veranda in a garden',
+  negativePrompt: '',
+  width: W,
+  height: H,
+  steps: 25,
+  guidanceScale: 7.5,
+  guidanceRescale: 0,
+  seed: 7,
+  scheduler: 'euler' as const,
+  strength: 1,
+};
 
 describe('CLIP tokenizer (real merge list)', () => {
   let dir: string;
@@ -131,7 +142,7 @@ describe('numeric helpers', () => {
     expect(Number.isNaN(fromHalf(toHalf(NaN)))).toBe(true);
   });
 
-  test('classifier-free guidance: uncond + g (cond - uncond), and the rescale keeps cond\'s spread', () => {
+  test("classifier-free guidance: uncond + g (cond - uncond), and the rescale keeps cond's spread", () => {
     const uncond = Float32Array.from([0, 1, 2, 3]);
     const cond = Float32Array.from([1, 1, 0, 5]);
     expect([...classifierFreeGuidance(uncond, cond, 7.5)]).toEqual([7.5, 1, -13, 18]);
@@ -169,10 +180,14 @@ describe('SDXL model directory', () => {
     expect(() => readSdxlLayout(dir, true)).toThrow(/scheduler_config\.json: beta_schedule/);
     const wrong = modelDir('wrong-unet');
     fs.copyFileSync(path.join(wrong, 'text_encoder', 'model.onnx'), path.join(wrong, 'unet', 'model.onnx'));
-    await expect(SdxlPipeline.load(wrong, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(/SDXL unet\/model\.onnx has no input "sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids" \(it has: input_ids\)/);
+    await expect(SdxlPipeline.load(wrong, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(
+      /SDXL unet\/model\.onnx has no input "sample", "timestep", "encoder_hidden_states", "text_embeds", "time_ids" \(it has: input_ids\)/,
+    );
     const garbage = modelDir('garbage');
     fs.writeFileSync(path.join(garbage, 'vae_decoder', 'model.onnx'), 'not onnx');
-    await expect(SdxlPipeline.load(garbage, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(/Cannot load SDXL vae_decoder/);
+    await expect(SdxlPipeline.load(garbage, { backend: await loadBackend('native'), device: 'cpu', threads: 1, needsEncoder: true })).rejects.toThrow(
+      /Cannot load SDXL vae_decoder/,
+    );
   });
 });
 
@@ -215,12 +230,15 @@ describe.each([
     const guided = await pipeline.predictNoise(latents, 961, conditioning, { width: W, height: H }, 5, 0);
     // The same call made here, straight to onnxruntime.
     const fp16 = !!(options as { fp16?: boolean }).fp16;
-    const tensor = (data: Float32Array, dims: number[]) => (fp16 ? new ort.Tensor('float16', Uint16Array.from(data, toHalf), dims) : new ort.Tensor('float32', data, dims));
+    const tensor = (data: Float32Array, dims: number[]) =>
+      fp16 ? new ort.Tensor('float16', Uint16Array.from(data, toHalf), dims) : new ort.Tensor('float32', data, dims);
     const sample = new Float32Array(latents.length * 2);
     sample.set(latents);
     sample.set(latents, latents.length);
     const timeIds = Float32Array.from([H, W, 0, 0, H, W, H, W, 0, 0, H, W]);
-    const timestep = (options as { int64Timestep?: boolean }).int64Timestep ? new ort.Tensor('int64', BigInt64Array.from([961n, 961n]), [2]) : new ort.Tensor('float32', Float32Array.from([961]), []);
+    const timestep = (options as { int64Timestep?: boolean }).int64Timestep
+      ? new ort.Tensor('int64', BigInt64Array.from([961n, 961n]), [2])
+      : new ort.Tensor('float32', Float32Array.from([961]), []);
     const out = await unet.run({
       sample: tensor(sample, [2, 4, H / 8, W / 8]),
       timestep,
@@ -289,7 +307,10 @@ describe('SDXL runner (worker thread)', () => {
     const reports: string[] = [];
     const [first, second] = await Promise.all([
       runner.generate({ ...job, steps: 5 }, { modelDir: dir, device: 'cpu', threads: 1, onStep: (r) => reports.push(`a${r.step}/${r.steps}`) }),
-      runner.generate({ ...job, steps: 3, ...outpaintInputs() }, { modelDir: dir, device: 'cpu', threads: 1, onStep: (r) => reports.push(`b${r.step}/${r.steps}`) }),
+      runner.generate(
+        { ...job, steps: 3, ...outpaintInputs() },
+        { modelDir: dir, device: 'cpu', threads: 1, onStep: (r) => reports.push(`b${r.step}/${r.steps}`) },
+      ),
     ]);
     expect(reports).toEqual(['a1/5', 'a2/5', 'a3/5', 'a4/5', 'a5/5', 'b1/3', 'b2/3', 'b3/3']);
     expect(first.image.length).toBe(W * H * 3);
@@ -300,10 +321,15 @@ describe('SDXL runner (worker thread)', () => {
   test('an abort stops the generation between steps; a missing encoder is named for outpainting', async () => {
     const dir = modelDir('runner-abort');
     const controller = new AbortController();
-    const run = runner.generate({ ...job, steps: 50 }, { modelDir: dir, device: 'cpu', threads: 1, signal: controller.signal, onStep: (r) => r.step === 2 && controller.abort() });
+    const run = runner.generate(
+      { ...job, steps: 50 },
+      { modelDir: dir, device: 'cpu', threads: 1, signal: controller.signal, onStep: (r) => r.step === 2 && controller.abort() },
+    );
     await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
     const noEncoder = modelDir('runner-no-encoder', { omit: ['vae_encoder/model.onnx'] });
-    await expect(runner.generate({ ...job, steps: 2, ...outpaintInputs() }, { modelDir: noEncoder, device: 'cpu', threads: 1 })).rejects.toThrow(/missing vae_encoder\/model\.onnx/);
+    await expect(runner.generate({ ...job, steps: 2, ...outpaintInputs() }, { modelDir: noEncoder, device: 'cpu', threads: 1 })).rejects.toThrow(
+      /missing vae_encoder\/model\.onnx/,
+    );
     const text = await runner.generate({ ...job, steps: 2 }, { modelDir: noEncoder, device: 'cpu', threads: 1 });
     expect(text.stepsRun).toBe(2);
   });

@@ -31,7 +31,9 @@ describe('Background Replace with engine sdxl', () => {
     expect(result.metadata).toMatchObject({ engine: 'sdxl', strategy, seed: 11, engineDetails: { strategy, steps: 5, size: '1280x832', provider: 'cpu' } });
     const source = await sharp(cutout).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
     const { data } = await sharp(result.data).raw().toBuffer({ resolveWithObject: true });
-    const studio = await sharp((await replaceBackground(cutout, { ...exact, engine: 'studio' }, context())).data).raw().toBuffer();
+    const studio = await sharp((await replaceBackground(cutout, { ...exact, engine: 'studio' }, context())).data)
+      .raw()
+      .toBuffer();
     let opaque = 0;
     let differentScene = 0;
     for (let i = 0; i < source.info.width * source.info.height; i++) {
@@ -52,12 +54,20 @@ describe('Background Replace with engine sdxl', () => {
       const result = await replaceBackground(cutout, { ...exact, engine: 'sdxl', steps: 2 }, context());
       expect(result.metadata.strategy).toBe('outpaint');
       delete process.env.SDXL_MODEL_DIR;
-      await expect(replaceBackground(cutout, { ...exact, engine: 'sdxl' }, context())).rejects.toThrow(/needs an ONNX export of SDXL on disk: set SDXL_MODEL_DIR .*optimum-cli export onnx --model stabilityai\/stable-diffusion-xl-base-1\.0/);
-      await expect(replaceBackground(cutout, { ...exact, engine: 'sdxl', strategy: 'creative', sdxlModelDir: dir }, context())).rejects.toThrow(/The sdxl engine has no "creative" strategy \(it offers outpaint, backdrop\)/);
+      await expect(replaceBackground(cutout, { ...exact, engine: 'sdxl' }, context())).rejects.toThrow(
+        /needs an ONNX export of SDXL on disk: set SDXL_MODEL_DIR .*optimum-cli export onnx --model stabilityai\/stable-diffusion-xl-base-1\.0/,
+      );
+      await expect(replaceBackground(cutout, { ...exact, engine: 'sdxl', strategy: 'creative', sdxlModelDir: dir }, context())).rejects.toThrow(
+        /The sdxl engine has no "creative" strategy \(it offers outpaint, backdrop\)/,
+      );
       const noEncoder = writeTinySdxl(path.join(dir, '..', `${path.basename(dir)}-no-encoder`), { omit: ['vae_encoder/model.onnx'] });
       // Not even an image: the engine's check answers before the photo is decoded or segmented.
-      await expect(replaceBackground(Buffer.from('not an image'), { ...exact, engine: 'sdxl', sdxlModelDir: noEncoder }, context())).rejects.toThrow(/missing vae_encoder\/model\.onnx/);
-      await expect(replaceBackground(Buffer.from('not an image'), { ...exact, engine: 'sdxl', strategy: 'backdrop', sdxlModelDir: noEncoder }, context())).rejects.toThrow(/Not an image/);
+      await expect(replaceBackground(Buffer.from('not an image'), { ...exact, engine: 'sdxl', sdxlModelDir: noEncoder }, context())).rejects.toThrow(
+        /missing vae_encoder\/model\.onnx/,
+      );
+      await expect(
+        replaceBackground(Buffer.from('not an image'), { ...exact, engine: 'sdxl', strategy: 'backdrop', sdxlModelDir: noEncoder }, context()),
+      ).rejects.toThrow(/Not an image/);
       fs.rmSync(noEncoder, { recursive: true, force: true });
     } finally {
       if (previous === undefined) delete process.env.SDXL_MODEL_DIR;

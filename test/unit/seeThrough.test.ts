@@ -13,7 +13,17 @@ const context = () => ({ config: { modelCacheDir: modelCacheDir(), device: 'cpu'
 const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
 
 async function backgrounds() {
-  return Promise.all(PHOTOS.map(async (name) => ({ photo: photoPath(name), region: await backgroundRegion(photoPath(name), photoPath(name).replace('/photos/', '/reference-masks/').replace(/\.\w+$/, '.png')) })));
+  return Promise.all(
+    PHOTOS.map(async (name) => ({
+      photo: photoPath(name),
+      region: await backgroundRegion(
+        photoPath(name),
+        photoPath(name)
+          .replace('/photos/', '/reference-masks/')
+          .replace(/\.\w+$/, '.png'),
+      ),
+    })),
+  );
 }
 
 describe('see-through regions', () => {
@@ -189,7 +199,14 @@ describe('panes that continue the world behind the frame', () => {
     return open / total;
   };
   // The pot behind the right pane, clear of the bars.
-  const potShare = (map: Buffer) => openShare(map, Math.max(pot.x0, (frame.x0 + frame.x1) / 2 + frame.bar), frame.x1 - frame.bar - 2, Math.max(pot.y0, frame.y0 + frame.bar + 2), frame.y1 - frame.bar - 2);
+  const potShare = (map: Buffer) =>
+    openShare(
+      map,
+      Math.max(pot.x0, (frame.x0 + frame.x1) / 2 + frame.bar),
+      frame.x1 - frame.bar - 2,
+      Math.max(pot.y0, frame.y0 + frame.bar + 2),
+      frame.y1 - frame.bar - 2,
+    );
 
   test('the pot seen through the pane opens, and so does the rest of it outside the frame; the bars stay', async () => {
     const { image, matte } = scene(true);
@@ -212,9 +229,17 @@ describe('panes that continue the world behind the frame', () => {
     // The wall's colour changes only with height, so every colour the picture shows is on
     // the wall beside the frame (the colour test opens it: checked with the veto removed).
     const wall = (y: number) => [70, 40 + y, 95];
-    const single = (x: number, y: number) => x >= frame.x0 && y >= frame.y0 && x < frame.x1 && y < frame.y1 && (x < frame.x0 + frame.bar || x >= frame.x1 - frame.bar || y < frame.y0 + frame.bar || y >= frame.y1 - frame.bar);
+    const single = (x: number, y: number) =>
+      x >= frame.x0 &&
+      y >= frame.y0 &&
+      x < frame.x1 &&
+      y < frame.y1 &&
+      (x < frame.x0 + frame.bar || x >= frame.x1 - frame.bar || y < frame.y0 + frame.bar || y >= frame.y1 - frame.bar);
     const paneShare = async (upsideDown: boolean) => {
-      const { image, matte } = paint((x, y) => (single(x, y) ? [182, 186, 190] : wall(insideFrame(x, y) && upsideDown ? frame.y1 + frame.y0 - y : y)), insideFrame);
+      const { image, matte } = paint(
+        (x, y) => (single(x, y) ? [182, 186, 190] : wall(insideFrame(x, y) && upsideDown ? frame.y1 + frame.y0 - y : y)),
+        insideFrame,
+      );
       const found = await detectSeeThrough(image, matte);
       return openShare(found.map.data, frame.x0 + frame.bar + 2, frame.x1 - frame.bar - 2, frame.y0 + frame.bar + 2, frame.y1 - frame.bar - 2);
     };

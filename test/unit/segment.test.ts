@@ -29,7 +29,10 @@ describe('segmentation with the bundled IS-Net weights', () => {
   test('plant.jpg against its trimap: the model picks the clip, as the reference does', async () => {
     const { image } = await decodeImage(readPhoto('plant.jpg'));
     const { mask } = await segmentImage(image, options());
-    const trimap = await sharp(path.join(FIXTURES, 'photos', 'plant_trimap.png')).extractChannel(0).raw().toBuffer();
+    const trimap = await sharp(path.join(FIXTURES, 'photos', 'plant_trimap.png'))
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
     let sureFg = 0;
     let sureFgHit = 0;
     let sureBg = 0;
@@ -73,15 +76,21 @@ describe('segmentation with the bundled IS-Net weights', () => {
 
 describe('the WASM backend (onnxruntime-web) runs the same weights', () => {
   // A few seconds per photo on 2 cores; the limit only stops a hang, it times nothing.
-  test.each(PHOTOS)('%s: the WASM mask agrees with the native one (IoU >= 0.99)', async (name) => {
-    const { image } = await decodeImage(readPhoto(name));
-    const wasm = await segmentImage(image, { ...options(), runtime: 'wasm' });
-    expect([wasm.backend, wasm.provider]).toEqual(['wasm', 'wasm']);
-    const native = nativeMasks.get(name) ?? (await segmentImage(image, options())).mask.data;
-    const score = iou(wasm.mask.data, native);
-    let largest = 0;
-    for (let i = 0; i < native.length; i++) largest = Math.max(largest, Math.abs(native[i] - wasm.mask.data[i]));
-    console.log(`WASM vs native ${name}: IoU ${score.toFixed(4)}, largest alpha difference ${largest}/255, inference ${wasm.timings.inferenceMs.toFixed(0)} ms`);
-    expect(score).toBeGreaterThanOrEqual(0.99);
-  }, 600_000);
+  test.each(PHOTOS)(
+    '%s: the WASM mask agrees with the native one (IoU >= 0.99)',
+    async (name) => {
+      const { image } = await decodeImage(readPhoto(name));
+      const wasm = await segmentImage(image, { ...options(), runtime: 'wasm' });
+      expect([wasm.backend, wasm.provider]).toEqual(['wasm', 'wasm']);
+      const native = nativeMasks.get(name) ?? (await segmentImage(image, options())).mask.data;
+      const score = iou(wasm.mask.data, native);
+      let largest = 0;
+      for (let i = 0; i < native.length; i++) largest = Math.max(largest, Math.abs(native[i] - wasm.mask.data[i]));
+      console.log(
+        `WASM vs native ${name}: IoU ${score.toFixed(4)}, largest alpha difference ${largest}/255, inference ${wasm.timings.inferenceMs.toFixed(0)} ms`,
+      );
+      expect(score).toBeGreaterThanOrEqual(0.99);
+    },
+    600_000,
+  );
 });

@@ -30,7 +30,13 @@ const replaceMetadata = (promptType = 'studio') => {
     prompt: preset.prompt,
     preset: preset.preset,
     promptType: preset.promptType,
-    settings: { steps: 25, guidanceScale: 7.5, enhanceFg: preset.composite.enhanceFg, matchColors: preset.composite.matchColors, featherEdges: preset.composite.featherEdges },
+    settings: {
+      steps: 25,
+      guidanceScale: 7.5,
+      enhanceFg: preset.composite.enhanceFg,
+      matchColors: preset.composite.matchColors,
+      featherEdges: preset.composite.featherEdges,
+    },
     fileName: 'sample-replaced.jpg',
     timings: { totalMs: 5 },
   };
@@ -53,7 +59,13 @@ describe('sidecar store', () => {
     await writeSidecar(root, 'sample.json', { ...file.sidecar, background: block }, { expectedVersion: file.version });
     const saved = JSON.parse(read('sample.json'));
     expect(saved).toMatchObject(SEED_SIDECAR);
-    expect(saved.background).toMatchObject({ mode: 'replace', engine: 'studio', outJpg: '/out/sample-replaced.jpg', processedAt: '2026-11-24T10:00:00.000Z', settings: { steps: 25, guidanceScale: 7.5 } });
+    expect(saved.background).toMatchObject({
+      mode: 'replace',
+      engine: 'studio',
+      outJpg: '/out/sample-replaced.jpg',
+      processedAt: '2026-11-24T10:00:00.000Z',
+      settings: { steps: 25, guidanceScale: 7.5 },
+    });
     expect(Object.keys(saved.background.settings).sort()).toEqual(['enhanceFg', 'featherEdges', 'guidanceScale', 'matchColors', 'steps']);
     expect(saved.background.timings).toBeUndefined();
     expect(leftovers()).toEqual([]);
@@ -67,7 +79,12 @@ describe('sidecar store', () => {
     const elsewhere = `.sample.json.${deadPid}@some-other-host.0badf00d.tmp`;
     for (const name of [dead, live, elsewhere]) write(name, '{"half":');
     const file = await readSidecar(root, 'sample.json');
-    await writeSidecar(root, 'sample.json', { ...file.sidecar, background: backgroundBlockFrom(replaceMetadata(), sourceSha256(Buffer.from('photo')), '/out/x.jpg') }, { expectedVersion: file.version });
+    await writeSidecar(
+      root,
+      'sample.json',
+      { ...file.sidecar, background: backgroundBlockFrom(replaceMetadata(), sourceSha256(Buffer.from('photo')), '/out/x.jpg') },
+      { expectedVersion: file.version },
+    );
     expect(leftovers().sort()).toEqual([live, elsewhere].sort());
     expect(JSON.parse(read('sample.json')).background.outJpg).toBe('/out/x.jpg');
   });
@@ -117,7 +134,9 @@ describe('sidecar store', () => {
   test('a sidecar that changed on disk between read and write is refused, the new content kept', async () => {
     const file = await readSidecar(root, 'sample.json');
     write('sample.json', JSON.stringify({ ...SEED_SIDECAR, brand: 'edited meanwhile' }));
-    await expect(writeSidecar(root, 'sample.json', { ...file.sidecar, background: backgroundBlockFrom(replaceMetadata()) }, { expectedVersion: file.version })).rejects.toThrow(/changed on disk since it was read/);
+    await expect(
+      writeSidecar(root, 'sample.json', { ...file.sidecar, background: backgroundBlockFrom(replaceMetadata()) }, { expectedVersion: file.version }),
+    ).rejects.toThrow(/changed on disk since it was read/);
     expect(JSON.parse(read('sample.json')).brand).toBe('edited meanwhile');
     // Expected to be new, but someone created it: refused too.
     await expect(writeSidecar(root, 'sample.json', SEED_SIDECAR, { expectedVersion: null })).rejects.toThrow(/changed on disk/);

@@ -33,7 +33,7 @@ describe('scripts/check-structure.mjs', () => {
       'src/engine/pipeline/cleanup.ts': "import { x } from '../image/raw';\n",
       'nodes/A/A.node.ts': "import { x } from '../../src/engine/image/raw';\nimport { y } from '../../src/engine';\n",
       'scripts/bench.ts': "import { photos } from '../test/helpers';\nimport { kit } from '../testkit/kit';\n",
-      'test/helpers.ts': "export const photos = [];\n",
+      'test/helpers.ts': 'export const photos = [];\n',
       'testkit/kit.ts': "import { run } from '../scripts/bench';\nexport const kit = 1;\n",
     });
     const run = spawnSync(process.execPath, [CHECK, root], { encoding: 'utf8' });

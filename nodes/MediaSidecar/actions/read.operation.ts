@@ -25,8 +25,20 @@ export const description: INodeProperties[] = [
         description: 'Sets json.alreadyProcessed: the sidecar records this very image processed with the same settings',
       },
       { displayName: 'Cleanup Mode', name: 'checkCleanupMode', type: 'string', default: 'transparent', description: 'For the cleanup check' },
-      { displayName: 'Engine', name: 'checkEngine', type: 'string', default: 'studio', description: 'For the replace check: the engine Background Replace uses' },
-      { displayName: 'Source Binary Field', name: 'sourceBinaryField', type: 'string', default: 'data', description: 'The photo whose sha256 is recorded and compared (json.sourceSha256)' },
+      {
+        displayName: 'Engine',
+        name: 'checkEngine',
+        type: 'string',
+        default: 'studio',
+        description: 'For the replace check: the engine Background Replace uses',
+      },
+      {
+        displayName: 'Source Binary Field',
+        name: 'sourceBinaryField',
+        type: 'string',
+        default: 'data',
+        description: 'The photo whose sha256 is recorded and compared (json.sourceSha256)',
+      },
     ],
   },
 ];
@@ -47,8 +59,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, target
   if (item.binary?.[field]) json.sourceSha256 = sourceSha256(await this.helpers.getBinaryDataBuffer(itemIndex, field));
   const mode = options.checkMode ?? 'none';
   if (mode !== 'none') {
-    if (!json.sourceSha256) throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: the already-processed check needs the photo in binary field "${field}"`, { itemIndex });
-    const upstream = mode === 'replace' && item.json.backgroundPreset !== undefined ? parseResolvedPreset(item.json.backgroundPreset, 'backgroundPreset (from the item)') : undefined;
+    if (!json.sourceSha256)
+      throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: the already-processed check needs the photo in binary field "${field}"`, { itemIndex });
+    const upstream =
+      mode === 'replace' && item.json.backgroundPreset !== undefined
+        ? parseResolvedPreset(item.json.backgroundPreset, 'backgroundPreset (from the item)')
+        : undefined;
     const plan = plannedProcessing(mode, options.checkEngine ?? 'studio', upstream, options.checkCleanupMode);
     json.alreadyProcessed = alreadyProcessed(file.sidecar, json.sourceSha256 as string, plan);
   }

@@ -22,7 +22,8 @@ const OPERATIONS: Record<string, Operation> = { read: read.execute, update: upda
 
 async function targetOf(ctx: IExecuteFunctions, itemIndex: number): Promise<SidecarTarget> {
   const rootSetting = (ctx.getNodeParameter('rootFolder', itemIndex, '') as string).trim() || readEngineConfig().sidecarRoot;
-  if (!rootSetting) throw new NodeOperationError(ctx.getNode(), 'Set the Root Folder (or MEDIA_SIDECAR_ROOT): sidecars are only read and written inside it', { itemIndex });
+  if (!rootSetting)
+    throw new NodeOperationError(ctx.getNode(), 'Set the Root Folder (or MEDIA_SIDECAR_ROOT): sidecars are only read and written inside it', { itemIndex });
   const sidecarPath = String(ctx.getNodeParameter('sidecarPath', itemIndex, '') ?? '').trim();
   if (!sidecarPath) throw new NodeOperationError(ctx.getNode(), `Item ${itemIndex}: no sidecar path (json.sidecarPath is empty)`, { itemIndex });
   // n8n's file-access rules for the root and the file in it; the store keeps the file inside the root.

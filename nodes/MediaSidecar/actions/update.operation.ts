@@ -22,7 +22,9 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number, target: SidecarTarget, json: IDataObject): Promise<SidecarFile> {
   if (json.background === undefined || json.background === null) {
-    throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: no json.background to record; connect Background Cleanup or Replace before this node`, { itemIndex });
+    throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: no json.background to record; connect Background Cleanup or Replace before this node`, {
+      itemIndex,
+    });
   }
   const metadata = parseBackgroundResult(json.background);
   const review = parseReview(json.review);

@@ -25,5 +25,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number, target
       throw new NodeOperationError(this.getNode(), `Item ${itemIndex}: Sidecar JSON is not valid JSON: ${(error as Error).message}`, { itemIndex });
     }
   }
-  return writeSidecar(target.root, target.sidecarPath, parseSidecar(content, 'Sidecar JSON'), target.seenVersion ? { expectedVersion: target.seenVersion } : {});
+  return writeSidecar(
+    target.root,
+    target.sidecarPath,
+    parseSidecar(content, 'Sidecar JSON'),
+    target.seenVersion ? { expectedVersion: target.seenVersion } : {},
+  );
 }

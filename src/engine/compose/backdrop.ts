@@ -54,10 +54,5 @@ export type BackdropFit = 'cover' | 'contain';
 /** A photo or texture as the backdrop, decoded through the engine's image module. */
 export async function imageBackdrop(input: Buffer, width: number, height: number, fit: BackdropFit, maxPixels?: number): Promise<RawImage> {
   const { image } = await decodeImage(input, { maxPixels });
-  return toRaw(
-    sharpFromRaw(image)
-      .flatten({ background: '#ffffff' })
-      .resize(width, height, { fit, background: '#ffffff', position: 'centre' })
-      .removeAlpha(),
-  );
+  return toRaw(sharpFromRaw(image).flatten({ background: '#ffffff' }).resize(width, height, { fit, background: '#ffffff', position: 'centre' }).removeAlpha());
 }

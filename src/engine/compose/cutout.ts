@@ -40,9 +40,9 @@ export async function renderCutout(
         .toBuffer();
       const subject = await joinAlpha(foreground, alpha);
       return toRaw(
-        sharpFromRaw({ data: backdrop, width: original.width, height: original.height, channels: 3 }).composite([
-          { input: subject.data, raw: { width: subject.width, height: subject.height, channels: 4 } },
-        ]).removeAlpha(),
+        sharpFromRaw({ data: backdrop, width: original.width, height: original.height, channels: 3 })
+          .composite([{ input: subject.data, raw: { width: subject.width, height: subject.height, channels: 4 } }])
+          .removeAlpha(),
       );
     }
   }

@@ -71,7 +71,8 @@ function parsePadding(text: string, width: number, height: number): { x: number;
 export function checkLayoutOptions(options: LayoutOptions, maxPixels: number): void {
   if (options.outputSize) {
     const { width, height } = parseSize(options.outputSize);
-    if (width * height > maxPixels) throw new EngineError('INPUT_TOO_LARGE', `Output size ${width}x${height} is over the limit of ${(maxPixels / 1e6).toFixed(1)} MP (BG_MAX_MEGAPIXELS)`);
+    if (width * height > maxPixels)
+      throw new EngineError('INPUT_TOO_LARGE', `Output size ${width}x${height} is over the limit of ${(maxPixels / 1e6).toFixed(1)} MP (BG_MAX_MEGAPIXELS)`);
     if (options.padding) parsePadding(options.padding, width, height);
   } else if (options.padding) parsePadding(options.padding, MAX_OUTPUT_SIDE, MAX_OUTPUT_SIDE);
   if (options.aspectRatio) parseRatio(options.aspectRatio);
@@ -103,7 +104,12 @@ export function computeLayout(subject: BoundingBox, sourceWidth: number, sourceH
 }
 
 /** Moves (and, when the layout asks, scales) the subject onto a canvas of the output size. */
-export async function placeSubject(foreground: RawImage, alpha: AlphaMask, bbox: BoundingBox, layout: Layout): Promise<{ subject: RawImage; alpha: AlphaMask }> {
+export async function placeSubject(
+  foreground: RawImage,
+  alpha: AlphaMask,
+  bbox: BoundingBox,
+  layout: Layout,
+): Promise<{ subject: RawImage; alpha: AlphaMask }> {
   if (!layout.relayout) return { subject: foreground, alpha };
   const rgba = await toRaw(
     sharpFromRaw(await joinAlpha(foreground, alpha))

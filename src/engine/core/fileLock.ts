@@ -62,7 +62,10 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, opti
       // Take over by renaming it away: of several waiters that saw the same stale lock, one
       // wins the rename; a waiter that renamed a fresh lock instead (taken meanwhile) puts it back.
       const aside = `${lockPath}.stale-${OWNER}-${Math.random().toString(36).slice(2)}`;
-      const moved = await fs.rename(lockPath, aside).then(() => true, () => false);
+      const moved = await fs.rename(lockPath, aside).then(
+        () => true,
+        () => false,
+      );
       if (moved) {
         const taken = await holder(aside);
         if (taken && taken.owner === found.owner && taken.since === found.since) await fs.rm(aside, { force: true });
@@ -72,7 +75,10 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, opti
     }
     if (Date.now() - started >= timeoutMs) {
       const by = found ? `${found.owner}${found.since ? ` since ${found.since}` : ''}` : 'another writer';
-      throw new EngineError('SIDECAR_CONFLICT', `${options.what ?? file} is locked by ${by}; gave up after ${Math.round(timeoutMs / 1000)} s (run the item again)`);
+      throw new EngineError(
+        'SIDECAR_CONFLICT',
+        `${options.what ?? file} is locked by ${by}; gave up after ${Math.round(timeoutMs / 1000)} s (run the item again)`,
+      );
     }
     await new Promise((resolve) => setTimeout(resolve, delay + Math.random() * delay));
     delay = Math.min(100, delay * 2);

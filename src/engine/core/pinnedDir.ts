@@ -36,7 +36,9 @@ export async function openRegularFile(file: string): Promise<fs.FileHandle> {
   const stat = await handle.stat();
   if (!stat.isFile()) {
     await handle.close();
-    const error = new Error(`not a regular file (${stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : stat.isSocket() ? 'a socket' : 'a device'})`) as NodeJS.ErrnoException;
+    const error = new Error(
+      `not a regular file (${stat.isFIFO() ? 'a FIFO' : stat.isDirectory() ? 'a directory' : stat.isSocket() ? 'a socket' : 'a device'})`,
+    ) as NodeJS.ErrnoException;
     error.code = 'ENOTREG';
     throw error;
   }

@@ -13,13 +13,11 @@ import { zodIssue } from './validation';
  */
 const boxSchema = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), width: z.number().int().min(1), height: z.number().int().min(1) });
 
-export const cutoutConfidenceSchema = z
-  .object({
-    score: z.number().min(0).max(1),
-    reasons: z.array(z.string()),
-    features: z.record(z.number()).optional(),
-  })
-  ;
+export const cutoutConfidenceSchema = z.object({
+  score: z.number().min(0).max(1),
+  reasons: z.array(z.string()),
+  features: z.record(z.number()).optional(),
+});
 
 const common = {
   /** Missing in a hand-made result: onnx for a cleanup, studio for a replace (as the seed's batch). */

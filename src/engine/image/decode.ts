@@ -53,7 +53,12 @@ const alone = new Semaphore(1);
 async function explainFailure<T>(error: unknown, again: () => Promise<T>): Promise<T> {
   let last = error;
   for (let attempt = 0; attempt < 3 && /unknown error/i.test(errorMessage(last)); attempt++) {
-    const retried = await alone.use(() => again().then((value) => ({ value }), (retryError: unknown) => ({ retryError })));
+    const retried = await alone.use(() =>
+      again().then(
+        (value) => ({ value }),
+        (retryError: unknown) => ({ retryError }),
+      ),
+    );
     if ('value' in retried) return retried.value;
     last = retried.retryError;
   }
@@ -77,10 +82,7 @@ export async function readImageHeader(input: Buffer, options: DecodeOptions = {}
   }
   const format = metadata.format ?? 'unknown';
   if (!ACCEPTED_FORMATS.has(format)) {
-    throw new EngineError(
-      'INPUT_UNSUPPORTED',
-      `${format.toUpperCase()} is not a supported photo format (use JPEG, PNG, WebP, TIFF, GIF, AVIF or HEIF)`,
-    );
+    throw new EngineError('INPUT_UNSUPPORTED', `${format.toUpperCase()} is not a supported photo format (use JPEG, PNG, WebP, TIFF, GIF, AVIF or HEIF)`);
   }
   const width = metadata.width ?? 0;
   const height = metadata.height ?? 0;
@@ -91,10 +93,7 @@ export async function readImageHeader(input: Buffer, options: DecodeOptions = {}
     );
   }
   if (width < MIN_SIDE || height < MIN_SIDE) {
-    throw new EngineError(
-      'INPUT_TOO_SMALL',
-      `Image is ${width}x${height} px, too small to find a subject in (minimum ${MIN_SIDE}x${MIN_SIDE})`,
-    );
+    throw new EngineError('INPUT_TOO_SMALL', `Image is ${width}x${height} px, too small to find a subject in (minimum ${MIN_SIDE}x${MIN_SIDE})`);
   }
   return metadata;
 }
@@ -113,9 +112,7 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
   const height = metadata.height ?? 0;
   const hadAlpha = metadata.hasAlpha === true;
   const decode = () => {
-    const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 })
-      .rotate()
-      .toColourspace('srgb');
+    const pipeline = sharp(input, { limitInputPixels: maxPixels, failOn: 'error', pages: 1 }).rotate().toColourspace('srgb');
     return (hadAlpha ? pipeline.ensureAlpha() : pipeline.removeAlpha()).raw({ depth: 'uchar' }).toBuffer({ resolveWithObject: true });
   };
   try {

@@ -51,7 +51,12 @@ export async function cropRaw(image: RawImage, box: BoundingBox): Promise<RawIma
 }
 
 /** A one-channel mask resized (sharp would otherwise hand back three sRGB channels). */
-export async function resizeMask(mask: AlphaMask, width: number, height: number, kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3' = 'linear'): Promise<AlphaMask> {
+export async function resizeMask(
+  mask: AlphaMask,
+  width: number,
+  height: number,
+  kernel: 'nearest' | 'linear' | 'cubic' | 'lanczos3' = 'linear',
+): Promise<AlphaMask> {
   const data = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 }, limitInputPixels: false })
     .resize(width, height, { fit: 'fill', kernel })
     .extractChannel(0)

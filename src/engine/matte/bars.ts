@@ -37,7 +37,7 @@ function runLengths(solid: Uint8Array, imageWidth: number, box: BoundingBox, alo
   };
   const runs = new Uint16Array(w * h);
   for (let line = 0; line < lines; line++) {
-    for (let t = 0; t < length; ) {
+    for (let t = 0; t < length;) {
       if (!isSolid(line, t)) {
         t++;
         continue;

@@ -80,7 +80,8 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
     if (pIn > 0.002 && pIn / (pIn + pOut) > 0.8) productish[b] = 1;
   }
   const candidate = new Uint8Array(width * height);
-  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (productish[bin(rgb.data, y * width + x, channels)]) candidate[y * width + x] = 1;
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) if (productish[bin(rgb.data, y * width + x, channels)]) candidate[y * width + x] = 1;
   const { labels, sizes } = labelComponents(candidate, width);
   // Pieces that lie in the band over a meaningful length are the product.
   const inBand = new Float64Array(sizes.length);

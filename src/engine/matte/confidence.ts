@@ -21,7 +21,16 @@ import { labelComponents } from './components';
 export interface CutoutConfidence {
   score: number;
   reasons: string[];
-  features: { softBand: number; softArea: number; strayShare: number; pieces: number; borderSides: number; coverage: number; seeThrough?: number; agreement?: number };
+  features: {
+    softBand: number;
+    softArea: number;
+    strayShare: number;
+    pieces: number;
+    borderSides: number;
+    coverage: number;
+    seeThrough?: number;
+    agreement?: number;
+  };
 }
 
 export interface ConfidenceSignals {
@@ -46,14 +55,21 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
     if (a > 25 && a < 230) uncertain++;
     if (a >= 128) {
       const x = i % alpha.width;
-      if ((x > 0 && full[i - 1] < 128) || (x < alpha.width - 1 && full[i + 1] < 128) || (i >= alpha.width && full[i - alpha.width] < 128) || (i + alpha.width < full.length && full[i + alpha.width] < 128)) outline++;
+      if (
+        (x > 0 && full[i - 1] < 128) ||
+        (x < alpha.width - 1 && full[i + 1] < 128) ||
+        (i >= alpha.width && full[i - alpha.width] < 128) ||
+        (i + alpha.width < full.length && full[i + alpha.width] < 128)
+      )
+        outline++;
     }
   }
   const upscale = Math.max(1, Math.max(alpha.width, alpha.height) / 1024);
   const bandWidth = outline > 0 ? uncertain / outline / upscale : 0;
   // Pieces, border and coverage on a copy at most 512 px wide (nearest: no new soft pixels).
   const scale = Math.min(1, WORK_SIDE / Math.max(alpha.width, alpha.height));
-  const small = scale < 1 ? await resizeMask(alpha, Math.max(1, Math.round(alpha.width * scale)), Math.max(1, Math.round(alpha.height * scale)), 'nearest') : alpha;
+  const small =
+    scale < 1 ? await resizeMask(alpha, Math.max(1, Math.round(alpha.width * scale)), Math.max(1, Math.round(alpha.height * scale)), 'nearest') : alpha;
   const { width, height, data } = small;
   const solid = new Uint8Array(data.length);
   let area = 0;
@@ -63,9 +79,16 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
       area++;
     }
   }
-  const signals = { ...(seeThroughShare !== undefined ? { seeThrough: round(seeThroughShare) } : {}), ...(agreement !== undefined ? { agreement: round(agreement) } : {}) };
+  const signals = {
+    ...(seeThroughShare !== undefined ? { seeThrough: round(seeThroughShare) } : {}),
+    ...(agreement !== undefined ? { agreement: round(agreement) } : {}),
+  };
   if (area === 0) {
-    return { score: 0, reasons: ['empty mask: no subject found'], features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...signals } };
+    return {
+      score: 0,
+      reasons: ['empty mask: no subject found'],
+      features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...signals },
+    };
   }
   const { sizes } = labelComponents(solid, width);
   const largest = Math.max(...sizes);
@@ -97,13 +120,24 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
   const fCoverage = coverage < 0.03 ? coverage / 0.03 : coverage > 0.8 ? clamp01((1 - coverage) / 0.2) : 1;
   if (fCoverage < 0.9) reasons.push(`coverage ${(coverage * 100).toFixed(coverage < 0.1 ? 1 : 0)} % of the image (a product usually covers 3-80 %)`);
   const fSeeThrough = clamp01(1 - (seeThroughShare ?? 0) / 0.25);
-  if (fSeeThrough < 0.9) reasons.push(`background seen through: ${Math.round((seeThroughShare ?? 0) * 100)} % of the subject looks like the background showing through panes or gaps (see-through "gaps" or "glass" opens it)`);
+  if (fSeeThrough < 0.9)
+    reasons.push(
+      `background seen through: ${Math.round((seeThroughShare ?? 0) * 100)} % of the subject looks like the background showing through panes or gaps (see-through "gaps" or "glass" opens it)`,
+    );
   const fAgreement = agreement === undefined ? 1 : clamp01((agreement - 0.5) / 0.45);
   if (agreement !== undefined && fAgreement < 0.9) reasons.push(`the two model runs disagree: IoU ${agreement.toFixed(2)}`);
   return {
     score: round(fUncertain * fStray * fBorder * fCoverage * fSeeThrough * fAgreement),
     reasons,
-    features: { softBand: round(bandWidth), softArea: round(uncertain / full.length), strayShare: round(strayShare), pieces, borderSides, coverage: round(coverage), ...signals },
+    features: {
+      softBand: round(bandWidth),
+      softArea: round(uncertain / full.length),
+      strayShare: round(strayShare),
+      pieces,
+      borderSides,
+      coverage: round(coverage),
+      ...signals,
+    },
   };
 }
 

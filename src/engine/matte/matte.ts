@@ -2,7 +2,6 @@ import sharp from 'sharp';
 
 import type { AlphaMask, BoundingBox } from '../image/types';
 
-
 /** Alpha at or above this counts as "subject" for the bounding box. */
 export const SUBJECT_THRESHOLD = 8;
 

@@ -350,7 +350,8 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
     return continues(all);
   };
 
-  const contradicts = (sides: Array<Array<[number, number]>>) => sides.some((pairs) => pairs.length >= MIN_PAIRS && measureContinuity(pairs, distance).inPlace < MAX_CONTRADICTING_MATCHES);
+  const contradicts = (sides: Array<Array<[number, number]>>) =>
+    sides.some((pairs) => pairs.length >= MIN_PAIRS && measureContinuity(pairs, distance).inPlace < MAX_CONTRADICTING_MATCHES);
   const open = new Uint8Array(panes.length);
   const ended = new Uint8Array(panes.length);
   for (let id = 1; id < panes.length; id++) if (panes[id].ok && contradicts(outer[id])) ended[id] = 1;
@@ -398,7 +399,8 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       for (const pairs of outer[id]) for (const [near, far] of pairs) if (distance(near, far) <= MATCH_DISTANCE) seeds.push(far);
     }
     // The frame's own pixels (its exact colour, not just its hue: a dark pot is not the frame).
-    const isFrame = (i: number) => bar[i] === 1 || Math.hypot(image[i * 3] - frame.mean[0], image[i * 3 + 1] - frame.mean[1], image[i * 3 + 2] - frame.mean[2]) <= frame.radius / 2;
+    const isFrame = (i: number) =>
+      bar[i] === 1 || Math.hypot(image[i * 3] - frame.mean[0], image[i * 3 + 1] - frame.mean[1], image[i * 3 + 2] - frame.mean[2]) <= frame.radius / 2;
     const outsideFrame = (i: number) => subject[i] === 1 && !isFrame(i) && !(label[i] > 0 && panes[label[i]].enclosed);
     area += openContinuations(image, width, height, opened, seeds, outsideFrame);
   }

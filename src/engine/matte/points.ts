@@ -7,7 +7,11 @@ import { labelComponents } from './components';
  * points only the pieces under them stay; pieces under exclude points go. A piece's soft
  * edge (within 3 px) goes with it.
  */
-export function applyPoints(alpha: AlphaMask, include: Array<{ x: number; y: number }>, exclude: Array<{ x: number; y: number }>): { alpha: AlphaMask; dropped: number; warnings: string[] } {
+export function applyPoints(
+  alpha: AlphaMask,
+  include: Array<{ x: number; y: number }>,
+  exclude: Array<{ x: number; y: number }>,
+): { alpha: AlphaMask; dropped: number; warnings: string[] } {
   const { width, height } = alpha;
   const solid = new Uint8Array(alpha.data.length);
   for (let i = 0; i < solid.length; i++) solid[i] = alpha.data[i] >= 128 ? 1 : 0;

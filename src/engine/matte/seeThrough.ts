@@ -135,7 +135,16 @@ function coarseBhattacharyya(component: Float64Array, area: number, background: 
  * Half-thickness of the thickest wall within `reach` px of a component: a breadth-first walk
  * from the component into the wall pixels, keeping the largest distance-to-edge met.
  */
-function thickestWallAround(members: number[], mark: number, wall: Uint8Array, depth: Uint16Array, seen: Int32Array, width: number, height: number, reach: number): number {
+function thickestWallAround(
+  members: number[],
+  mark: number,
+  wall: Uint8Array,
+  depth: Uint16Array,
+  seen: Int32Array,
+  width: number,
+  height: number,
+  reach: number,
+): number {
   let frontier = members;
   let thickest = 0;
   for (let step = 0; step < reach && frontier.length > 0; step++) {
@@ -201,10 +210,12 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   const height = Math.max(8, Math.round(rgb.height * scale));
   const pixels = width * height;
   const small = scale < 1 ? await toRaw(sharpFromRaw(rgb).resize(width, height, { fit: 'fill' })) : rgb;
-  const smallAlpha = scale < 1
-    ? (await resizeMask(alpha, width, height, 'lanczos3')).data
-    : alpha.data;
-  const empty = (): SeeThroughResult => ({ map: { data: Buffer.alloc(alpha.width * alpha.height), width: alpha.width, height: alpha.height }, regions: 0, share: 0 });
+  const smallAlpha = scale < 1 ? (await resizeMask(alpha, width, height, 'lanczos3')).data : alpha.data;
+  const empty = (): SeeThroughResult => ({
+    map: { data: Buffer.alloc(alpha.width * alpha.height), width: alpha.width, height: alpha.height },
+    regions: 0,
+    share: 0,
+  });
 
   const subject = new Uint8Array(pixels);
   let subjectArea = 0;
@@ -324,7 +335,8 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     // subject (one side of a blurred garden): when nearly every pixel's colour is far more
     // common in the background than on the frame, a looser palette overlap is enough.
     const palette = bhattacharyya >= MIN_BHATTACHARYYA || (meanP >= STRONG_MEAN_P && bhattacharyya >= MIN_BHATTACHARYYA_STRONG);
-    if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || meanP < MIN_MEAN_P || !palette || openBorder / Math.max(1, border) > MAX_OPEN_BORDER) continue;
+    if (nearestOutside > barReach || wallThickness > barReach / 2 + 1 || meanP < MIN_MEAN_P || !palette || openBorder / Math.max(1, border) > MAX_OPEN_BORDER)
+      continue;
     // A pane whose content ends at the bar is no window onto the background, whatever its
     // colours (a framed picture of a garden in front of a garden).
     let ended = 0;
@@ -338,9 +350,8 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   }
   if (regions === 0) return empty();
   acceptedArea += fillIslands(accepted, subject, dist, ring, width, height);
-  const map = scale < 1
-    ? (await resizeMask({ data: Buffer.from(accepted.buffer), width, height }, alpha.width, alpha.height)).data
-    : Buffer.from(accepted.buffer);
+  const map =
+    scale < 1 ? (await resizeMask({ data: Buffer.from(accepted.buffer), width, height }, alpha.width, alpha.height)).data : Buffer.from(accepted.buffer);
   return { map: { data: map, width: alpha.width, height: alpha.height }, regions, share: acceptedArea / subjectArea };
 }
 
@@ -353,7 +364,13 @@ export interface GlassOptions {
  * Applies a see-through map: gaps become transparent; glass keeps `opacity` of the pane,
  * with the tint as its colour.
  */
-export function applySeeThrough(alpha: AlphaMask, foreground: RawImage, map: AlphaMask, mode: 'gaps' | 'glass', glass: GlassOptions): { alpha: AlphaMask; foreground: RawImage } {
+export function applySeeThrough(
+  alpha: AlphaMask,
+  foreground: RawImage,
+  map: AlphaMask,
+  mode: 'gaps' | 'glass',
+  glass: GlassOptions,
+): { alpha: AlphaMask; foreground: RawImage } {
   const a = Buffer.from(alpha.data);
   const f = mode === 'glass' ? Buffer.from(foreground.data) : foreground.data;
   const tint = [glass.tint.r, glass.tint.g, glass.tint.b];

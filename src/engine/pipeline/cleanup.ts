@@ -131,7 +131,10 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   const tMatte = performance.now();
 
   const blurSigma = options.blurSigma > 0 ? options.blurSigma : autoBlurSigma(rgb.width, rgb.height);
-  let rendered = await renderCutout(options.mode, foreground, alpha, rgb, { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma });
+  let rendered = await renderCutout(options.mode, foreground, alpha, rgb, {
+    color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'),
+    blurSigma,
+  });
   if (options.crop) rendered = await cropRaw(rendered, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height));
   const tCompose = performance.now();
 
@@ -188,4 +191,3 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
     },
   };
 }
-

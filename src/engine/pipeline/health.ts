@@ -94,7 +94,12 @@ export async function health(overrides: Partial<EngineConfig> = {}, probe: typeo
     model = { found: false, error: errorMessage(error) };
     problems.push(errorMessage(error));
   }
-  const sdxl: HealthReport['sdxl'] = { configured: !!config.sdxl.modelDir, scheduler: config.sdxl.scheduler, resolution: config.sdxl.resolution, concurrency: config.sdxl.concurrency };
+  const sdxl: HealthReport['sdxl'] = {
+    configured: !!config.sdxl.modelDir,
+    scheduler: config.sdxl.scheduler,
+    resolution: config.sdxl.resolution,
+    concurrency: config.sdxl.concurrency,
+  };
   if (config.sdxl.modelDir) {
     sdxl.modelDir = config.sdxl.modelDir;
     try {
@@ -109,7 +114,13 @@ export async function health(overrides: Partial<EngineConfig> = {}, probe: typeo
   return {
     status: !model.found || !runtime.ok ? 'error' : problems.length > 0 ? 'degraded' : 'ok',
     runtime,
-    device: { requested: config.device, cudaAvailable: cuda.available, cudaProviderInstalled: cuda.providerInstalled, nvidiaDriver: cuda.driverLoaded, willUse },
+    device: {
+      requested: config.device,
+      cudaAvailable: cuda.available,
+      cudaProviderInstalled: cuda.providerInstalled,
+      nvidiaDriver: cuda.driverLoaded,
+      willUse,
+    },
     model,
     sdxl,
     versions: {

@@ -46,7 +46,12 @@ export const replaceOptionsSchema = z
     negativePrompt: z.string().max(1000).optional(),
     steps: z.number().int().min(1).max(150).optional(),
     guidanceScale: z.number().min(0).max(30).optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     /** Overrides the engine's backdrop with a flat colour. */
     backgroundColor: z.string().optional(),
     /** Overrides the engine's backdrop with an image (any format the decoder reads). */
@@ -111,7 +116,16 @@ export interface ReplaceMetadata {
   shadow: string[];
   /** How far colour matching moved the subject's mean colour (Lab delta E); 0 when off. */
   colorShift: number;
-  timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number; backdropMs: number; composeMs: number; encodeMs: number; totalMs: number };
+  timings: {
+    decodeMs: number;
+    segmentMs: number;
+    inferenceMs: number;
+    matteMs: number;
+    backdropMs: number;
+    composeMs: number;
+    encodeMs: number;
+    totalMs: number;
+  };
 }
 
 /** Checked by the compiler: the metadata is a valid background result (core/result.ts). */
@@ -141,7 +155,10 @@ function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
 export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
   const config = engineConfig(context);
-  const preset = choosePreset({ name: options.preset, promptType: options.promptType, custom: options.customPresets, upstream: options.upstreamPreset }, config.presetDefaults);
+  const preset = choosePreset(
+    { name: options.preset, promptType: options.promptType, custom: options.customPresets, upstream: options.upstreamPreset },
+    config.presetDefaults,
+  );
   const engine = getEngine(options.engine);
   // A backdrop override means the engine is never asked; otherwise fail before segmenting.
   const sdxl = { modelDir: options.sdxlModelDir, scheduler: options.scheduler, strength: options.strength, guidanceRescale: options.guidanceRescale };
@@ -180,17 +197,36 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
 
   const prompt = options.prompt ?? preset.prompt;
   const negativePrompt = options.negativePrompt ?? preset.negativePrompt;
-  const generation = { ...preset.generation, ...(options.steps ? { steps: options.steps } : {}), ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}) };
+  const generation = {
+    ...preset.generation,
+    ...(options.steps ? { steps: options.steps } : {}),
+    ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}),
+  };
   const seed = seedFor(input, preset.generation, options.seed);
   let backdrop: RawImage;
   let backdropName: string;
   let finalPicture = false;
   let engineDetails: Record<string, string | number> | undefined;
-  const backdropRequest = { width: layout.width, height: layout.height, prompt, negativePrompt, generation, seed, subject: placed.subject, alpha: placed.alpha, strategy: options.strategy, runwayModel: options.runwayModel, sdxl, context };
+  const backdropRequest = {
+    width: layout.width,
+    height: layout.height,
+    prompt,
+    negativePrompt,
+    generation,
+    seed,
+    subject: placed.subject,
+    alpha: placed.alpha,
+    strategy: options.strategy,
+    runwayModel: options.runwayModel,
+    sdxl,
+    context,
+  };
   if (options.backgroundImage) {
-    backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch((error: Error) => {
-      throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
-    });
+    backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch(
+      (error: Error) => {
+        throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
+      },
+    );
     backdropName = `image (${options.backgroundFit})`;
   } else if (options.backgroundColor) {
     backdrop = (await getEngine('studio').render({ ...backdropRequest, backdrop: { type: 'solid', color: options.backgroundColor } })).image;
@@ -212,7 +248,10 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   }
   if (shadows.drop) layers.push(await dropShadow(placed.alpha, shadows.drop));
   // Colour matching reads the backdrop's light before the shadows darken it.
-  const matched = colorMatch && !finalPicture ? planColorMatch(placed.subject, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE) : undefined;
+  const matched =
+    colorMatch && !finalPicture
+      ? planColorMatch(placed.subject, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE)
+      : undefined;
   const colorShift = matched ? Math.round(matched.deltaE * 100) / 100 : 0;
   // The backdrop is this call's own (rendered, generated or decoded here): shadows and the
   // subject go straight into it, with no full-size copies.

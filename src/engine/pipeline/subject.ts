@@ -106,13 +106,25 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     alpha = inputAlpha!;
     matteSource = 'input-alpha';
   } else {
-    const resolvedModel = resolveModel({ modelPath: options.modelPath || config.modelPath, family: options.modelFamily || config.modelFamily, cacheDir: config.modelCacheDir });
+    const resolvedModel = resolveModel({
+      modelPath: options.modelPath || config.modelPath,
+      family: options.modelFamily || config.modelFamily,
+      cacheDir: config.modelCacheDir,
+    });
     model = resolvedModel;
     /** The model's matte for one region of the photo (all of it by default), placed in a full-size mask. */
     const segmentRegion = async (region?: BoundingBox): Promise<AlphaMask> => {
       const source = region ? await cropRaw(decoded.image, region) : decoded.image;
       throwIfCancelled(context, 'before segmentation');
-      const segmentation = await segmentImage(source, { model: resolvedModel, runtime: config.runtime, device: config.device, threads: config.inferenceThreads, graphOptimization: config.graphOptimization, warn: context.warn, signal: context.signal });
+      const segmentation = await segmentImage(source, {
+        model: resolvedModel,
+        runtime: config.runtime,
+        device: config.device,
+        threads: config.inferenceThreads,
+        graphOptimization: config.graphOptimization,
+        warn: context.warn,
+        signal: context.signal,
+      });
       device = segmentation.provider;
       inferenceMs += segmentation.timings.inferenceMs;
       const matte = snapMatte(segmentation.mask);
@@ -136,7 +148,11 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     if (options.crossCheck) {
       // The other view of the same photo: the whole frame when hinted, else the found subject's crop.
       const found = maskStats(modelAlpha).bbox;
-      const second = box ? keepInside(await segmentRegion(), box) : found ? await segmentRegion(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height)) : undefined;
+      const second = box
+        ? keepInside(await segmentRegion(), box)
+        : found
+          ? await segmentRegion(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height))
+          : undefined;
       agreement = second ? maskIoU(modelAlpha.data, second.data) : 0;
     }
     let piecesDropped = 0;
@@ -146,7 +162,14 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       piecesDropped = picked.dropped;
       for (const warning of picked.warnings) context.warn?.(warning);
     }
-    if (hint) appliedHint = { ...(box ? { box } : {}), include: hint.include.length, exclude: hint.exclude.length, piecesDropped, ...(colorPrior ? { source: 'box colours' as const } : {}) };
+    if (hint)
+      appliedHint = {
+        ...(box ? { box } : {}),
+        include: hint.include.length,
+        exclude: hint.exclude.length,
+        piecesDropped,
+        ...(colorPrior ? { source: 'box colours' as const } : {}),
+      };
     alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
   }
   // The see-through detector looks at every cut-out: with see-through on it opens what it

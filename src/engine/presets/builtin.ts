@@ -7,10 +7,16 @@ import type { PresetInput } from './schema';
 export const VITRINEALU_PRESET: PresetInput = {
   name: 'vitrinealu',
   description: 'VitrineAlu aluminium windows, doors, verandas and pergolas: calm, bright, architectural',
-  negativePrompt:
-    'people, text, watermark, logo, clutter, distorted frame, warped lines, extra windows, blurry, low quality, oversaturated, harsh shadows',
+  negativePrompt: 'people, text, watermark, logo, clutter, distorted frame, warped lines, extra windows, blurry, low quality, oversaturated, harsh shadows',
   generation: { steps: 25, guidanceScale: 7.5, seedPolicy: 'per-image', seed: 42 },
-  composite: { enhanceFg: true, matchColors: true, matchStrength: 0.35, matchMaxDeltaE: 6, featherEdges: true, shadow: { contact: { opacity: 0.45, blur: 6, spread: 0.06 } } },
+  composite: {
+    enhanceFg: true,
+    matchColors: true,
+    matchStrength: 0.35,
+    matchMaxDeltaE: 6,
+    featherEdges: true,
+    shadow: { contact: { opacity: 0.45, blur: 6, spread: 0.06 } },
+  },
   promptTypes: {
     studio: {
       prompt: 'modern minimalist studio with soft diffused lighting, seamless light grey backdrop, subtle floor reflection, architectural product photography',

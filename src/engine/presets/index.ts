@@ -99,10 +99,7 @@ export function resolvePreset(choice: PresetChoice = {}, defaults: PresetDefault
   const promptType = (choice.promptType || defaults.promptType || 'studio').trim();
   const type = preset.promptTypes[promptType];
   if (!type) {
-    throw new EngineError(
-      'INVALID_OPTION',
-      `Preset "${name}" has no prompt type "${promptType}" (valid: ${Object.keys(preset.promptTypes).join(', ')})`,
-    );
+    throw new EngineError('INVALID_OPTION', `Preset "${name}" has no prompt type "${promptType}" (valid: ${Object.keys(preset.promptTypes).join(', ')})`);
   }
   return {
     preset: name,
@@ -119,7 +116,8 @@ export function resolvePreset(choice: PresetChoice = {}, defaults: PresetDefault
 /** A resolved preset read from elsewhere (an item's json.backgroundPreset), checked field by field. */
 export function parseResolvedPreset(input: unknown, source = 'backgroundPreset'): ResolvedPreset {
   const parsed = resolvedPresetSchema.safeParse(input);
-  if (!parsed.success) throw new EngineError('INVALID_OPTION', `${source}: ${zodIssue(parsed.error)} (connect a Background Preset node, or set Preset / Prompt Type here)`);
+  if (!parsed.success)
+    throw new EngineError('INVALID_OPTION', `${source}: ${zodIssue(parsed.error)} (connect a Background Preset node, or set Preset / Prompt Type here)`);
   return parsed.data as ResolvedPreset;
 }
 

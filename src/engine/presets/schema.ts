@@ -28,7 +28,10 @@ export type Backdrop = z.infer<typeof backdropSchema>;
 
 export const shadowSchema = z
   .object({
-    contact: z.object({ opacity: unit.default(0.45), blur: z.number().min(0).max(200).default(6), spread: unit.default(0.06) }).strict().optional(),
+    contact: z
+      .object({ opacity: unit.default(0.45), blur: z.number().min(0).max(200).default(6), spread: unit.default(0.06) })
+      .strict()
+      .optional(),
     drop: z
       .object({
         opacity: unit.default(0.25),
@@ -61,7 +64,12 @@ export const generationSettingsSchema = z
     guidanceScale: z.number().min(0).max(30).default(7.5),
     /** fixed: always `seed`; per-image: seed derived from the photo's content; random: new each run. */
     seedPolicy: z.enum(['fixed', 'per-image', 'random']).default('per-image'),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).default(42),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .default(42),
   })
   .strict();
 export type GenerationSettings = z.infer<typeof generationSettingsSchema>;
@@ -82,7 +90,9 @@ export const presetSchema = z
     composite: compositeSettingsSchema.default({}),
     /** A fixed studio framing: where the product always is (see hint.ts); a node's or item's hint wins. */
     subjectHint: subjectHintSchema.optional(),
-    promptTypes: z.record(z.string().regex(/^[a-z0-9_-]+$/i), promptTypeSchema).refine((types) => Object.keys(types).length > 0, 'needs at least one prompt type'),
+    promptTypes: z
+      .record(z.string().regex(/^[a-z0-9_-]+$/i), promptTypeSchema)
+      .refine((types) => Object.keys(types).length > 0, 'needs at least one prompt type'),
   })
   .strict();
 export type Preset = z.infer<typeof presetSchema>;

@@ -174,10 +174,8 @@ export async function selectBackend(choice: RuntimeChoice, threads: number, load
       'For full speed run n8n on a glibc image (docker/README.md); BG_RUNTIME=wasm chooses WASM without this warning.';
     return backend;
   } catch (error) {
-    throw new EngineError(
-      'RUNTIME_UNAVAILABLE',
-      `No inference backend runs here: onnxruntime-node: ${nativeReason}; onnxruntime-web: ${firstLine(error)}`,
-      { cause: error },
-    );
+    throw new EngineError('RUNTIME_UNAVAILABLE', `No inference backend runs here: onnxruntime-node: ${nativeReason}; onnxruntime-web: ${firstLine(error)}`, {
+      cause: error,
+    });
   }
 }

@@ -53,4 +53,3 @@ export function halfToFloats(values: Uint16Array): Float32Array {
   for (let i = 0; i < values.length; i++) out[i] = fromHalf(values[i]);
   return out;
 }
-

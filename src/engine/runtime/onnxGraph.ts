@@ -139,10 +139,5 @@ export function encodeModel(graph: Graph, opset = 17): Buffer {
   for (const tensor of graph.initializers) body.message(5, tensorProto(tensor));
   for (const input of graph.inputs) body.message(11, valueInfoProto(input));
   for (const output of graph.outputs) body.message(12, valueInfoProto(output));
-  return new ProtoWriter()
-    .int(1, 8)
-    .bytes(2, 'vitrinealu-tiny-onnx')
-    .message(7, body)
-    .message(8, new ProtoWriter().bytes(1, '').int(2, opset))
-    .finish();
+  return new ProtoWriter().int(1, 8).bytes(2, 'vitrinealu-tiny-onnx').message(7, body).message(8, new ProtoWriter().bytes(1, '').int(2, opset)).finish();
 }

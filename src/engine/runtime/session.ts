@@ -52,7 +52,8 @@ export async function openSession(backend: Backend, modelPath: string, settings:
       return { session, provider, warnings };
     } catch (error) {
       lastError = error;
-      if (provider === 'cuda') warnings.push(`DEVICE=${settings.device}: CUDA execution provider unavailable (${errorMessage(error).split('\n')[0]}); running on CPU`);
+      if (provider === 'cuda')
+        warnings.push(`DEVICE=${settings.device}: CUDA execution provider unavailable (${errorMessage(error).split('\n')[0]}); running on CPU`);
     }
   }
   throw lastError;

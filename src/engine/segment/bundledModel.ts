@@ -43,11 +43,9 @@ function locatePackageDist(): { dist: string; version: string } {
   try {
     resourcesPath = require.resolve(`${BUNDLED_PACKAGE}/dist/resources.json`);
   } catch (error) {
-    throw new EngineError(
-      'MODEL_NOT_FOUND',
-      `The default model package ${BUNDLED_PACKAGE} is not installed; reinstall this package or set BG_MODEL_PATH`,
-      { cause: error },
-    );
+    throw new EngineError('MODEL_NOT_FOUND', `The default model package ${BUNDLED_PACKAGE} is not installed; reinstall this package or set BG_MODEL_PATH`, {
+      cause: error,
+    });
   }
   const dist = path.dirname(resourcesPath);
   const pkg = JSON.parse(fs.readFileSync(path.join(dist, '..', 'package.json'), 'utf8')) as { version?: string };
@@ -85,7 +83,9 @@ export function assembleChunkedModel(dist: string, version: string, cacheDir: st
   if (!resource) {
     throw new EngineError('MODEL_INVALID', `${BUNDLED_PACKAGE}@${version} has no ${BUNDLED_RESOURCE} entry`);
   }
-  const listHash = createHash('sha256').update(resource.chunks.map((chunk) => chunk.hash).join(',')).digest('hex');
+  const listHash = createHash('sha256')
+    .update(resource.chunks.map((chunk) => chunk.hash).join(','))
+    .digest('hex');
   const modelPath = path.join(cacheDir, `imgly-${version}-medium-${listHash.slice(0, 16)}.onnx`);
   const cachedHash = readCached(modelPath, resource.size);
   if (cachedHash) return { path: modelPath, sha256: cachedHash, size: resource.size, packageVersion: version };

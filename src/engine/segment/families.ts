@@ -60,10 +60,7 @@ export const MODEL_FAMILIES: Record<string, ModelFamily> = {
 export function getModelFamily(name: string): ModelFamily {
   const family = MODEL_FAMILIES[name.toLowerCase()];
   if (!family) {
-    throw new EngineError(
-      'INVALID_OPTION',
-      `Unknown model family "${name}" (known: ${Object.keys(MODEL_FAMILIES).join(', ')})`,
-    );
+    throw new EngineError('INVALID_OPTION', `Unknown model family "${name}" (known: ${Object.keys(MODEL_FAMILIES).join(', ')})`);
   }
   return family;
 }

@@ -51,7 +51,8 @@ function parsePoints(text: string, what: string): Array<{ x: number; y: number }
     .filter((part) => part.trim())
     .map((part) => {
       const values = numbers(part);
-      if (values.length !== 2 || values.some((v) => !Number.isFinite(v))) throw new EngineError('INVALID_OPTION', `Subject hint: ${what} point "${part.trim()}" is not "x,y"`);
+      if (values.length !== 2 || values.some((v) => !Number.isFinite(v)))
+        throw new EngineError('INVALID_OPTION', `Subject hint: ${what} point "${part.trim()}" is not "x,y"`);
       return { x: values[0], y: values[1] };
     });
 }
@@ -96,7 +97,10 @@ export function parseSubjectHint(input: unknown, extra: { include?: string; excl
 
 /** The hint in pixels of a width x height image, validated: clear errors for boxes and points that cannot apply. */
 export function resolveHint(hint: SubjectHint, width: number, height: number): ResolvedHint {
-  const values = [...(hint.box ? [hint.box.x, hint.box.y, hint.box.width, hint.box.height] : []), ...[...(hint.include ?? []), ...(hint.exclude ?? [])].flatMap((p) => [p.x, p.y])];
+  const values = [
+    ...(hint.box ? [hint.box.x, hint.box.y, hint.box.width, hint.box.height] : []),
+    ...[...(hint.include ?? []), ...(hint.exclude ?? [])].flatMap((p) => [p.x, p.y]),
+  ];
   const fraction = hint.units === 'fraction' || (hint.units === 'auto' && values.every((v) => v >= 0 && v <= 1));
   const sx = fraction ? width : 1;
   const sy = fraction ? height : 1;
@@ -104,19 +108,30 @@ export function resolveHint(hint: SubjectHint, width: number, height: number): R
   let box: BoundingBox | undefined;
   if (hint.box) {
     const { x, y, width: w, height: h } = hint.box;
-    if (w <= 0 || h <= 0 || Math.round(w * sx) < 1 || Math.round(h * sy) < 1) throw new EngineError('INVALID_OPTION', `Subject hint: the box ${describe(x, y)} ${w}x${h} has zero size`);
+    if (w <= 0 || h <= 0 || Math.round(w * sx) < 1 || Math.round(h * sy) < 1)
+      throw new EngineError('INVALID_OPTION', `Subject hint: the box ${describe(x, y)} ${w}x${h} has zero size`);
     const left = Math.max(0, Math.round(x * sx));
     const top = Math.max(0, Math.round(y * sy));
     const right = Math.min(width, Math.round((x + w) * sx));
     const bottom = Math.min(height, Math.round((y + h) * sy));
-    if (right - left < 1 || bottom - top < 1) throw new EngineError('INVALID_OPTION', `Subject hint: the box ${describe(x, y)} ${w}x${h} lies outside the ${width}x${height} image`);
+    if (right - left < 1 || bottom - top < 1)
+      throw new EngineError('INVALID_OPTION', `Subject hint: the box ${describe(x, y)} ${w}x${h} lies outside the ${width}x${height} image`);
     box = { x: left, y: top, width: right - left, height: bottom - top };
   }
   const toPixels = (kind: string) => (p: { x: number; y: number }) => {
     const px = { x: Math.min(width - 1, Math.floor(p.x * sx)), y: Math.min(height - 1, Math.floor(p.y * sy)) };
-    const outside = box ? px.x < box.x || px.y < box.y || px.x >= box.x + box.width || px.y >= box.y + box.height : p.x * sx < 0 || p.y * sy < 0 || p.x * sx > width || p.y * sy > height;
-    if (outside) throw new EngineError('INVALID_OPTION', `Subject hint: ${kind} point ${describe(p.x, p.y)} lies outside the ${box ? 'box' : `${width}x${height} image`}`);
+    const outside = box
+      ? px.x < box.x || px.y < box.y || px.x >= box.x + box.width || px.y >= box.y + box.height
+      : p.x * sx < 0 || p.y * sy < 0 || p.x * sx > width || p.y * sy > height;
+    if (outside)
+      throw new EngineError('INVALID_OPTION', `Subject hint: ${kind} point ${describe(p.x, p.y)} lies outside the ${box ? 'box' : `${width}x${height} image`}`);
     return px;
   };
-  return { box, frame: hint.frame, include: (hint.include ?? []).map(toPixels('include')), exclude: (hint.exclude ?? []).map(toPixels('exclude')), margin: hint.margin };
+  return {
+    box,
+    frame: hint.frame,
+    include: (hint.include ?? []).map(toPixels('include')),
+    exclude: (hint.exclude ?? []).map(toPixels('exclude')),
+    margin: hint.margin,
+  };
 }

@@ -47,11 +47,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
   });
   // Transparent areas of an RGBA input carry arbitrary colour: show the model white there.
   if (image.channels === 4) input = input.flatten({ background: '#ffffff' });
-  const pixels = await input
-    .resize(size, size, { fit: 'fill', kernel: 'linear' })
-    .removeAlpha()
-    .raw()
-    .toBuffer();
+  const pixels = await input.resize(size, size, { fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
   const t1 = performance.now();
   const request: SegmentRequest = {
     modelPath: options.model.path,
@@ -62,7 +58,10 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
     family: options.model.family,
     pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length).slice(),
   };
-  const result = await getWorkerPool().run<SegmentResult>(SEGMENT_TASKS, 'segment', request, { transfer: [request.pixels.buffer as ArrayBuffer], signal: options.signal });
+  const result = await getWorkerPool().run<SegmentResult>(SEGMENT_TASKS, 'segment', request, {
+    transfer: [request.pixels.buffer as ArrayBuffer],
+    signal: options.signal,
+  });
   const t2 = performance.now();
   for (const warning of result.warnings) {
     if (!warned.has(warning)) {

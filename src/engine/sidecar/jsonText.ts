@@ -39,11 +39,16 @@ function deepestNesting(text: string): number {
 
 /** Checks size, depth and JSON syntax before anything is parsed for real. */
 export function parseSidecarText(bytes: Buffer, what: string): SidecarText {
-  if (bytes.length > MAX_SIDECAR_BYTES) throw new EngineError('SIDECAR_INVALID', `${what} is ${(bytes.length / 1048576).toFixed(1)} MB, over the ${MAX_SIDECAR_BYTES / 1048576} MB a sidecar may have`);
+  if (bytes.length > MAX_SIDECAR_BYTES)
+    throw new EngineError(
+      'SIDECAR_INVALID',
+      `${what} is ${(bytes.length / 1048576).toFixed(1)} MB, over the ${MAX_SIDECAR_BYTES / 1048576} MB a sidecar may have`,
+    );
   const raw = bytes.toString('latin1');
   const body = raw.startsWith(BOM) ? raw.slice(BOM.length) : raw;
   const depth = deepestNesting(body);
-  if (depth > MAX_SIDECAR_DEPTH) throw new EngineError('SIDECAR_INVALID', `${what} nests ${depth} levels deep, over the ${MAX_SIDECAR_DEPTH} a sidecar may have`);
+  if (depth > MAX_SIDECAR_DEPTH)
+    throw new EngineError('SIDECAR_INVALID', `${what} nests ${depth} levels deep, over the ${MAX_SIDECAR_DEPTH} a sidecar may have`);
   let json: unknown;
   try {
     json = JSON.parse(Buffer.from(body, 'latin1').toString('utf8'));
@@ -57,7 +62,8 @@ export function parseSidecarText(bytes: Buffer, what: string): SidecarText {
 function toLatin1Utf8(value: unknown): unknown {
   if (typeof value === 'string') return Buffer.from(value, 'utf8').toString('latin1');
   if (Array.isArray(value)) return value.map(toLatin1Utf8);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([key, item]) => [toLatin1Utf8(key) as string, toLatin1Utf8(item)]));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [toLatin1Utf8(key) as string, toLatin1Utf8(item)]));
   return value;
 }
 

@@ -23,9 +23,15 @@ export const backgroundBlockSchema = z
     prompt: z.string().optional(),
     settings: backgroundSettingsSchema.optional(),
     /** sha256 of the source image this block was made from (for the already-processed check). */
-    sourceSha256: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    sourceSha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
     /** sha256 of the settings that matter for the result (see processingKey). */
-    processingKey: z.string().regex(/^[0-9a-f]{64}$/).optional(),
+    processingKey: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/)
+      .optional(),
   })
   .passthrough();
 export type BackgroundBlock = z.infer<typeof backgroundBlockSchema>;
@@ -36,8 +42,16 @@ export const sidecarSchema = z
     original_path: z.string().optional(),
     output_path: z.string().optional(),
     processed_at: z.string().optional(),
-    scores: z.object({ aesthetic: z.number(), sharpness: z.number(), cutout: z.number().min(0).max(1) }).partial().passthrough().optional(),
-    decisions: z.object({ kept: z.boolean(), reasons: z.array(z.string()) }).partial().passthrough().optional(),
+    scores: z
+      .object({ aesthetic: z.number(), sharpness: z.number(), cutout: z.number().min(0).max(1) })
+      .partial()
+      .passthrough()
+      .optional(),
+    decisions: z
+      .object({ kept: z.boolean(), reasons: z.array(z.string()) })
+      .partial()
+      .passthrough()
+      .optional(),
     enhancement: z.object({ backend: z.string(), scale: z.number() }).partial().passthrough().optional(),
     background: backgroundBlockSchema.optional(),
     faces_blurred: z.boolean().optional(),

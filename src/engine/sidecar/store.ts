@@ -83,7 +83,8 @@ async function sidecarFolder(root: string, relative: string, create: boolean): P
   try {
     folder = await pinDirectory(path.dirname(file));
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw Object.assign(new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} does not exist`), { missing: true });
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT')
+      throw Object.assign(new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} does not exist`), { missing: true });
     throw new EngineError('PATH_NOT_ALLOWED', `Sidecar ${relative}: its folder cannot be opened: ${errorMessage(error)}`);
   }
   if (!inside(realRoot, folder.real)) {
@@ -106,7 +107,11 @@ async function readBytes(file: string, relative: string): Promise<Buffer | undef
   }
   try {
     const { size } = await handle.stat();
-    if (size > MAX_SIDECAR_BYTES) throw new EngineError('SIDECAR_INVALID', `Sidecar ${relative} is ${(size / 1048576).toFixed(1)} MB, over the ${MAX_SIDECAR_BYTES / 1048576} MB a sidecar may have`);
+    if (size > MAX_SIDECAR_BYTES)
+      throw new EngineError(
+        'SIDECAR_INVALID',
+        `Sidecar ${relative} is ${(size / 1048576).toFixed(1)} MB, over the ${MAX_SIDECAR_BYTES / 1048576} MB a sidecar may have`,
+      );
     return await handle.readFile();
   } finally {
     await handle.close();
@@ -170,13 +175,21 @@ export async function changeSidecar(
       async () => {
         const { file: current, text } = load(await readBytes(file, relative), shown, relative);
         if (options.expectedVersion !== undefined && (current.version ?? null) !== options.expectedVersion) {
-          throw new EngineError('SIDECAR_CONFLICT', `Sidecar ${relative} changed on disk since it was read; not overwritten (run the item again to merge with the new content)`);
+          throw new EngineError(
+            'SIDECAR_CONFLICT',
+            `Sidecar ${relative} changed on disk since it was read; not overwritten (run the item again to merge with the new content)`,
+          );
         }
         if (current.version) {
           // Replacing a read-only file by rename would succeed (and root ignores permissions), so a
           // sidecar with every write bit off is treated as "do not touch", whoever runs n8n.
           const stat = await fs.stat(file);
-          const writable = (stat.mode & 0o222) !== 0 && (await fs.access(file, fs.constants.W_OK).then(() => true, () => false));
+          const writable =
+            (stat.mode & 0o222) !== 0 &&
+            (await fs.access(file, fs.constants.W_OK).then(
+              () => true,
+              () => false,
+            ));
           if (!writable) throw new EngineError('WRITE_FAILED', `Sidecar ${relative} is read-only; not overwritten`);
         }
         const wanted = change(current);
@@ -190,7 +203,8 @@ export async function changeSidecar(
           throw new EngineError('WRITE_FAILED', `Sidecar ${relative} could not be written: ${errorMessage(error)}`);
         }
         const written = await readBytes(file, relative);
-        if (!written || sha256(written) !== next.version) throw new EngineError('WRITE_FAILED', `Sidecar ${relative} does not hold what was written (changed by a writer that ignores the lock?)`);
+        if (!written || sha256(written) !== next.version)
+          throw new EngineError('WRITE_FAILED', `Sidecar ${relative} does not hold what was written (changed by a writer that ignores the lock?)`);
         return next;
       },
       { what: `Sidecar ${relative}`, timeoutMs: options.lockTimeoutMs },
@@ -215,7 +229,12 @@ export function recordBackground(
   options: { expectedVersion?: string } = {},
 ): Promise<SidecarFile> {
   const block = backgroundBlockFrom(result.metadata, result.sourceSha256, result.outputPath);
-  return changeSidecar(root, relative, (current) => ({ set: [[['background'], block], ...cutoutEdits(current.sidecar, result.metadata, result.review)] }), options);
+  return changeSidecar(
+    root,
+    relative,
+    (current) => ({ set: [[['background'], block], ...cutoutEdits(current.sidecar, result.metadata, result.review)] }),
+    options,
+  );
 }
 
 /** Writes a whole sidecar (the node's Write operation) in one transaction. */
@@ -258,14 +277,24 @@ export function processingKey(plan: ProcessingPlan): string {
 /** The plan a Replace with this preset and engine (or a Cleanup in this mode) would follow. */
 export function plannedProcessing(mode: 'cleanup' | 'replace', engine: string, preset?: ResolvedPreset, cleanupMode?: string): ProcessingPlan {
   if (mode === 'cleanup') return { mode, engine: 'onnx', cleanupMode };
-  if (!preset) throw new EngineError('INVALID_OPTION', 'The already-processed check for replace needs the item\'s backgroundPreset (put a Background Preset node before it)');
+  if (!preset)
+    throw new EngineError(
+      'INVALID_OPTION',
+      "The already-processed check for replace needs the item's backgroundPreset (put a Background Preset node before it)",
+    );
   return {
     mode,
     engine,
     preset: preset.preset,
     promptType: preset.promptType,
     prompt: preset.prompt,
-    settings: { steps: preset.generation.steps, guidanceScale: preset.generation.guidanceScale, enhanceFg: preset.composite.enhanceFg, matchColors: preset.composite.matchColors, featherEdges: preset.composite.featherEdges },
+    settings: {
+      steps: preset.generation.steps,
+      guidanceScale: preset.generation.guidanceScale,
+      enhanceFg: preset.composite.enhanceFg,
+      matchColors: preset.composite.matchColors,
+      featherEdges: preset.composite.featherEdges,
+    },
   };
 }
 
@@ -284,7 +313,8 @@ export function alreadyProcessed(sidecar: Sidecar, source: string, plan: Process
  * item JSON), with the source hash and processing key for later re-runs.
  */
 export function backgroundBlockFrom(result: BackgroundResult, source?: string, outputPath?: string): BackgroundBlock {
-  const settings = result.mode === 'replace' ? result.settings : { enhanceFg: result.settings.enhanceFg, matchColors: false, featherEdges: result.settings.featherEdges };
+  const settings =
+    result.mode === 'replace' ? result.settings : { enhanceFg: result.settings.enhanceFg, matchColors: false, featherEdges: result.settings.featherEdges };
   const plan: ProcessingPlan =
     result.mode === 'cleanup'
       ? { mode: 'cleanup', engine: 'onnx', cleanupMode: result.cleanupMode }

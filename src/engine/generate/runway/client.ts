@@ -70,10 +70,7 @@ export function isLoopbackUrl(url: string): boolean {
   }
 }
 
-type Outcome =
-  | { kind: 'response'; response: AxiosResponse }
-  | { kind: 'network'; sent: boolean; reason: string }
-  | { kind: 'aborted' };
+type Outcome = { kind: 'response'; response: AxiosResponse } | { kind: 'network'; sent: boolean; reason: string } | { kind: 'aborted' };
 
 export class RunwayClient {
   private readonly http: AxiosInstance;
@@ -159,7 +156,10 @@ export class RunwayClient {
       let retryAfterMs = 0;
       if (outcome.kind === 'network') {
         if (outcome.sent) {
-          throw this.error('API_TIMEOUT', `Runway did not answer the generation request (${outcome.reason}); not retried, because it may already have created (and billed) a task`);
+          throw this.error(
+            'API_TIMEOUT',
+            `Runway did not answer the generation request (${outcome.reason}); not retried, because it may already have created (and billed) a task`,
+          );
         }
         failure = this.error('API_FAILED', `Runway could not be reached (${outcome.reason})`);
       } else {
@@ -186,8 +186,14 @@ export class RunwayClient {
     let throttledSince: number | undefined;
     await sleep(Math.min(this.pollMs, Math.max(0, deadline - Date.now())), signal);
     const timedOut = () => {
-      const throttled = throttledSince !== undefined ? `; throttled by Runway for the last ${Math.round((Date.now() - throttledSince) / 1000)} s (more tasks than your tier runs at once)` : '';
-      return this.error('API_TIMEOUT', `Runway task ${taskId} did not finish within ${this.options.timeoutMs} ms (last status ${lastStatus}${throttled}); it was cancelled`);
+      const throttled =
+        throttledSince !== undefined
+          ? `; throttled by Runway for the last ${Math.round((Date.now() - throttledSince) / 1000)} s (more tasks than your tier runs at once)`
+          : '';
+      return this.error(
+        'API_TIMEOUT',
+        `Runway task ${taskId} did not finish within ${this.options.timeoutMs} ms (last status ${lastStatus}${throttled}); it was cancelled`,
+      );
     };
     for (;;) {
       if (signal?.aborted) throw new EngineError('CANCELLED', `The execution was cancelled while Runway task ${taskId} was ${lastStatus}`);
@@ -271,17 +277,27 @@ export class RunwayClient {
       if (outcome.kind === 'aborted') throw new EngineError('CANCELLED', `The execution was cancelled while downloading task ${task.id}'s output`);
       let failure: EngineError;
       if (outcome.kind === 'network') {
-        if (outcome.reason.startsWith('larger than')) throw this.error('API_OUTPUT', `Runway task ${task.id}'s output is ${outcome.reason} (the limit is ${maxBytes} bytes)`);
+        if (outcome.reason.startsWith('larger than'))
+          throw this.error('API_OUTPUT', `Runway task ${task.id}'s output is ${outcome.reason} (the limit is ${maxBytes} bytes)`);
         failure = this.error('API_OUTPUT', `Downloading task ${task.id}'s output failed (${outcome.reason})`);
       } else {
         const { status } = outcome.response;
-        const type = String(outcome.response.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+        const type = String(outcome.response.headers['content-type'] ?? '')
+          .split(';')[0]
+          .trim()
+          .toLowerCase();
         if (status === 200) {
-          if (!type.startsWith('image/')) throw this.error('API_OUTPUT', `Runway task ${task.id}'s output URL returned ${type || 'no content type'} instead of an image`);
+          if (!type.startsWith('image/'))
+            throw this.error('API_OUTPUT', `Runway task ${task.id}'s output URL returned ${type || 'no content type'} instead of an image`);
           return { data: Buffer.from(outcome.response.data as ArrayBuffer), mimeType: type };
         }
         if ([401, 403, 404, 410].includes(status)) {
-          if (refreshed) throw this.error('API_OUTPUT', `Runway task ${task.id}'s output has expired or is gone (status ${status}, also after fetching the task again)`, status);
+          if (refreshed)
+            throw this.error(
+              'API_OUTPUT',
+              `Runway task ${task.id}'s output has expired or is gone (status ${status}, also after fetching the task again)`,
+              status,
+            );
           refreshed = true;
           current = await this.readTask(task.id, deadline, signal);
           continue;
@@ -317,14 +333,19 @@ export class RunwayClient {
 
   private parse<T extends z.ZodTypeAny>(response: AxiosResponse, schema: T, what: string, consequence?: string): z.output<T> {
     const json = jsonBody(response);
-    if (json === NOT_JSON) throw this.error('API_FAILED', `Runway's answer for ${what} is not valid JSON${consequence ? `; ${consequence}` : ''}`, response.status);
+    if (json === NOT_JSON)
+      throw this.error('API_FAILED', `Runway's answer for ${what} is not valid JSON${consequence ? `; ${consequence}` : ''}`, response.status);
     return this.validate({ json, status: response.status }, schema, what, consequence);
   }
 
   private validate<T extends z.ZodTypeAny>(answer: JsonAnswer, schema: T, what: string, consequence?: string): z.output<T> {
     const parsed = schema.safeParse(answer.json);
     if (!parsed.success) {
-      throw this.error('API_FAILED', `Runway's answer for ${what} has an unexpected shape (${zodIssue(parsed.error)})${consequence ? `; ${consequence}` : ''}`, answer.status);
+      throw this.error(
+        'API_FAILED',
+        `Runway's answer for ${what} has an unexpected shape (${zodIssue(parsed.error)})${consequence ? `; ${consequence}` : ''}`,
+        answer.status,
+      );
     }
     return parsed.data;
   }
@@ -416,9 +437,15 @@ function failureError(task: RunwayTask, secrets: string[]): EngineError {
   const code = task.failureCode ?? '';
   const reason = task.failure ? `: ${task.failure}` : '';
   let error: EngineError;
-  if (code.startsWith('SAFETY.INPUT')) error = new EngineError('API_MODERATION', `Runway's content moderation refused the prompt or reference image (${code})${reason}; change the prompt, it is not retried`);
-  else if (code.startsWith('SAFETY.OUTPUT')) error = new EngineError('API_MODERATION', `Runway's content moderation withheld the generated image (${code})${reason}; try another seed or prompt`);
-  else if (code.startsWith('INTERNAL.BAD_OUTPUT')) error = new EngineError('API_FAILED', `Runway could not produce a usable image (${code})${reason}; running the item again usually works`);
+  if (code.startsWith('SAFETY.INPUT'))
+    error = new EngineError(
+      'API_MODERATION',
+      `Runway's content moderation refused the prompt or reference image (${code})${reason}; change the prompt, it is not retried`,
+    );
+  else if (code.startsWith('SAFETY.OUTPUT'))
+    error = new EngineError('API_MODERATION', `Runway's content moderation withheld the generated image (${code})${reason}; try another seed or prompt`);
+  else if (code.startsWith('INTERNAL.BAD_OUTPUT'))
+    error = new EngineError('API_FAILED', `Runway could not produce a usable image (${code})${reason}; running the item again usually works`);
   else error = new EngineError('API_FAILED', `Runway task ${task.id} failed${code ? ` (${code})` : ''}${reason}`);
   return new EngineError(error.code, redact(error.message, secrets));
 }

@@ -21,14 +21,20 @@ export function runwayConnection(fromNode: RunwayConnection | undefined): Runway
   if (fromNode?.apiKey) return fromNode;
   const { runway } = readEngineConfig();
   if (!runway.apiKey) {
-    throw new EngineError('API_AUTH', 'The runway engine needs a Runway API key: select a Runway API credential on the node (or set RUNWAY_API_KEY for the CLI)');
+    throw new EngineError(
+      'API_AUTH',
+      'The runway engine needs a Runway API key: select a Runway API credential on the node (or set RUNWAY_API_KEY for the CLI)',
+    );
   }
   return { apiKey: runway.apiKey, baseUrl: runway.baseUrl, apiVersion: runway.apiVersion };
 }
 
 function assertModelFitsStrategy(request: Pick<BackdropRequest, 'strategy' | 'runwayModel'>): void {
   if (request.strategy !== 'creative' && request.runwayModel === 'gen4_image_turbo') {
-    throw new EngineError('INVALID_OPTION', 'gen4_image_turbo needs a reference image, so it only works with the creative strategy; use gen4_image for backdrops');
+    throw new EngineError(
+      'INVALID_OPTION',
+      'gen4_image_turbo needs a reference image, so it only works with the creative strategy; use gen4_image for backdrops',
+    );
   }
 }
 
@@ -90,7 +96,15 @@ export const runwayEngine: BackgroundEngine = {
     return {
       image,
       final: creative,
-      details: { taskId: generated.taskId, model: request.runwayModel, ratio, strategy: request.strategy, createAttempts: generated.createAttempts, polls: generated.polls, generateMs: generated.ms },
+      details: {
+        taskId: generated.taskId,
+        model: request.runwayModel,
+        ratio,
+        strategy: request.strategy,
+        createAttempts: generated.createAttempts,
+        polls: generated.polls,
+        generateMs: generated.ms,
+      },
     };
   },
 };

@@ -13,8 +13,22 @@ export type RunwayModel = (typeof RUNWAY_MODELS)[number];
 
 /** The output ratios text_to_image accepts (width:height in pixels). */
 export const RUNWAY_RATIOS = [
-  '1920:1080', '1080:1920', '1024:1024', '1360:768', '1080:1080', '1168:880', '1440:1080', '1080:1440',
-  '1808:768', '2112:912', '1280:720', '720:1280', '720:720', '960:720', '720:960', '1680:720',
+  '1920:1080',
+  '1080:1920',
+  '1024:1024',
+  '1360:768',
+  '1080:1080',
+  '1168:880',
+  '1440:1080',
+  '1080:1440',
+  '1808:768',
+  '2112:912',
+  '1280:720',
+  '720:1280',
+  '720:720',
+  '960:720',
+  '720:960',
+  '1680:720',
 ] as const;
 export type RunwayRatio = (typeof RUNWAY_RATIOS)[number];
 
@@ -32,7 +46,12 @@ export const textToImageRequestSchema = z
     referenceImages: z
       .array(
         z.object({
-          uri: z.string().refine((uri) => uri.startsWith('https://') || (uri.startsWith('data:image/') && uri.length <= MAX_DATA_URI_BYTES), 'must be an https URL or an image data URI of at most 5 MB'),
+          uri: z
+            .string()
+            .refine(
+              (uri) => uri.startsWith('https://') || (uri.startsWith('data:image/') && uri.length <= MAX_DATA_URI_BYTES),
+              'must be an https URL or an image data URI of at most 5 MB',
+            ),
           tag: z.string().regex(REFERENCE_TAG, '3-16 letters, digits or _, starting with a letter').optional(),
         }),
       )

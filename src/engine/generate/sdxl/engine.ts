@@ -106,7 +106,12 @@ export const sdxlEngine: BackgroundEngine = {
     );
     for (const warning of run.warnings) log?.(`SDXL: ${warning}`);
     const seconds = (performance.now() - started) / 1000;
-    const generated: RawImage = { data: Buffer.from(run.image.buffer, run.image.byteOffset, run.image.byteLength), width: size.width, height: size.height, channels: 3 };
+    const generated: RawImage = {
+      data: Buffer.from(run.image.buffer, run.image.byteOffset, run.image.byteLength),
+      width: size.width,
+      height: size.height,
+      channels: 3,
+    };
     return {
       image: await resized(generated, request.width, request.height),
       final: false,

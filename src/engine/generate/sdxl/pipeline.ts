@@ -47,7 +47,10 @@ export class OnnxComponent {
   private require(kind: string, specs: Map<string, IoSpec>, names: string[]): void {
     const missing = names.filter((name) => !specs.has(name));
     if (missing.length > 0) {
-      throw new EngineError('MODEL_INVALID', `SDXL ${this.component}/model.onnx has no ${kind} ${missing.map((name) => `"${name}"`).join(', ')} (it has: ${[...specs.keys()].join(', ')})`);
+      throw new EngineError(
+        'MODEL_INVALID',
+        `SDXL ${this.component}/model.onnx has no ${kind} ${missing.map((name) => `"${name}"`).join(', ')} (it has: ${[...specs.keys()].join(', ')})`,
+      );
     }
   }
 
@@ -153,7 +156,10 @@ export class SdxlPipeline {
   /** Loads and validates every session the job needs; vae_encoder only for outpainting. */
   static async load(modelDir: string, options: { backend: Backend; device: Device; threads: number; needsEncoder: boolean }): Promise<SdxlPipeline> {
     const layout = readSdxlLayout(modelDir, options.needsEncoder);
-    const tokenizers: [ClipTokenizer, ClipTokenizer] = [ClipTokenizer.fromDirectory(layout.tokenizers[0], 'eos'), ClipTokenizer.fromDirectory(layout.tokenizers[1], '!')];
+    const tokenizers: [ClipTokenizer, ClipTokenizer] = [
+      ClipTokenizer.fromDirectory(layout.tokenizers[0], 'eos'),
+      ClipTokenizer.fromDirectory(layout.tokenizers[1], '!'),
+    ];
     const warnings: string[] = [];
     const parts: Partial<Record<SdxlComponent, OnnxComponent>> = {};
     for (const [component, file] of Object.entries(layout.models) as Array<[SdxlComponent, string]>) {
@@ -161,8 +167,15 @@ export class SdxlPipeline {
     }
     const penultimate = (part: OnnxComponent): string => {
       part.requireInputs('input_ids');
-      const layers = [...part.outputs.keys()].map((name) => /^hidden_states\.(\d+)$/.exec(name)).filter((match): match is RegExpExecArray => !!match).map((match) => Number(match[1]));
-      if (layers.length < 2) throw new EngineError('MODEL_INVALID', `SDXL ${part.component}/model.onnx exposes no hidden_states.N outputs (export it with Optimum, which adds them)`);
+      const layers = [...part.outputs.keys()]
+        .map((name) => /^hidden_states\.(\d+)$/.exec(name))
+        .filter((match): match is RegExpExecArray => !!match)
+        .map((match) => Number(match[1]));
+      if (layers.length < 2)
+        throw new EngineError(
+          'MODEL_INVALID',
+          `SDXL ${part.component}/model.onnx exposes no hidden_states.N outputs (export it with Optimum, which adds them)`,
+        );
       return `hidden_states.${Math.max(...layers) - 1}`;
     };
     const first = penultimate(parts.text_encoder!);
@@ -174,10 +187,11 @@ export class SdxlPipeline {
     parts.vae_decoder!.requireOutputs('sample');
     if (parts.vae_encoder) {
       parts.vae_encoder.requireInputs('sample');
-      if (!parts.vae_encoder.outputs.has('latent_sample') && !parts.vae_encoder.outputs.has('latent_parameters')) parts.vae_encoder.requireOutputs('latent_sample');
+      if (!parts.vae_encoder.outputs.has('latent_sample') && !parts.vae_encoder.outputs.has('latent_parameters'))
+        parts.vae_encoder.requireOutputs('latent_sample');
     }
     if (parts.vae_decoder!.inputs.get('latent_sample')!.type === 'float16') {
-      warnings.push('vae_decoder is fp16: SDXL\'s VAE can overflow in fp16 (black or speckled images); export the VAE in fp32 or use the fp16-fix VAE');
+      warnings.push("vae_decoder is fp16: SDXL's VAE can overflow in fp16 (black or speckled images); export the VAE in fp32 or use the fp16-fix VAE");
     }
     const pipeline = new SdxlPipeline(layout, tokenizers, parts, [first, second]);
     pipeline.warnings.push(...warnings);
@@ -190,7 +204,12 @@ export class SdxlPipeline {
     const type = part.inputs.get('input_ids')!.type;
     let tensor: OrtTensor;
     if (type === 'int32') tensor = new part.ort.Tensor('int32', ids, [1, CLIP_LENGTH]);
-    else if (type === 'int64') tensor = new part.ort.Tensor('int64', BigInt64Array.from(ids, (id) => BigInt(id)), [1, CLIP_LENGTH]);
+    else if (type === 'int64')
+      tensor = new part.ort.Tensor(
+        'int64',
+        BigInt64Array.from(ids, (id) => BigInt(id)),
+        [1, CLIP_LENGTH],
+      );
     else throw new EngineError('MODEL_INVALID', `SDXL ${part.component} input_ids has dtype ${type}; expected int32 or int64`);
     const fetch = index === 1 ? [this.penultimate[1], 'text_embeds'] : [this.penultimate[0]];
     const out = await part.run({ input_ids: tensor }, fetch);
@@ -228,7 +247,14 @@ export class SdxlPipeline {
   }
 
   /** The UNet's noise prediction for one step, guidance applied. `modelInput` is already scaled by the scheduler. */
-  async predictNoise(modelInput: Float32Array, timestep: number, conditioning: Conditioning, size: { width: number; height: number }, guidanceScale: number, guidanceRescale: number): Promise<Float32Array> {
+  async predictNoise(
+    modelInput: Float32Array,
+    timestep: number,
+    conditioning: Conditioning,
+    size: { width: number; height: number },
+    guidanceScale: number,
+    guidanceRescale: number,
+  ): Promise<Float32Array> {
     const unet = this.parts.unet!;
     const { batch } = conditioning;
     const latentShape = [4, size.height / 8, size.width / 8];
@@ -286,7 +312,8 @@ export class SdxlPipeline {
     for (let i = 0; i < latents.length; i++) unscaled[i] = latents[i] / this.layout.scalingFactor;
     const pixels = (await decoder.run({ latent_sample: decoder.floatInput('latent_sample', unscaled, [1, 4, height / 8, width / 8]) }, ['sample'])).sample;
     const plane = width * height;
-    if (pixels.length !== 3 * plane) throw new EngineError('MODEL_INVALID', `SDXL vae_decoder returned ${pixels.length} values for a ${width}x${height} picture`);
+    if (pixels.length !== 3 * plane)
+      throw new EngineError('MODEL_INVALID', `SDXL vae_decoder returned ${pixels.length} values for a ${width}x${height} picture`);
     const rgb = new Uint8Array(3 * plane);
     for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) rgb[i * 3 + c] = Math.round(Math.min(1, Math.max(0, pixels[c * plane + i] / 2 + 0.5)) * 255);
     return rgb;

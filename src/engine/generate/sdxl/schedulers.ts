@@ -88,9 +88,13 @@ function timestepOf(train: number[], sigma: number): number {
 
 function checkConfig(config: SchedulerConfig, steps: number): void {
   if (config.prediction_type !== 'epsilon') {
-    throw new EngineError('MODEL_INVALID', `scheduler_config.json: prediction_type "${config.prediction_type}" is not supported (SDXL base predicts "epsilon")`);
+    throw new EngineError(
+      'MODEL_INVALID',
+      `scheduler_config.json: prediction_type "${config.prediction_type}" is not supported (SDXL base predicts "epsilon")`,
+    );
   }
-  if (!Number.isInteger(steps) || steps < 1 || steps > config.num_train_timesteps) throw new EngineError('INVALID_OPTION', `steps must be 1..${config.num_train_timesteps}, got ${steps}`);
+  if (!Number.isInteger(steps) || steps < 1 || steps > config.num_train_timesteps)
+    throw new EngineError('INVALID_OPTION', `steps must be 1..${config.num_train_timesteps}, got ${steps}`);
 }
 
 function map(a: Float32Array, f: (value: number, index: number) => number): Float32Array {

@@ -34,7 +34,10 @@ async function loadPipeline(request: GenerateRequest): Promise<SdxlPipeline> {
     // SDXL's weights (~7 GB) do not fit WASM's 4 GB memory: native (glibc) only.
     backend = await loadBackend('native', request.threads);
   } catch (error) {
-    throw new EngineError('RUNTIME_UNAVAILABLE', `SDXL needs onnxruntime-node (a glibc system, CUDA for useful speed; WASM cannot hold its weights): ${errorMessage(error)}`);
+    throw new EngineError(
+      'RUNTIME_UNAVAILABLE',
+      `SDXL needs onnxruntime-node (a glibc system, CUDA for useful speed; WASM cannot hold its weights): ${errorMessage(error)}`,
+    );
   }
   return SdxlPipeline.load(request.modelDir, { backend, device: request.device, threads: request.threads, needsEncoder: false });
 }
