@@ -182,7 +182,7 @@ describe('Background Cleanup node', () => {
       items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
       parameters: { ...baseParameters, mode: 'color', color: 'blue-ish' },
     });
-    await expect(node.execute.call(color.context)).rejects.toThrow(/"blue-ish" is not a hex color/);
+    await expect(node.execute.call(color.context)).rejects.toThrow(/"blue-ish" is not a hex colour/);
     const model = fakeExecuteFunctions({
       items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
       parameters: { ...baseParameters, options: { modelPath: '/nope/model.onnx' } },
