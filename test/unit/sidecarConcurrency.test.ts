@@ -85,6 +85,13 @@ describe('sidecar writers at once', () => {
       message: expect.stringMatching(new RegExp(`Sidecar a\\.json is locked by ${process.ppid}@.* since 2026-01-01T00:00:00\\.000Z; gave up after 0 s`)),
     });
     expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toEqual({ k: 1 });
+    // A reader leaves a live writer's lock alone, and clears a dead one's (a worker killed
+    // between its write and its unlock: that sidecar may never be written again).
+    await readSidecar(root, 'a.json');
+    expect(fs.existsSync(`${file}.lock`)).toBe(true);
+    fs.writeFileSync(`${file}.lock`, `999999999@${os.hostname().replace(/[^A-Za-z0-9-]/g, '-')} 2026-01-01T00:00:00.000Z x\n`);
+    expect((await readSidecar(root, 'a.json')).sidecar).toEqual({ k: 1 });
+    expect(fs.readdirSync(root).filter((name) => name.startsWith('a.json.'))).toEqual([]);
   });
 
   test('a folder swapped for a symlink to outside the root while writing: nothing lands outside, nothing is read from there', async () => {

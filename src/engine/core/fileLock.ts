@@ -38,6 +38,34 @@ function isStale(found: { owner: string; mtimeMs: number }, staleMs: number): bo
   return Date.now() - found.mtimeMs > staleMs;
 }
 
+/**
+ * Removes a stale lock by renaming it away: of several that saw the same stale lock, one wins
+ * the rename; one that renamed a fresh lock instead (taken meanwhile) puts it back.
+ */
+async function removeStale(lockPath: string, found: { owner: string; since?: string }): Promise<void> {
+  const aside = `${lockPath}.stale-${OWNER}-${Math.random().toString(36).slice(2)}`;
+  const moved = await fs.rename(lockPath, aside).then(
+    () => true,
+    () => false,
+  );
+  if (!moved) return;
+  const taken = await holder(aside);
+  if (taken && taken.owner === found.owner && taken.since === found.since) await fs.rm(aside, { force: true });
+  else await fs.rename(aside, lockPath).catch(() => fs.rm(aside, { force: true }));
+}
+
+/**
+ * Clears `<file>.lock` when it is stale (its writer killed mid-transaction); a reader calls it
+ * so a file nobody writes again keeps no lock beside it. A live writer's lock stays.
+ */
+export async function clearStaleLock(file: string, options: Pick<LockOptions, 'staleMs'> = {}): Promise<boolean> {
+  const lockPath = `${file}.lock`;
+  const found = await holder(lockPath);
+  if (!found || !isStale(found, options.staleMs ?? 30_000)) return false;
+  await removeStale(lockPath, found);
+  return true;
+}
+
 export async function withFileLock<T>(file: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
   const lockPath = `${file}.lock`;
   const timeoutMs = options.timeoutMs ?? 10_000;
@@ -59,18 +87,7 @@ export async function withFileLock<T>(file: string, work: () => Promise<T>, opti
     }
     const found = await holder(lockPath);
     if (found && isStale(found, staleMs)) {
-      // Take over by renaming it away: of several waiters that saw the same stale lock, one
-      // wins the rename; a waiter that renamed a fresh lock instead (taken meanwhile) puts it back.
-      const aside = `${lockPath}.stale-${OWNER}-${Math.random().toString(36).slice(2)}`;
-      const moved = await fs.rename(lockPath, aside).then(
-        () => true,
-        () => false,
-      );
-      if (moved) {
-        const taken = await holder(aside);
-        if (taken && taken.owner === found.owner && taken.since === found.since) await fs.rm(aside, { force: true });
-        else await fs.rename(aside, lockPath).catch(() => fs.rm(aside, { force: true }));
-      }
+      await removeStale(lockPath, found);
       continue;
     }
     if (Date.now() - started >= timeoutMs) {

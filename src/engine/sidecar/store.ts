@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { EngineError, errorMessage } from '../core/errors';
 import { writeFileAtomic } from '../core/atomicWrite';
-import { withFileLock } from '../core/fileLock';
+import { clearStaleLock, withFileLock } from '../core/fileLock';
 import { openRegularFile, type PinnedDirectory, pinDirectory } from '../core/pinnedDir';
 import type { ResolvedPreset } from '../presets';
 import { type JsonPath, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText } from './jsonText';
@@ -136,6 +136,9 @@ export async function readSidecar(root: string, relative: string, options: { mis
   const { folder, name } = opened;
   try {
     const bytes = await readBytes(folder.path(name), relative);
+    // A worker killed inside a transaction leaves its lock; a photo it had finished is never
+    // written again, so the next reader clears it.
+    await clearStaleLock(folder.path(name));
     if (!bytes && !options.missingOk) throw new EngineError('SIDECAR_NOT_FOUND', `Sidecar ${relative} does not exist`);
     return load(bytes, path.join(folder.real, name), relative).file;
   } finally {
