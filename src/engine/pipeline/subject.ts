@@ -122,6 +122,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
         device: config.device,
         threads: config.inferenceThreads,
         graphOptimization: config.graphOptimization,
+        cacheDir: config.modelCacheDir,
         warn: context.warn,
         signal: context.signal,
       });
@@ -172,44 +173,59 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       };
     alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
   }
-  // The see-through detector looks at every cut-out: with see-through on it opens what it
-  // finds; with it off, what it finds (background left in the panes) lowers the confidence.
-  const seeThroughMode = options.seeThrough ?? 'off';
-  const found = await detectSeeThrough(rgb, alpha);
-  const confidence = await cutoutConfidence(alpha, { agreement, ...(seeThroughMode === 'off' ? { seeThroughShare: found.share } : {}) });
   const t2 = performance.now();
+  throwIfCancelled(context, 'after segmentation');
 
+  /** Feather, the subject's box, and the edge colours (in the pool) for the final alpha. */
+  const finishEdges = async (matte: AlphaMask, color: RawImage) => {
+    const feathered = await featherMask(matte, options.featherPx);
+    const stats = maskStats(feathered);
+    if (!stats.bbox) {
+      throw new EngineError(
+        'NO_SUBJECT',
+        matteSource === 'input-alpha'
+          ? 'The cut-out is fully transparent: there is no subject to place'
+          : 'No foreground subject was found in the image (the mask is empty)',
+      );
+    }
+    let foreground: RawImage = color;
+    if (options.decontaminate) {
+      const estimated = await estimateForegroundInPool({
+        signal: context.signal,
+        width: rgb.width,
+        height: rgb.height,
+        rgb: new Uint8Array(color.data),
+        alpha: new Uint8Array(feathered.data),
+      });
+      foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
+    }
+    return { alpha: feathered, stats: { ...stats, bbox: stats.bbox }, foreground };
+  };
+
+  // The see-through detector looks at every cut-out: with see-through on it opens what it
+  // finds; with it off, what it finds (background left in the panes) lowers the confidence,
+  // and the edge colours are estimated in the pool meanwhile (they do not depend on it).
+  const seeThroughMode = options.seeThrough ?? 'off';
   let seeThrough: Subject['seeThrough'] = { mode: seeThroughMode, regions: 0, share: 0 };
-  let color = rgb;
-  if (seeThroughMode !== 'off') {
+  let confidence: CutoutConfidence;
+  let edges: Awaited<ReturnType<typeof finishEdges>>;
+  if (seeThroughMode === 'off') {
+    const scored = detectSeeThrough(rgb, alpha).then((found) => cutoutConfidence(alpha, { agreement, seeThroughShare: found.share }));
+    [confidence, edges] = await Promise.all([scored, finishEdges(alpha, rgb)]);
+  } else {
+    const found = await detectSeeThrough(rgb, alpha);
+    confidence = await cutoutConfidence(alpha, { agreement });
+    let color = rgb;
     if (found.regions > 0) {
       const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
       ({ alpha, foreground: color } = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass));
     }
     seeThrough = { mode: seeThroughMode, regions: found.regions, share: Math.round(found.share * 1000) / 1000 };
+    edges = await finishEdges(alpha, color);
   }
-  alpha = await featherMask(alpha, options.featherPx);
-  const stats = maskStats(alpha);
-  if (!stats.bbox) {
-    throw new EngineError(
-      'NO_SUBJECT',
-      matteSource === 'input-alpha'
-        ? 'The cut-out is fully transparent: there is no subject to place'
-        : 'No foreground subject was found in the image (the mask is empty)',
-    );
-  }
-  let foreground: RawImage = color;
-  throwIfCancelled(context, 'after segmentation');
-  if (options.decontaminate) {
-    const estimated = await estimateForegroundInPool({
-      signal: context.signal,
-      width: rgb.width,
-      height: rgb.height,
-      rgb: new Uint8Array(color.data),
-      alpha: new Uint8Array(alpha.data),
-    });
-    foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
-  }
+  alpha = edges.alpha;
+  const stats = edges.stats;
+  let foreground = edges.foreground;
   if (options.enhanceFg) foreground = await enhanceForeground(foreground, alpha);
   const t3 = performance.now();
   return {
@@ -217,7 +233,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     rgb,
     alpha,
     foreground,
-    stats: { ...stats, bbox: stats.bbox },
+    stats,
     matteSource,
     seeThrough,
     confidence,

@@ -23,6 +23,8 @@ export interface SessionSettings {
    * by ~0.8 GB at 1024 px on IS-Net and CPU speed is unchanged (measured).
    */
   memoryPattern?: boolean;
+  /** The file to open on CPU and WASM when it is not `modelPath` (an fp32 copy of an fp16 model). */
+  cpuModelPath?: () => Promise<string>;
 }
 
 export interface OpenedSession {
@@ -43,11 +45,12 @@ export async function openSession(backend: Backend, modelPath: string, settings:
   if (backend.name === 'wasm' && settings.device === 'cuda') {
     warnings.push('DEVICE=cuda: the WASM runtime cannot use a GPU; running on CPU (WASM)');
   }
-  // onnxruntime-web reads no paths in every build: it gets the bytes.
-  const model: string | Uint8Array = backend.name === 'wasm' ? fs.readFileSync(modelPath) : modelPath;
   let lastError: unknown;
   for (const provider of providers) {
     try {
+      const file = provider === 'cuda' || !settings.cpuModelPath ? modelPath : await settings.cpuModelPath();
+      // onnxruntime-web reads no paths in every build: it gets the bytes.
+      const model: string | Uint8Array = backend.name === 'wasm' ? fs.readFileSync(file) : file;
       const session = await backend.ort.InferenceSession.create(model as string, { ...options, executionProviders: [provider] });
       return { session, provider, warnings };
     } catch (error) {

@@ -7,11 +7,15 @@ import { EngineError, errorMessage, isEngineError } from '../core/errors';
 import { type Backend, type ExecutionProvider, loadBackend, type RuntimeChoice } from '../runtime/backend';
 import { LoadOnce } from '../runtime/concurrency';
 import { floatTensor, type OpenedSession, openSession, tensorFloats } from '../runtime/session';
+import { cpuModelFile } from './cpuModel';
 import type { ModelFamily } from './families';
 import { toInputTensorData, toMask } from './tensors';
 
 export interface SegmentRequest {
   modelPath: string;
+  modelSha256: string;
+  /** Where an fp32 copy of an fp16 model is kept for CPU and WASM (BG_MODEL_CACHE_DIR). */
+  cacheDir: string;
   runtime: RuntimeChoice;
   device: Device;
   threads: number;
@@ -45,7 +49,10 @@ async function loadModel(request: SegmentRequest): Promise<LoadedModel> {
     throw isEngineError(error) ? error : new EngineError('RUNTIME_UNAVAILABLE', errorMessage(error));
   }
   try {
-    const opened = await openSession(backend, request.modelPath, request);
+    const opened = await openSession(backend, request.modelPath, {
+      ...request,
+      cpuModelPath: () => cpuModelFile(request.modelPath, request.modelSha256, request.cacheDir),
+    });
     const meta = (opened.session as unknown as { inputMetadata?: Array<{ type?: string }> }).inputMetadata;
     const warnings = backend.warning ? [backend.warning, ...opened.warnings] : opened.warnings;
     return { ...opened, warnings, backend, inputType: meta?.[0]?.type === 'float16' ? 'float16' : 'float32' };

@@ -2,7 +2,7 @@ import sharp from 'sharp';
 
 import path from 'node:path';
 
-import type { Device } from '../core/config';
+import { type Device, readEngineConfig } from '../core/config';
 import type { AlphaMask, RawImage } from '../image/types';
 import type { ExecutionProvider, RuntimeChoice } from '../runtime/backend';
 import { getWorkerPool } from '../runtime/pool';
@@ -20,6 +20,8 @@ export interface SegmentOptions {
   graphOptimization: 'basic' | 'extended' | 'all';
   /** Called once per distinct warning (e.g. CUDA missing, running on CPU). */
   warn?: (message: string) => void;
+  /** Where an fp32 copy of an fp16 model is kept (default BG_MODEL_CACHE_DIR). */
+  cacheDir?: string;
   /** Drops the inference while it waits for a pool thread. */
   signal?: AbortSignal;
 }
@@ -51,6 +53,8 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
   const t1 = performance.now();
   const request: SegmentRequest = {
     modelPath: options.model.path,
+    modelSha256: options.model.sha256,
+    cacheDir: options.cacheDir ?? readEngineConfig().modelCacheDir,
     runtime: options.runtime ?? 'auto',
     device: options.device,
     threads: options.threads,

@@ -1,0 +1,255 @@
+import { fromHalf } from './half';
+
+/**
+ * An fp16 ONNX model rewritten as fp32, for CPU and WASM: x86 CPUs have no fast float16
+ * arithmetic, so onnxruntime runs the fp16 graph through slow paths. The weights are widened
+ * exactly (every float16 is a float32), float16 casts become float32 casts (no-ops that
+ * onnxruntime removes), and the graph's declared float16 values become float32.
+ *
+ * Works on the protobuf wire format, not a schema: every field it does not change is copied
+ * byte for byte, so nothing of the model is lost.
+ */
+
+const FLOAT = 1;
+const FLOAT16 = 10;
+
+// Field numbers of onnx.proto.
+const MODEL_GRAPH = 7;
+const MODEL_FUNCTIONS = 25;
+const GRAPH_NODE = 1;
+const GRAPH_INITIALIZER = 5;
+const GRAPH_INPUT = 11;
+const GRAPH_OUTPUT = 12;
+const GRAPH_VALUE_INFO = 13;
+const FUNCTION_NODE = 7;
+const NODE_OP_TYPE = 4;
+const NODE_ATTRIBUTE = 5;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_INT = 3;
+const ATTRIBUTE_TENSOR = 5;
+const ATTRIBUTE_GRAPH = 6;
+const ATTRIBUTE_TENSORS = 10;
+const ATTRIBUTE_GRAPHS = 11;
+const TENSOR_DATA_TYPE = 2;
+const TENSOR_FLOAT_DATA = 4;
+const TENSOR_INT32_DATA = 5;
+const TENSOR_RAW_DATA = 9;
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TYPE_SEQUENCE = 4;
+const TYPE_MAP = 5;
+const TYPE_OPTIONAL = 9;
+const TENSOR_TYPE_ELEM = 1;
+const SEQUENCE_ELEM = 1;
+const MAP_VALUE = 2;
+const OPTIONAL_ELEM = 1;
+
+interface Field {
+  number: number;
+  wire: number;
+  /** Varint value (wire 0). */
+  value?: bigint;
+  /** Payload (wire 2). */
+  payload?: Buffer;
+  /** The field's bytes as read, tag included. */
+  raw: Buffer;
+}
+
+function readVarint(buffer: Buffer, offset: number): { value: bigint; next: number } {
+  let value = 0n;
+  let shift = 0n;
+  let position = offset;
+  for (;;) {
+    if (position >= buffer.length) throw new Error('truncated varint');
+    const byte = buffer[position++];
+    value |= BigInt(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return { value, next: position };
+    shift += 7n;
+    if (shift > 70n) throw new Error('varint too long');
+  }
+}
+
+function writeVarint(value: bigint): Buffer {
+  const bytes: number[] = [];
+  let rest = BigInt.asUintN(64, value);
+  do {
+    let byte = Number(rest & 0x7fn);
+    rest >>= 7n;
+    if (rest) byte |= 0x80;
+    bytes.push(byte);
+  } while (rest);
+  return Buffer.from(bytes);
+}
+
+function* fields(buffer: Buffer): Generator<Field> {
+  let offset = 0;
+  while (offset < buffer.length) {
+    const start = offset;
+    const tag = readVarint(buffer, offset);
+    offset = tag.next;
+    const number = Number(tag.value >> 3n);
+    const wire = Number(tag.value & 7n);
+    if (wire === 0) {
+      const varint = readVarint(buffer, offset);
+      offset = varint.next;
+      yield { number, wire, value: varint.value, raw: buffer.subarray(start, offset) };
+    } else if (wire === 2) {
+      const length = readVarint(buffer, offset);
+      const end = length.next + Number(length.value);
+      if (end > buffer.length) throw new Error('truncated field');
+      offset = end;
+      yield { number, wire, payload: buffer.subarray(length.next, end), raw: buffer.subarray(start, end) };
+    } else if (wire === 1 || wire === 5) {
+      offset += wire === 1 ? 8 : 4;
+      if (offset > buffer.length) throw new Error('truncated field');
+      yield { number, wire, raw: buffer.subarray(start, offset) };
+    } else throw new Error(`unsupported wire type ${wire}`);
+  }
+}
+
+const varintField = (number: number, value: bigint) => Buffer.concat([writeVarint(BigInt((number << 3) | 0)), writeVarint(value)]);
+const bytesField = (number: number, payload: Buffer) => Buffer.concat([writeVarint(BigInt((number << 3) | 2)), writeVarint(BigInt(payload.length)), payload]);
+
+type Rewrite = (field: Field) => Buffer | undefined;
+
+/** The message with some fields rewritten (a rewrite returning undefined keeps the field's bytes). */
+function rewrite(message: Buffer, change: Rewrite): Buffer {
+  const parts: Buffer[] = [];
+  for (const field of fields(message)) parts.push(change(field) ?? field.raw);
+  return Buffer.concat(parts);
+}
+
+let halfTable: Float32Array | undefined;
+
+/** float16 bit patterns as little-endian float32 bytes (a 64 Ki table: tens of millions of weights). */
+function halvesToFloats(bits: Uint16Array | number[]): Buffer {
+  if (!halfTable) {
+    halfTable = new Float32Array(65536);
+    for (let h = 0; h < 65536; h++) halfTable[h] = fromHalf(h);
+  }
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) out[i] = halfTable[bits[i]];
+  const bytes = Buffer.from(out.buffer, out.byteOffset, out.byteLength);
+  return IS_LITTLE_ENDIAN ? bytes : bytes.swap32();
+}
+
+const IS_LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+
+function widenTensor(tensor: Buffer): Buffer {
+  let float16 = false;
+  for (const field of fields(tensor)) if (field.number === TENSOR_DATA_TYPE && field.value === BigInt(FLOAT16)) float16 = true;
+  if (!float16) return tensor;
+  return rewrite(tensor, (field) => {
+    if (field.number === TENSOR_DATA_TYPE) return varintField(TENSOR_DATA_TYPE, BigInt(FLOAT));
+    if (field.number === TENSOR_RAW_DATA && field.payload) {
+      const raw = field.payload;
+      const bits = new Uint16Array(raw.length >> 1);
+      for (let i = 0; i < bits.length; i++) bits[i] = raw[2 * i] | (raw[2 * i + 1] << 8);
+      return bytesField(TENSOR_RAW_DATA, halvesToFloats(bits));
+    }
+    // float16 values may also be kept one per int32 (packed varints, or one varint each).
+    if (field.number === TENSOR_INT32_DATA) {
+      const bits: number[] = [];
+      if (field.payload)
+        for (let offset = 0; offset < field.payload.length;) {
+          const varint = readVarint(field.payload, offset);
+          bits.push(Number(varint.value & 0xffffn));
+          offset = varint.next;
+        }
+      else bits.push(Number(field.value! & 0xffffn));
+      return bytesField(TENSOR_FLOAT_DATA, halvesToFloats(bits));
+    }
+    return undefined;
+  });
+}
+
+/** TypeProto: a float16 tensor (also inside sequences, maps, optionals) becomes float32. */
+function widenType(type: Buffer): Buffer {
+  return rewrite(type, (field) => {
+    if (!field.payload) return undefined;
+    if (field.number === TYPE_TENSOR)
+      return bytesField(
+        TYPE_TENSOR,
+        rewrite(field.payload, (inner) =>
+          inner.number === TENSOR_TYPE_ELEM && inner.value === BigInt(FLOAT16) ? varintField(TENSOR_TYPE_ELEM, BigInt(FLOAT)) : undefined,
+        ),
+      );
+    const element =
+      field.number === TYPE_SEQUENCE ? SEQUENCE_ELEM : field.number === TYPE_MAP ? MAP_VALUE : field.number === TYPE_OPTIONAL ? OPTIONAL_ELEM : undefined;
+    if (element === undefined) return undefined;
+    return bytesField(
+      field.number,
+      rewrite(field.payload, (inner) => (inner.number === element && inner.payload ? bytesField(element, widenType(inner.payload)) : undefined)),
+    );
+  });
+}
+
+function widenValueInfo(info: Buffer): Buffer {
+  return rewrite(info, (field) => (field.number === VALUE_INFO_TYPE && field.payload ? bytesField(VALUE_INFO_TYPE, widenType(field.payload)) : undefined));
+}
+
+function widenAttribute(attribute: Buffer, castTarget: boolean): Buffer {
+  let name = '';
+  for (const field of fields(attribute)) if (field.number === ATTRIBUTE_NAME && field.payload) name = field.payload.toString('utf8');
+  return rewrite(attribute, (field) => {
+    if (castTarget && name === 'to' && field.number === ATTRIBUTE_INT && field.value === BigInt(FLOAT16)) return varintField(ATTRIBUTE_INT, BigInt(FLOAT));
+    if (!field.payload) return undefined;
+    if (field.number === ATTRIBUTE_TENSOR || field.number === ATTRIBUTE_TENSORS) return bytesField(field.number, widenTensor(field.payload));
+    if (field.number === ATTRIBUTE_GRAPH || field.number === ATTRIBUTE_GRAPHS) return bytesField(field.number, widenGraph(field.payload));
+    return undefined;
+  });
+}
+
+function widenNode(node: Buffer): Buffer {
+  let opType = '';
+  for (const field of fields(node)) if (field.number === NODE_OP_TYPE && field.payload) opType = field.payload.toString('utf8');
+  // Cast's `to` and the like (CastLike takes its type from an input, which is widened anyway).
+  const castTarget =
+    opType === 'Cast' ||
+    opType === 'EyeLike' ||
+    opType === 'RandomNormal' ||
+    opType === 'RandomUniform' ||
+    opType === 'RandomNormalLike' ||
+    opType === 'RandomUniformLike' ||
+    opType === 'Multinomial';
+  return rewrite(node, (field) =>
+    field.number === NODE_ATTRIBUTE && field.payload ? bytesField(NODE_ATTRIBUTE, widenAttribute(field.payload, castTarget)) : undefined,
+  );
+}
+
+function widenGraph(graph: Buffer): Buffer {
+  return rewrite(graph, (field) => {
+    if (!field.payload) return undefined;
+    if (field.number === GRAPH_NODE) return bytesField(GRAPH_NODE, widenNode(field.payload));
+    if (field.number === GRAPH_INITIALIZER) return bytesField(GRAPH_INITIALIZER, widenTensor(field.payload));
+    if (field.number === GRAPH_INPUT || field.number === GRAPH_OUTPUT || field.number === GRAPH_VALUE_INFO)
+      return bytesField(field.number, widenValueInfo(field.payload));
+    return undefined;
+  });
+}
+
+/** True when the model holds float16 weights (an initializer of data type FLOAT16). */
+export function hasHalfWeights(model: Buffer): boolean {
+  for (const field of fields(model)) {
+    if (field.number !== MODEL_GRAPH || !field.payload) continue;
+    for (const entry of fields(field.payload)) {
+      if (entry.number !== GRAPH_INITIALIZER || !entry.payload) continue;
+      for (const part of fields(entry.payload)) if (part.number === TENSOR_DATA_TYPE && part.value === BigInt(FLOAT16)) return true;
+    }
+  }
+  return false;
+}
+
+/** The model with every float16 tensor, type and cast made float32 (see above). */
+export function widenModel(model: Buffer): Buffer {
+  return rewrite(model, (field) => {
+    if (!field.payload) return undefined;
+    if (field.number === MODEL_GRAPH) return bytesField(MODEL_GRAPH, widenGraph(field.payload));
+    if (field.number === MODEL_FUNCTIONS)
+      return bytesField(
+        MODEL_FUNCTIONS,
+        rewrite(field.payload, (inner) => (inner.number === FUNCTION_NODE && inner.payload ? bytesField(FUNCTION_NODE, widenNode(inner.payload)) : undefined)),
+      );
+    return undefined;
+  });
+}
