@@ -1,0 +1,231 @@
+/**
+ * npm run bench:peers — our cleanup against IMG.LY's Node library and bare onnxruntime, on the
+ * same photos and the same IS-Net weights (the medium model of @imgly/background-removal-data).
+ *
+ * Each contestant runs in its own process per size, warmed up on the first photo, then timed
+ * photo by photo (bytes in, transparent PNG bytes out); the processes are interleaved over
+ * --reps rounds so a busy machine slows all of them alike:
+ *   ours    cleanupImage(), the engine's defaults (BG_RUNTIME=native)
+ *   imgly   @imgly/background-removal-node removeBackground(), model "medium", PNG out
+ *   bare    session.run() alone on the model file as shipped with onnxruntime's default
+ *           session options (what rembg does), the images already at the model's input
+ *   rembg   when a python3 with rembg is present (REMBG_PYTHON=path picks one): rembg.remove()
+ *           with its isnet-general-use session (rembg's own copy of the IS-Net weights)
+ * Prints seconds per photo and peak RSS side by side, and ours against the others. Asserts nothing.
+ *
+ *   npm run bench:peers -- [--sizes 1024px,12MP,24MP] [--reps 2]
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+
+import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
+import { defaultCacheDir } from '../src/engine/core/config';
+import { resolveModel } from '../src/engine/segment/model';
+import { toInputTensorData } from '../src/engine/segment/tensors';
+import { FIXTURES, PHOTOS, REPO_ROOT } from '../testkit/fixtures';
+
+const IMGLY_VERSION = '1.4.5';
+
+const SIZES: Record<string, (s: sharp.Sharp) => sharp.Sharp> = {
+  '1024px': (s) => s.resize(1024, 1024, { fit: 'inside' }),
+  '12MP': (s) => s.resize(4000, 3000, { fit: 'fill' }),
+  '24MP': (s) => s.resize(6000, 4000, { fit: 'fill' }),
+};
+const CONTESTANTS = ['ours', 'imgly', 'bare', 'rembg'] as const;
+type Contestant = (typeof CONTESTANTS)[number];
+interface Measured {
+  perPhotoMs: number;
+  peakRssMb: number;
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const peakRssMb = () => Math.round(process.resourceUsage().maxRSS / 1024);
+
+async function writeInputs(size: string, dir: string): Promise<string[]> {
+  fs.mkdirSync(dir, { recursive: true });
+  return Promise.all(
+    PHOTOS.map(async (name) => {
+      const file = path.join(dir, `${path.parse(name).name}.jpg`);
+      if (!fs.existsSync(file))
+        await SIZES[size](sharp(path.join(FIXTURES, 'photos', name)))
+          .jpeg({ quality: 92 })
+          .toFile(file);
+      return file;
+    }),
+  );
+}
+
+/** Times `work` on each photo after a warm-up on the first; the median per photo. */
+async function timed(files: string[], work: (bytes: Buffer) => Promise<unknown>): Promise<Measured> {
+  const inputs = files.map((file) => fs.readFileSync(file));
+  await work(inputs[0]);
+  const times: number[] = [];
+  for (const bytes of inputs) {
+    const started = performance.now();
+    await work(bytes);
+    times.push(performance.now() - started);
+  }
+  return { perPhotoMs: median(times), peakRssMb: peakRssMb() };
+}
+
+async function runOurs(files: string[]): Promise<Measured> {
+  const measured = await timed(files, (bytes) => cleanupImage(bytes, { mode: 'transparent' }));
+  await closeWorkerPool();
+  return measured;
+}
+
+/**
+ * IMG.LY's library, installed from the npm registry once into the cache folder (not a
+ * dependency of ours: community packages may not carry npm overrides), on the same sharp and
+ * onnxruntime as ours (its pinned sharp 0.32 would fetch libvips from GitHub at install).
+ */
+function peerFolder(): string {
+  const dir = path.join(defaultCacheDir(), 'peers', `imgly-${IMGLY_VERSION}`);
+  if (fs.existsSync(path.join(dir, 'node_modules', '@imgly', 'background-removal-node', 'package.json'))) return dir;
+  fs.mkdirSync(dir, { recursive: true });
+  const ours = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
+  const manifest = {
+    name: 'vitrinealu-bench-peers',
+    private: true,
+    dependencies: {
+      '@imgly/background-removal-node': IMGLY_VERSION,
+      sharp: ours.dependencies.sharp,
+      'onnxruntime-node': ours.dependencies['onnxruntime-node'],
+    },
+    overrides: { '@imgly/background-removal-node': { sharp: '$sharp', 'onnxruntime-node': '$onnxruntime-node' } },
+  };
+  fs.writeFileSync(path.join(dir, 'package.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  console.log(`bench:peers — installing @imgly/background-removal-node@${IMGLY_VERSION} into ${dir} (once)`);
+  execFileSync('npm', ['install', '--ignore-scripts', '--no-audit', '--no-fund'], {
+    cwd: dir,
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
+  });
+  return dir;
+}
+
+async function runImgly(files: string[]): Promise<Measured> {
+  // onnxruntime-node's binding is the same file as ours: the peer gets its own process.
+  const { removeBackground } = require(path.join(peerFolder(), 'node_modules', '@imgly', 'background-removal-node')) as {
+    removeBackground: (image: Blob, config: object) => Promise<Blob>;
+  };
+  return timed(files, async (bytes) => {
+    const out = await removeBackground(new Blob([bytes], { type: 'image/jpeg' }), { model: 'medium', output: { format: 'image/png' } });
+    return Buffer.from(await out.arrayBuffer());
+  });
+}
+
+async function runBare(files: string[]): Promise<Measured> {
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const config = readEngineConfig();
+  const model = resolveModel({ cacheDir: config.modelCacheDir });
+  const side = model.family.inputSize;
+  const session = await ort.InferenceSession.create(model.path, { executionProviders: ['cpu'] });
+  const tensors = await Promise.all(
+    files.map(async (file) => {
+      const pixels = await sharp(file).resize(side, side, { fit: 'fill', kernel: 'linear' }).removeAlpha().raw().toBuffer();
+      return new ort.Tensor('float32', toInputTensorData(pixels, model.family), [1, 3, side, side]);
+    }),
+  );
+  let next = 0;
+  // The same timing loop, on tensors instead of bytes.
+  return timed(files, async () => session.run({ [session.inputNames[0]]: tensors[next++ % tensors.length] }));
+}
+
+function rembgPython(): string | undefined {
+  const python = process.env.REMBG_PYTHON || 'python3';
+  const probe = spawnSync(python, ['-c', 'import rembg'], { encoding: 'utf8' });
+  return probe.status === 0 ? python : undefined;
+}
+
+function runRembg(files: string[]): Measured {
+  const script = `
+import json, resource, sys, time
+from rembg import new_session, remove
+session = new_session("isnet-general-use")
+files = sys.argv[1:]
+remove(open(files[0], "rb").read(), session=session)
+times = []
+for name in files:
+    data = open(name, "rb").read()
+    start = time.perf_counter()
+    remove(data, session=session)
+    times.append((time.perf_counter() - start) * 1000)
+times.sort()
+print(json.dumps({"perPhotoMs": times[len(times) // 2], "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+`;
+  const out = execFileSync(rembgPython()!, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Measured;
+}
+
+function child(contestant: Contestant, files: string[]): Measured {
+  if (contestant === 'rembg') return runRembg(files);
+  const out = execFileSync(process.execPath, [__filename, '--run', contestant, ...files], {
+    encoding: 'utf8',
+    env: { ...process.env, DEVICE: 'cpu', BG_RUNTIME: 'native' },
+    maxBuffer: 1 << 20,
+  });
+  return JSON.parse(out.trim().split('\n').pop()!) as Measured;
+}
+
+function option(args: string[], name: string, fallback: string): string {
+  const at = args.indexOf(name);
+  return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
+}
+
+async function main() {
+  const args = process.argv.slice(2);
+  if (args[0] === '--run') {
+    const [, contestant, ...files] = args;
+    const run = { ours: runOurs, imgly: runImgly, bare: runBare }[contestant as 'ours' | 'imgly' | 'bare'];
+    console.log(JSON.stringify(await run(files)));
+    return;
+  }
+  const sizes = option(args, '--sizes', Object.keys(SIZES).join(',')).split(',');
+  const reps = Math.max(1, Number(option(args, '--reps', '2')));
+  for (const size of sizes) if (!SIZES[size]) throw new Error(`Unknown size ${size} (${Object.keys(SIZES).join(', ')})`);
+  const contestants = CONTESTANTS.filter((name) => name !== 'rembg' || rembgPython());
+  peerFolder();
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-'));
+  console.log(
+    `bench:peers — ${PHOTOS.length} fixture photos as JPEG q92, transparent PNG out, same IS-Net weights, ${os.cpus().length} CPUs, ${reps} interleaved rounds; ${contestants.join(', ')}${contestants.includes('rembg') ? '' : ' (rembg: no python3 with rembg here; REMBG_PYTHON picks one)'}`,
+  );
+  const rows = [];
+  try {
+    for (const size of sizes) {
+      const files = await writeInputs(size, path.join(work, size));
+      const runs: Record<string, Measured[]> = {};
+      for (let rep = 0; rep < reps; rep++) {
+        // Rotate the order each round: no contestant always runs on a machine the others warmed.
+        const order = contestants.map((_, i) => contestants[(i + rep) % contestants.length]);
+        for (const contestant of order) (runs[contestant] ??= []).push(child(contestant, files));
+      }
+      const result = Object.fromEntries(
+        Object.entries(runs).map(([name, list]) => [
+          name,
+          { perPhotoMs: median(list.map((m) => m.perPhotoMs)), peakRssMb: Math.max(...list.map((m) => m.peakRssMb)) },
+        ]),
+      ) as Record<Contestant, Measured>;
+      const seconds = (name: Contestant) => (result[name] ? `${(result[name].perPhotoMs / 1000).toFixed(2)} s (${result[name].peakRssMb} MB)` : '—');
+      console.log(
+        `${size.padEnd(7)} seconds per photo (peak RSS): ours ${seconds('ours')} | IMG.LY ${seconds('imgly')} | bare session.run ${seconds('bare')} | rembg ${seconds('rembg')}`,
+      );
+      const ratio = (name: Contestant) => (result[name] ? `${(result[name].perPhotoMs / result.ours.perPhotoMs).toFixed(2)}x` : '—');
+      console.log(
+        `${''.padEnd(7)} ours / bare ${(result.ours.perPhotoMs / result.bare.perPhotoMs).toFixed(2)}x | IMG.LY / ours ${ratio('imgly')} | rembg / ours ${ratio('rembg')}`,
+      );
+      rows.push({ size, ...result });
+    }
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  console.log(JSON.stringify({ bench: 'peers', rows }));
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
