@@ -2,7 +2,7 @@ import sharp from 'sharp';
 
 import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { boxBlur } from '../../src/engine/matte/boxBlur';
-import { estimateForeground } from '../../src/engine/matte/foreground';
+import { BOUND_REACH, estimateForeground } from '../../src/engine/matte/foreground';
 import { expandBox, featherMask, maskStats, snapMatte } from '../../src/engine/matte/matte';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
@@ -114,6 +114,65 @@ describe('decontamination removes the old background from soft edges', () => {
     console.log(`${name}: green excess in the edge band ${before.excess.toFixed(2)} -> ${after.excess.toFixed(2)} (${before.band} px)`);
     expect(before.band).toBeGreaterThan(100);
     expect(after.excess).toBeLessThanOrEqual(before.excess / 2);
+  });
+});
+
+/** Per channel, the least and greatest value within `radius` px (a square window), by two 1-D passes. */
+function windowRanges(rgb: Buffer, width: number, height: number, radius: number): { low: Uint8Array; high: Uint8Array } {
+  const pass = (source: Uint8Array, pick: (a: number, b: number) => number, horizontal: boolean) => {
+    const out = new Uint8Array(source.length);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        for (let k = 0; k < 3; k++) {
+          let value = source[(y * width + x) * 3 + k];
+          for (let d = -radius; d <= radius; d++) {
+            const xx = horizontal ? x + d : x;
+            const yy = horizontal ? y : y + d;
+            if (xx < 0 || yy < 0 || xx >= width || yy >= height) continue;
+            value = pick(value, source[(yy * width + xx) * 3 + k]);
+          }
+          out[(y * width + x) * 3 + k] = value;
+        }
+      }
+    }
+    return out;
+  };
+  return { low: pass(pass(rgb, Math.min, true), Math.min, false), high: pass(pass(rgb, Math.max, true), Math.max, false) };
+}
+
+/** Soft-edge pixels of a cut-out whose color leaves the photo's own range within `radius` px (per channel). */
+async function inventedColors(photo: Buffer, cutout: Buffer, radius: number): Promise<{ outside: number; soft: number }> {
+  const { data: rgb, info } = await sharp(photo).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data: out } = await sharp(cutout).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { low, high } = windowRanges(rgb, info.width, info.height, radius);
+  let outside = 0;
+  let soft = 0;
+  for (let i = 0; i < info.width * info.height; i++) {
+    const a = out[i * 4 + 3];
+    if (a === 0 || a === 255) continue;
+    soft++;
+    for (let k = 0; k < 3; k++) {
+      const v = out[i * 4 + k];
+      if (v < low[i * 3 + k] || v > high[i * 3 + k]) {
+        outside++;
+        break;
+      }
+    }
+  }
+  return { outside, soft };
+}
+
+describe('decontamination never invents a color', () => {
+  test.each(['chelsea.png', 'butterfly.jpg', 'chelsea.png (fur crop)'])("%s: every soft-edge color within the photo's own values nearby", async (label) => {
+    const name = label.split(' ')[0];
+    const photo = label.includes('crop')
+      ? await sharp(readPhoto(name)).extract({ left: 0, top: 0, width: 260, height: 200 }).png().toBuffer()
+      : readPhoto(name);
+    const result = await cleanupImage(photo, { mode: 'transparent' }, context());
+    const { outside, soft } = await inventedColors(photo, result.data, BOUND_REACH);
+    console.log(`${label}: ${outside} of ${soft} soft-edge pixels outside the photo's colors within ${BOUND_REACH} px`);
+    expect(soft).toBeGreaterThan(50);
+    expect(outside).toBe(0);
   });
 });
 

@@ -8,8 +8,9 @@ import { boxBlur } from './boxBlur';
  * Two passes: a wide one (box ~91 px) that sees far into each side, computed on a
  * block-averaged grid because it is so smooth, then a narrow one (box 13 px) at full
  * resolution over the edge band only. A last step drops any part of the correction that
- * points toward the background colour (background showing through a too-opaque matte).
- * Opaque pixels keep their colour exactly.
+ * points toward the background colour (background showing through a too-opaque matte), and
+ * each channel is kept within the photo's own values nearby (an estimate never invents a
+ * colour: no smears on fur or hair). Opaque pixels keep their colour exactly.
  */
 const WIDE_RADIUS = 45;
 const NARROW_RADIUS = 6;
@@ -97,6 +98,52 @@ function sampleBilinear(grid: Float32Array, cw: number, ch: number, gx: number, 
 
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
+/**
+ * How far the photo's own colors bound an estimated edge color: each channel stays within
+ * the least and greatest value the photo has in the BOUND_BLOCK-px blocks around the pixel
+ * (its own block and the eight next to it: at least 8 px, at most 15 px each way).
+ */
+export const BOUND_BLOCK = 12;
+/** The farthest a bounding value can be from the pixel, for checks. */
+export const BOUND_REACH = 2 * BOUND_BLOCK - 1;
+
+/** Per block and channel, the least and greatest value of the photo (6 values a block). */
+function blockRanges(rgb: Uint8Array, width: number, height: number): { ranges: Uint8Array; columns: number; rows: number } {
+  const columns = Math.ceil(width / BOUND_BLOCK);
+  const rows = Math.ceil(height / BOUND_BLOCK);
+  const ranges = new Uint8Array(columns * rows * 6);
+  for (let b = 0; b < columns * rows; b++) ranges.fill(255, b * 6, b * 6 + 3);
+  for (let y = 0; y < height; y++) {
+    const rowBlock = Math.floor(y / BOUND_BLOCK) * columns;
+    for (let x = 0; x < width; x++) {
+      const o = (rowBlock + Math.floor(x / BOUND_BLOCK)) * 6;
+      const p = (y * width + x) * 3;
+      for (let k = 0; k < 3; k++) {
+        const v = rgb[p + k];
+        if (v < ranges[o + k]) ranges[o + k] = v;
+        if (v > ranges[o + 3 + k]) ranges[o + 3 + k] = v;
+      }
+    }
+  }
+  return { ranges, columns, rows };
+}
+
+function localRange(blocks: ReturnType<typeof blockRanges>, x: number, y: number, low: number[], high: number[]): void {
+  low[0] = low[1] = low[2] = 255;
+  high[0] = high[1] = high[2] = 0;
+  const bx = Math.floor(x / BOUND_BLOCK);
+  const by = Math.floor(y / BOUND_BLOCK);
+  for (let ry = Math.max(0, by - 1); ry <= Math.min(blocks.rows - 1, by + 1); ry++) {
+    for (let rx = Math.max(0, bx - 1); rx <= Math.min(blocks.columns - 1, bx + 1); rx++) {
+      const o = (ry * blocks.columns + rx) * 6;
+      for (let k = 0; k < 3; k++) {
+        if (blocks.ranges[o + k] < low[k]) low[k] = blocks.ranges[o + k];
+        if (blocks.ranges[o + 3 + k] > high[k]) high[k] = blocks.ranges[o + 3 + k];
+      }
+    }
+  }
+}
+
 /** Marks the TILE x TILE tiles that hold at least one soft-edge pixel. */
 function tilesWithEdges(alpha: Uint8Array, width: number, height: number): { flags: Uint8Array; columns: number; count: number } {
   const columns = Math.ceil(width / TILE);
@@ -127,6 +174,7 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
   const tiles = tilesWithEdges(alpha, width, height);
   if (tiles.count === 0) return out;
   const coarse = coarseMeans(rgb, alpha, width, height);
+  const blocks = blockRanges(rgb, width, height);
   const side = TILE + 2 * NARROW_RADIUS;
   const a = new Float32Array(side * side);
   const blurA = new Float32Array(side * side);
@@ -137,6 +185,8 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
   const meanF = [0, 0, 0];
   const meanB = [0, 0, 0];
   const residual = [0, 0, 0];
+  const low = [0, 0, 0];
+  const high = [0, 0, 0];
 
   // The narrow pass runs tile by tile over tiles that contain soft edges, each with a
   // halo of its window radius, so its cost follows the edge length, not the image area.
@@ -211,9 +261,13 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
         // A residual that points from F^ toward the background colour means the matte is
         // too opaque here (background shows through), not subject detail: drop that part.
         const spill = dot > 0 && norm > 1e-6 ? dot / norm : 0;
+        // Never a colour the photo does not show here: each channel stays within what the
+        // photo has around it (BOUND_BLOCK: no purple on a tail over leaves).
+        localRange(blocks, x, y, low, high);
         for (let k = 0; k < 3; k++) {
           const correction = residual[k] - spill * (meanB[k] - meanF[k]);
-          out[i * 3 + k] = Math.round(clamp01(meanF[k] + av * correction) * 255);
+          const value = Math.round(clamp01(meanF[k] + av * correction) * 255);
+          out[i * 3 + k] = value < low[k] ? low[k] : value > high[k] ? high[k] : value;
         }
       }
     }
