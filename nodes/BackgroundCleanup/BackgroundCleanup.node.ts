@@ -10,6 +10,7 @@ import {
 import { cleanupImage, type CleanupOptionsInput, MODEL_FAMILIES } from '../../src/engine';
 import { allowedOptionalPath } from '../shared/fileAccess';
 import { confidenceOutputs, confidenceProperties, routeByConfidence } from '../shared/confidenceRouting';
+import { seeThroughOptions } from '../shared/seeThrough';
 import { type HintNodeOptions, hintRequest, subjectHintOptions } from '../shared/subjectHint';
 import { imageProperties, runPerItem, outputFileName, readImageInput } from '../shared/itemRunner';
 
@@ -19,7 +20,8 @@ export class BackgroundCleanup implements INodeType {
     name: 'backgroundCleanup',
     icon: { light: 'file:backgroundCleanup.svg', dark: 'file:backgroundCleanup.dark.svg' },
     group: ['transform'],
-    // 2: Blur Sigma and Feather (Px) instead of 1's Blur Radius / Feather Edges (same values, names that say what they are).
+    // 2: Blur Sigma and Feather (Px) instead of 1's Blur Radius / Feather Edges (same values, names that
+    // say what they are), and See-Through on by default (Gaps), as in Background Replace.
     version: [1, 2],
     defaultVersion: 2,
     subtitle: '={{"Cut-out: " + $parameter["mode"]}}',
@@ -142,6 +144,7 @@ export class BackgroundCleanup implements INodeType {
             description: 'A rembg-compatible ONNX file on the worker; empty uses BG_MODEL_PATH, else the bundled IS-Net weights',
           },
           imageProperties.quality,
+          ...seeThroughOptions,
           ...subjectHintOptions,
         ],
       },
@@ -158,6 +161,8 @@ export class BackgroundCleanup implements INodeType {
       // Version 1 saved the feather as options.featherEdges.
       const { featherEdges, ...options } = given as IDataObject & { featherEdges?: number };
       if (featherEdges !== undefined && options.featherPx === undefined) options.featherPx = featherEdges;
+      // See-through came with version 2 (default Gaps); version 1 workflows keep their panes.
+      if (version === 1 && options.seeThrough === undefined) options.seeThrough = 'off';
       const request: CleanupOptionsInput = {
         mode,
         ...(mode === 'color' ? { color: this.getNodeParameter('color', itemIndex) as string } : {}),

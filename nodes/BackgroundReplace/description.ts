@@ -3,6 +3,7 @@ import type { INodeProperties } from 'n8n-workflow';
 import { MODEL_FAMILIES } from '../../src/engine';
 import { confidenceProperties } from '../shared/confidenceRouting';
 import { imageProperties } from '../shared/itemRunner';
+import { seeThroughOptions } from '../shared/seeThrough';
 import { subjectHintOptions } from '../shared/subjectHint';
 
 /** Background Replace's parameters, in groups; the node file keeps only what it does with them. */
@@ -317,27 +318,7 @@ const cutoutOptions: INodeProperties[] = [
     options: [{ name: 'Guess From File Name', value: '' }, ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name }))],
     description: 'How a custom segmentation model wants its input and output',
   },
-  {
-    displayName: 'See-Through',
-    name: 'seeThrough',
-    type: 'options',
-    default: 'gaps',
-    options: [
-      { name: 'Gaps (Open Panes)', value: 'gaps', description: 'Regions inside the frame that show the old background become transparent' },
-      { name: 'Glass', value: 'glass', description: 'Those regions become faintly tinted glass' },
-      { name: 'Off', value: 'off' },
-    ],
-    description: 'Windows, doors and pergolas: what to do with panes and gaps through which the old background shows',
-  },
-  {
-    displayName: 'Glass Opacity',
-    name: 'glassOpacity',
-    type: 'number',
-    default: 0.15,
-    typeOptions: { minValue: 0, maxValue: 1, numberPrecision: 2 },
-    description: 'With See-Through = Glass: how opaque the panes stay (0 = clear)',
-  },
-  { displayName: 'Glass Tint', name: 'glassTint', type: 'color', default: '#e2eaee', description: 'With See-Through = Glass: the colour of the panes' },
+  ...seeThroughOptions,
   ...subjectHintOptions,
 ];
 

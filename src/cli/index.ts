@@ -34,6 +34,7 @@ const USAGE = `Usage:
       --no-decontaminate     keep the original colours on soft edges
       --enhance              mild, bounded foreground enhancement (enhanceFg)
       --crop [--margin N]    crop to the subject plus N px
+      --see-through gaps|glass|off   panes showing the old background: cleared (default), glass, kept
       --model PATH           a rembg-compatible ONNX model (default: bundled IS-Net)
       --model-family NAME    isnet | isnet-imgly | u2net | birefnet (default: from the file name)
       --json                 print the metadata object(s) as JSON
@@ -69,7 +70,7 @@ const COMMON: CommandOptions = {
 };
 const COMMANDS: Record<string, CommandOptions> = {
   cleanup: {
-    valued: [...COMMON.valued, 'mode', 'color', 'blur', 'feather', 'margin', 'model-family'],
+    valued: [...COMMON.valued, 'mode', 'color', 'blur', 'feather', 'margin', 'model-family', 'see-through'],
     switches: [...COMMON.switches, 'crop', 'enhance'],
     negatable: ['decontaminate'],
   },
@@ -133,6 +134,7 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   set('blurSigma', numberOption(args, 'blur'));
   set('quality', numberOption(args, 'quality'));
   set('featherPx', numberOption(args, 'feather'));
+  set('seeThrough', stringOption(args, 'see-through') as CleanupOptionsInput['seeThrough']);
   set('cropMargin', numberOption(args, 'margin'));
   set('modelPath', stringOption(args, 'model'));
   set('modelFamily', stringOption(args, 'model-family'));

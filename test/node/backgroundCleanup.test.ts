@@ -45,10 +45,13 @@ describe('Background Cleanup node', () => {
         'featherPx',
         'format',
         'framedProduct',
+        'glassOpacity',
+        'glassTint',
         'includePoints',
         'modelFamily',
         'modelPath',
         'quality',
+        'seeThrough',
         'subjectHint',
       ].sort(),
     );
@@ -66,6 +69,23 @@ describe('Background Cleanup node', () => {
     };
     expect(await run(2, { blurSigma: 7, options: { featherPx: 3 } })).toMatchObject({ blurSigma: 7, featherPx: 3, featherEdges: true });
     expect(await run(1, { blurRadius: 9, options: { featherEdges: 0 } })).toMatchObject({ blurSigma: 9, featherPx: 0, featherEdges: false });
+  });
+
+  test('see-through: Gaps by default in version 2, off for version 1 workflows unless they choose it', async () => {
+    const run = async (typeVersion: number, options: Record<string, unknown>) => {
+      const { context } = fakeExecuteFunctions({
+        items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg')],
+        parameters: { ...baseParameters, options },
+        typeVersion,
+      });
+      const [[out]] = await node.execute.call(context);
+      return (out.json.background as { seeThrough: { mode: string; regions: number } }).seeThrough;
+    };
+    expect(await run(2, {})).toMatchObject({ mode: 'gaps', regions: 0 });
+    expect(await run(1, {})).toMatchObject({ mode: 'off' });
+    expect(await run(1, { seeThrough: 'glass', glassOpacity: 0.3 })).toMatchObject({ mode: 'glass' });
+    const names = node.description.properties.find((p) => p.name === 'options')!.options!.map((o) => o.name);
+    expect(names).toEqual(expect.arrayContaining(['seeThrough', 'glassOpacity', 'glassTint']));
   });
 
   test('returns a transparent PNG, the metadata, the input JSON and pairedItem', async () => {

@@ -10,6 +10,7 @@ import type { BoundingBox } from '../image/types';
 import { expandBox } from '../matte/matte';
 import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
+import { SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
 import { parseOptions } from '../core/validation';
 import type { EngineContext } from '../core/context';
 import type { CleanupResultContract } from '../core/result';
@@ -39,6 +40,10 @@ export const cleanupOptionsSchema = z
     hint: subjectHintSchema.optional(),
     /** Run the model a second time and fold the two runs' agreement into the confidence score. */
     crossCheck: z.boolean().default(false),
+    /** Panes and gaps inside the subject that show the old background: cleared (gaps), faint glass, or kept (off). */
+    seeThrough: z.enum(SEE_THROUGH_MODES as [SeeThroughMode, ...SeeThroughMode[]]).default('gaps'),
+    glassOpacity: z.number().min(0).max(1).default(0.15),
+    glassTint: z.string().default('#e2eaee'),
   })
   .strict();
 
@@ -68,6 +73,8 @@ export interface CleanupMetadata {
   confidence: CutoutConfidence;
   /** The subject hint as applied (box in the photo's pixels). */
   hint?: Subject['hint'];
+  /** Panes and gaps made see-through, and their share of the subject's area. */
+  seeThrough: Subject['seeThrough'];
   settings: {
     featherEdges: boolean;
     featherPx: number;
@@ -99,6 +106,7 @@ export interface CleanupResult {
 export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions {
   const options = parseOptions(cleanupOptionsSchema, input) as CleanupOptions;
   if (options.mode === 'color') parseHexColor(options.color);
+  parseHexColor(options.glassTint);
   validateEncodeOptions({ format: options.format, quality: options.quality }, options.mode === 'transparent');
   return options;
 }
@@ -123,6 +131,9 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       modelFamily: options.modelFamily,
       hint: options.hint,
       crossCheck: options.crossCheck,
+      // The mask mode is the matte as the model and hint made it.
+      seeThrough: isMask ? 'off' : options.seeThrough,
+      glass: { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) },
     },
     context,
   );
@@ -167,6 +178,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       coverage: Math.round(stats.coverage * 10000) / 10000,
       confidence: subject.confidence,
       ...(subject.hint ? { hint: subject.hint } : {}),
+      seeThrough: subject.seeThrough,
       settings: {
         featherEdges: options.featherPx > 0,
         featherPx: options.featherPx,

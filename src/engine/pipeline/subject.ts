@@ -213,15 +213,21 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     const scored = detectSeeThrough(rgb, alpha).then((found) => cutoutConfidence(alpha, { agreement, seeThroughShare: found.share }));
     [confidence, edges] = await Promise.all([scored, finishEdges(alpha, rgb)]);
   } else {
+    // Most photos have nothing to open: the edges are finished meanwhile for the alpha as it
+    // is, and done again only when the detector opens something.
+    const speculative = finishEdges(alpha, rgb);
+    speculative.catch(() => undefined);
     const found = await detectSeeThrough(rgb, alpha);
     confidence = await cutoutConfidence(alpha, { agreement });
-    let color = rgb;
-    if (found.regions > 0) {
-      const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
-      ({ alpha, foreground: color } = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass));
-    }
     seeThrough = { mode: seeThroughMode, regions: found.regions, share: Math.round(found.share * 1000) / 1000 };
-    edges = await finishEdges(alpha, color);
+    if (found.regions === 0) edges = await speculative;
+    else {
+      const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
+      const opened = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass);
+      // The pool's copy of the first estimate is of no use now; wait for it so the pool is free.
+      await speculative.catch(() => undefined);
+      edges = await finishEdges(opened.alpha, opened.foreground);
+    }
   }
   alpha = edges.alpha;
   const stats = edges.stats;
