@@ -23,7 +23,7 @@ import { cutoutConfidence, softMaskIoU } from '../src/engine/matte/confidence';
 import { maskStats } from '../src/engine/matte/matte';
 import { extractSubject } from '../src/engine/pipeline/subject';
 import { iou, PHOTOS, photoPath, readPhoto, referenceMask, REPO_ROOT } from '../testkit/fixtures';
-import { backgroundRegion, windowScene } from '../testkit/windowScene';
+import { photoBackgrounds, windowScene } from '../testkit/windowScene';
 
 interface Point {
   set: 'fixture' | 'cluttered' | 'single product';
@@ -120,17 +120,7 @@ async function main() {
     points.push(point);
     return point;
   };
-  const cleanBackgrounds = await Promise.all(
-    PHOTOS.map(async (name) => ({
-      photo: photoPath(name),
-      region: await backgroundRegion(
-        photoPath(name),
-        photoPath(name)
-          .replace('/photos/', '/reference-masks/')
-          .replace(/\.\w+$/, '.png'),
-      ),
-    })),
-  );
+  const cleanBackgrounds = await photoBackgrounds();
   for (const set of ['cluttered', 'single product'] as const) {
     let unhinted = 0;
     let hinted = 0;

@@ -10,7 +10,7 @@
 import { closeWorkerPool } from '../src/engine';
 import { extractSubject } from '../src/engine/pipeline/subject';
 import { iou, PHOTOS, photoPath, referenceMask, readPhoto } from '../testkit/fixtures';
-import { backgroundRegion, type PaneFill, windowScene } from '../testkit/windowScene';
+import { photoBackgrounds, type PaneFill, windowScene } from '../testkit/windowScene';
 
 const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
 
@@ -23,17 +23,7 @@ async function compare(image: Buffer, truth: Uint8Array): Promise<{ off: number;
 async function main() {
   const count = Number(process.argv[2] ?? 80);
   const negatives = Math.ceil(count / 2);
-  const backgrounds = await Promise.all(
-    PHOTOS.map(async (name) => ({
-      photo: photoPath(name),
-      region: await backgroundRegion(
-        photoPath(name),
-        photoPath(name)
-          .replace('/photos/', '/reference-masks/')
-          .replace(/\.\w+$/, '.png'),
-      ),
-    })),
-  );
+  const backgrounds = await photoBackgrounds();
   const fills: Array<{ label: string; fill: (seed: number) => PaneFill; scenes: number }> = [
     { label: 'windows (empty panes)', fill: () => ({ kind: 'none' }), scenes: count },
     { label: 'doors (solid panels)', fill: () => ({ kind: 'panel' }), scenes: negatives },

@@ -1,5 +1,7 @@
 import sharp from 'sharp';
 
+import { PHOTOS, photoPath } from './fixtures';
+
 /**
  * Synthetic window scenes with a known alpha: an aluminium frame (outer bars and 2-4
  * panes separated by mullions) drawn over a real photo. Panes are empty: the true alpha is
@@ -69,6 +71,21 @@ export async function backgroundRegion(photo: string, referenceMask: string): Pr
     width: Math.max(16, Math.floor((best.w * width) / grid)),
     height: Math.max(16, Math.floor((best.h * height) / grid)),
   };
+}
+
+/** For each fixture photo, the photo and its largest region without the subject: backgrounds for scenes. */
+export function photoBackgrounds(): Promise<Array<{ photo: string; region: sharp.Region }>> {
+  return Promise.all(
+    PHOTOS.map(async (name) => ({
+      photo: photoPath(name),
+      region: await backgroundRegion(
+        photoPath(name),
+        photoPath(name)
+          .replace('/photos/', '/reference-masks/')
+          .replace(/\.\w+$/, '.png'),
+      ),
+    })),
+  );
 }
 
 /**

@@ -6,29 +6,15 @@ import { applySeeThrough, detectSeeThrough } from '../../src/engine/matte/seeThr
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { extractSubject } from '../../src/engine/pipeline/subject';
 import { iou, modelCacheDir, photoPath, PHOTOS, readPhoto, referenceMask } from '../../testkit/fixtures';
-import { backgroundRegion, windowScene } from '../../testkit/windowScene';
+import { photoBackgrounds, windowScene } from '../../testkit/windowScene';
 
 afterAll(() => closeWorkerPool());
 const context = () => ({ config: { modelCacheDir: modelCacheDir(), device: 'cpu' as const } });
 const plain = { featherPx: 0, decontaminate: false, enhanceFg: false };
 
-async function backgrounds() {
-  return Promise.all(
-    PHOTOS.map(async (name) => ({
-      photo: photoPath(name),
-      region: await backgroundRegion(
-        photoPath(name),
-        photoPath(name)
-          .replace('/photos/', '/reference-masks/')
-          .replace(/\.\w+$/, '.png'),
-      ),
-    })),
-  );
-}
-
 describe('see-through regions', () => {
   test('a frame whose panes were filled in by the matte: the panes open again', async () => {
-    const bgs = await backgrounds();
+    const bgs = await photoBackgrounds();
     let before = 0;
     let after = 0;
     const seeds = [1, 2, 3, 4, 5, 6];
@@ -107,7 +93,7 @@ describe('see-through regions', () => {
 });
 
 test('frames with product in the panes (a door panel, a framed picture): gaps opens nothing that is product', async () => {
-  const bgs = await backgrounds();
+  const bgs = await photoBackgrounds();
   for (const seed of [1, 16]) {
     for (const fill of [{ kind: 'panel' as const }, { kind: 'picture' as const, photo: photoPath(PHOTOS[(seed + 3) % PHOTOS.length]) }]) {
       const scene = await windowScene(bgs[seed % bgs.length], seed, 640, 480, fill);
