@@ -109,11 +109,14 @@ function peerFolder(): string {
 
 async function runImgly(files: string[]): Promise<Measured> {
   // onnxruntime-node's binding is the same file as ours: the peer gets its own process.
-  const { removeBackground } = require(path.join(peerFolder(), 'node_modules', '@imgly', 'background-removal-node')) as {
+  const library = path.join(peerFolder(), 'node_modules', '@imgly', 'background-removal-node');
+  // Its model and wasm files are found through publicPath (by default under the working folder).
+  const publicPath = `file://${path.join(library, 'dist')}/`;
+  const { removeBackground } = require(library) as {
     removeBackground: (image: Blob, config: object) => Promise<Blob>;
   };
   return timed(files, async (bytes) => {
-    const out = await removeBackground(new Blob([bytes], { type: 'image/jpeg' }), { model: 'medium', output: { format: 'image/png' } });
+    const out = await removeBackground(new Blob([bytes], { type: 'image/jpeg' }), { publicPath, model: 'medium', output: { format: 'image/png' } });
     return Buffer.from(await out.arrayBuffer());
   });
 }
