@@ -3,7 +3,6 @@ import sharp from 'sharp';
 import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { boxBlur } from '../../src/engine/matte/boxBlur';
 import { BOUND_REACH, estimateForeground } from '../../src/engine/matte/foreground';
-import { estimateForegroundInPool } from '../../src/engine/matte/foregroundTask';
 import { expandBox, featherMask, maskStats, snapMatte } from '../../src/engine/matte/matte';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
@@ -83,22 +82,6 @@ describe('mask helpers', () => {
     expect(out[i * 3 + 1]).toBeLessThan(40);
     const opaque = 25 * width + 10;
     expect([...out.subarray(opaque * 3, opaque * 3 + 3)]).toEqual([...rgb.subarray(opaque * 3, opaque * 3 + 3)]);
-  });
-
-  test('foreground estimation shared between threads gives the bytes of one call; the pool version too', async () => {
-    const { data: rgbBuffer, info } = await sharp(readPhoto('chelsea.png')).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const cut = await cleanupImage(readPhoto('chelsea.png'), { mode: 'mask', featherPx: 2 }, context());
-    const alpha = new Uint8Array(await sharp(cut.data).extractChannel(0).raw().toBuffer());
-    const rgb = new Uint8Array(rgbBuffer);
-    const whole = estimateForeground(rgb, alpha, info.width, info.height);
-    expect(Buffer.from(whole).equals(Buffer.from(rgb))).toBe(false);
-    for (const parts of [2, 3]) {
-      const shared = new Uint8Array(rgb);
-      for (let part = 0; part < parts; part++) estimateForeground(rgb, alpha, info.width, info.height, shared, { part, parts });
-      expect(Buffer.from(shared).equals(Buffer.from(whole))).toBe(true);
-    }
-    const pooled = await estimateForegroundInPool({ width: info.width, height: info.height, rgb, alpha });
-    expect(Buffer.from(pooled.rgb).equals(Buffer.from(whole))).toBe(true);
   });
 });
 

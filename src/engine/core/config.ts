@@ -37,7 +37,6 @@ const envSchema = z.object({
   BG_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(5),
   BG_INFERENCE_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   BG_INFERENCE_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
-  BG_PIXEL_THREADS: z.coerce.number().int().min(0).max(16).default(0),
   BG_GRAPH_OPTIMIZATION: z.enum(['basic', 'extended', 'all']).default('all'),
   // Remote engines (Runway), with the seed's client settings as defaults.
   BACKGROUND_TIMEOUT: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
@@ -77,8 +76,6 @@ export interface EngineConfig {
   inferenceThreads: number;
   /** Threads in the process-wide worker pool (segmentation, foreground colour); each holds its own sessions. */
   inferenceWorkers: number;
-  /** Threads that share per-pixel work (edge colours); 0 = one per core, up to 4. */
-  pixelThreads: number;
   /**
    * onnxruntime graph optimisation. "all" (the default) runs IS-Net's fp32 copy in 0.71x the
    * time of "basic" on CPU for ~80 MB more (measured, 2 cores, memory patterns off: 1.39 s vs
@@ -126,7 +123,6 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     concurrency: value.BG_CONCURRENCY,
     inferenceThreads: value.BG_INFERENCE_THREADS,
     inferenceWorkers: value.BG_INFERENCE_WORKERS,
-    pixelThreads: value.BG_PIXEL_THREADS,
     graphOptimization: value.BG_GRAPH_OPTIMIZATION,
     remote: { timeoutMs: value.BACKGROUND_TIMEOUT, retryAttempts: value.BACKGROUND_RETRY_ATTEMPTS, retryDelayMs: value.BACKGROUND_RETRY_DELAY },
     runway: {

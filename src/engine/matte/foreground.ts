@@ -169,26 +169,8 @@ function tilesWithEdges(alpha: Uint8Array, width: number, height: number): { fla
   return { flags, columns, count };
 }
 
-/** Which of the edge tiles one call does, when several threads share an image (every parts-th). */
-export interface ForegroundShare {
-  part: number;
-  parts: number;
-}
-
-/**
- * The image's colors with the soft edges' foreground colors estimated. `into` (a copy of `rgb`
- * the caller made, shared between threads) receives this share's tiles; tiles only read
- * around themselves and write their own pixels, so shares give the same bytes as one call.
- */
-export function estimateForeground(
-  rgb: Uint8Array,
-  alpha: Uint8Array,
-  width: number,
-  height: number,
-  into?: Uint8Array,
-  share: ForegroundShare = { part: 0, parts: 1 },
-): Uint8Array {
-  const out = into ?? new Uint8Array(rgb);
+export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: number, height: number): Uint8Array {
+  const out = new Uint8Array(rgb);
   const tiles = tilesWithEdges(alpha, width, height);
   if (tiles.count === 0) return out;
   const coarse = coarseMeans(rgb, alpha, width, height);
@@ -208,10 +190,8 @@ export function estimateForeground(
 
   // The narrow pass runs tile by tile over tiles that contain soft edges, each with a
   // halo of its window radius, so its cost follows the edge length, not the image area.
-  let flagged = 0;
   for (let t = 0; t < tiles.flags.length; t++) {
     if (!tiles.flags[t]) continue;
-    if (flagged++ % share.parts !== share.part) continue;
     const tx0 = (t % tiles.columns) * TILE;
     const ty0 = Math.floor(t / tiles.columns) * TILE;
     const tx1 = Math.min(width, tx0 + TILE);

@@ -194,8 +194,8 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
         signal: context.signal,
         width: rgb.width,
         height: rgb.height,
-        rgb: color.data,
-        alpha: feathered.data,
+        rgb: new Uint8Array(color.data),
+        alpha: new Uint8Array(feathered.data),
       });
       foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
     }

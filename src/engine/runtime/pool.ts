@@ -1,4 +1,3 @@
-import os from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 
@@ -129,9 +128,8 @@ export class WorkerPool {
 }
 
 let shared: WorkerPool | undefined;
-let pixels: WorkerPool | undefined;
 
-/** The process-wide pool for segmentation (BG_INFERENCE_WORKERS threads, default 1; each holds its sessions). */
+/** The process-wide pool for segmentation and pixel work (BG_INFERENCE_WORKERS threads, default 1). */
 export function getWorkerPool(): WorkerPool {
   if (!shared) {
     shared = new WorkerPool(readEngineConfig().inferenceWorkers);
@@ -139,21 +137,8 @@ export function getWorkerPool(): WorkerPool {
   return shared;
 }
 
-/**
- * The process-wide pool for per-pixel work split across cores (BG_PIXEL_THREADS, default one
- * per core up to 4): its threads load no model, so they cost a few tens of MB each.
- */
-export function getPixelPool(): WorkerPool {
-  if (!pixels) {
-    const configured = readEngineConfig().pixelThreads;
-    pixels = new WorkerPool(configured > 0 ? configured : Math.max(1, Math.min(4, os.availableParallelism())));
-  }
-  return pixels;
-}
-
 export async function closeWorkerPool(): Promise<void> {
-  const pools = [shared, pixels];
+  const pool = shared;
   shared = undefined;
-  pixels = undefined;
-  await Promise.all(pools.map((pool) => pool?.close()));
+  await pool?.close();
 }
