@@ -63,6 +63,9 @@ export type CleanupResultContract = z.input<typeof cleanupResultSchema>;
 export type ReplaceResultContract = z.input<typeof replaceResultSchema>;
 export type BackgroundResult = z.output<typeof backgroundResultSchema>;
 
+/** A compile-time check: T is assignable to the contract U (the pipelines declare one beside their metadata). */
+export type Satisfies<T extends U, U> = T;
+
 /** The routing's verdict on an item (json.review), read back by Media Sidecar's Update. */
 export const reviewSchema = z.object({ score: z.number(), threshold: z.number(), reasons: z.array(z.string()) });
 export type Review = z.output<typeof reviewSchema>;

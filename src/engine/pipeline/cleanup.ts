@@ -13,7 +13,7 @@ import type { CutoutConfidence } from '../matte/confidence';
 import { SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
 import { parseOptions } from '../core/validation';
 import type { EngineContext } from '../core/context';
-import type { CleanupResultContract } from '../core/result';
+import type { CleanupResultContract, Satisfies } from '../core/result';
 import { extractSubject, type Subject } from './subject';
 
 export const cleanupOptionsSchema = z
@@ -90,9 +90,8 @@ export interface CleanupMetadata {
   processedAt: string;
 }
 
-/** Checked by the compiler: the metadata is a valid background result (core/result.ts). */
-type Conforms<T extends CleanupResultContract> = T;
-export type CleanupContractCheck = Conforms<CleanupMetadata & { fileName?: string }>;
+/** Checked by the compiler: the metadata (and the node's fileName) is a valid background result (core/result.ts). */
+export type CleanupContractCheck = Satisfies<CleanupMetadata & { fileName?: string }, CleanupResultContract>;
 
 export interface CleanupResult {
   data: Buffer;

@@ -22,7 +22,7 @@ import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
-import type { ReplaceResultContract } from '../core/result';
+import type { ReplaceResultContract, Satisfies } from '../core/result';
 import { extractSubject, INPUT_KINDS, type Subject } from './subject';
 
 export const replaceOptionsSchema = z
@@ -128,9 +128,8 @@ export interface ReplaceMetadata {
   };
 }
 
-/** Checked by the compiler: the metadata is a valid background result (core/result.ts). */
-type Conforms<T extends ReplaceResultContract> = T;
-export type ReplaceContractCheck = Conforms<ReplaceMetadata & { fileName?: string }>;
+/** Checked by the compiler: the metadata (and the node's fileName) is a valid background result (core/result.ts). */
+export type ReplaceContractCheck = Satisfies<ReplaceMetadata & { fileName?: string }, ReplaceResultContract>;
 
 export interface ReplaceResult {
   data: Buffer;
