@@ -8,13 +8,11 @@ import { cropRaw } from '../image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { expandBox } from '../matte/matte';
-import { subjectHintSchema } from '../segment/hint';
 import type { CutoutConfidence } from '../matte/confidence';
-import { SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
 import { parseOptions } from '../core/validation';
 import type { EngineContext } from '../core/context';
 import type { CleanupResultContract, Satisfies } from '../core/result';
-import { extractSubject, type Subject } from './subject';
+import { extractSubject, glassOf, type Subject, subjectOptionFields } from './subject';
 
 export const cleanupOptionsSchema = z
   .object({
@@ -33,17 +31,7 @@ export const cleanupOptionsSchema = z
     cropMargin: z.number().int().min(0).max(10000).default(0),
     format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).default('png'),
     quality: z.number().int().min(1).max(100).default(90),
-    /** A rembg-compatible ONNX file instead of the bundled IS-Net weights. */
-    modelPath: z.string().optional(),
-    modelFamily: z.string().optional(),
-    /** Where the product is: a box and include/exclude points (see segment/hint.ts; parseSubjectHint reads the text forms). */
-    hint: subjectHintSchema.optional(),
-    /** Run the model a second time and fold the two runs' agreement into the confidence score. */
-    crossCheck: z.boolean().default(false),
-    /** Panes and gaps inside the subject that show the old background: cleared (gaps), faint glass, or kept (off). */
-    seeThrough: z.enum(SEE_THROUGH_MODES as [SeeThroughMode, ...SeeThroughMode[]]).default('gaps'),
-    glassOpacity: z.number().min(0).max(1).default(0.15),
-    glassTint: z.string().default('#e2eaee'),
+    ...subjectOptionFields,
   })
   .strict();
 
@@ -105,7 +93,7 @@ export interface CleanupResult {
 export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions {
   const options = parseOptions(cleanupOptionsSchema, input) as CleanupOptions;
   if (options.mode === 'color') parseHexColor(options.color);
-  parseHexColor(options.glassTint);
+  glassOf(options);
   validateEncodeOptions({ format: options.format, quality: options.quality }, options.mode === 'transparent');
   return options;
 }
@@ -132,7 +120,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
       crossCheck: options.crossCheck,
       // The mask mode is the matte as the model and hint made it.
       seeThrough: isMask ? 'off' : options.seeThrough,
-      glass: { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) },
+      glass: glassOf(options),
     },
     context,
   );

@@ -17,13 +17,12 @@ import { encodeImage, validateEncodeOptions } from '../image/encode';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { choosePreset, type Preset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
-import { SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
-import { subjectHintSchema } from '../segment/hint';
+import type { SeeThroughMode } from '../matte/seeThrough';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
 import type { ReplaceResultContract, Satisfies } from '../core/result';
-import { extractSubject, INPUT_KINDS, type Subject } from './subject';
+import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields } from './subject';
 
 export const replaceOptionsSchema = z
   .object({
@@ -68,18 +67,9 @@ export const replaceOptionsSchema = z
     enhanceFg: z.boolean().optional(),
     featherEdges: z.boolean().optional(),
     decontaminate: z.boolean().default(true),
-    /** Panes and gaps inside the subject that show the old background: leave, open, or glaze. */
-    seeThrough: z.enum(SEE_THROUGH_MODES as [SeeThroughMode, ...SeeThroughMode[]]).default('gaps'),
-    glassOpacity: z.number().min(0).max(1).default(0.15),
-    glassTint: z.string().default('#e2eaee'),
     format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).default('jpeg'),
     quality: z.number().int().min(1).max(100).default(92),
-    modelPath: z.string().optional(),
-    modelFamily: z.string().optional(),
-    /** Where the product is: a box and include/exclude points (see segment/hint.ts; parseSubjectHint reads the text forms). */
-    hint: subjectHintSchema.optional(),
-    /** Run the model a second time and fold the two runs' agreement into the confidence score. */
-    crossCheck: z.boolean().default(false),
+    ...subjectOptionFields,
   })
   .strict();
 
@@ -141,7 +131,7 @@ export interface ReplaceResult {
 function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
   const options = parseOptions(replaceOptionsSchema, input) as ReplaceOptions;
   if (options.backgroundColor !== undefined) parseHexColor(options.backgroundColor);
-  parseHexColor(options.glassTint);
+  glassOf(options);
   validateEncodeOptions({ format: options.format, quality: options.quality }, false);
   const engine = getEngine(options.engine);
   options.strategy ??= engine.strategies[0];
@@ -186,7 +176,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       crossCheck: options.crossCheck,
       inputIs: options.inputIs,
       seeThrough: options.seeThrough,
-      glass: { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) },
+      glass: glassOf(options),
     },
     context,
   );

@@ -1,9 +1,12 @@
+import { z } from 'zod';
+
 import type { EngineConfig } from '../core/config';
 import { type EngineContext, engineConfig, throwIfCancelled } from '../core/context';
 import { EngineError } from '../core/errors';
+import { parseHexColor } from '../image/color';
 import { type DecodedImage, decodeImage } from '../image/decode';
 import { cropRaw, multiplyMasks, splitAlpha } from '../image/raw';
-import { resolveHint, type SubjectHint } from '../segment/hint';
+import { resolveHint, type SubjectHint, subjectHintSchema } from '../segment/hint';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
@@ -11,7 +14,7 @@ import { boxColorPrior, preferColorPrior } from '../matte/boxPrior';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
 import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
-import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from '../matte/seeThrough';
+import { applySeeThrough, detectSeeThrough, type GlassOptions, SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
 import { resolveModel, type ResolvedModel } from '../segment/model';
 import type { ExecutionProvider } from '../runtime/backend';
 import { segmentImage } from '../segment/segmenter';
@@ -61,6 +64,26 @@ export interface Subject {
   device?: ExecutionProvider;
   config: EngineConfig;
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number };
+}
+
+/** The options both pipelines take for the subject: model, hint, cross-check, see-through. */
+export const subjectOptionFields = {
+  /** A rembg-compatible ONNX file instead of the bundled IS-Net weights. */
+  modelPath: z.string().optional(),
+  modelFamily: z.string().optional(),
+  /** Where the product is: a box and include/exclude points (see segment/hint.ts; parseSubjectHint reads the text forms). */
+  hint: subjectHintSchema.optional(),
+  /** Run the model a second time and fold the two runs' agreement into the confidence score. */
+  crossCheck: z.boolean().default(false),
+  /** Panes and gaps inside the subject that show the old background: cleared (gaps), faint glass, or kept (off). */
+  seeThrough: z.enum(SEE_THROUGH_MODES as [SeeThroughMode, ...SeeThroughMode[]]).default('gaps'),
+  glassOpacity: z.number().min(0).max(1).default(0.15),
+  glassTint: z.string().default('#e2eaee'),
+};
+
+/** The glass of see-through mode "glass", from the options (the tint checked as a hex color). */
+export function glassOf(options: { glassOpacity: number; glassTint: string }): GlassOptions {
+  return { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) };
 }
 
 export const INPUT_KINDS = ['auto', 'cutout', 'photo'] as const;
