@@ -24,6 +24,8 @@ export interface SegmentOptions {
   cacheDir?: string;
   /** Drops the inference while it waits for a pool thread. */
   signal?: AbortSignal;
+  /** How the model's matte is brought to the photo's size: smooth (Mitchell, default) or linear (what plain pipelines do). */
+  upscale?: 'smooth' | 'linear';
 }
 
 export interface Segmentation {
@@ -76,7 +78,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
   const upscaled = await sharp(Buffer.from(result.mask.buffer, result.mask.byteOffset, result.mask.length), {
     raw: { width: size, height: size, channels: 1 },
   })
-    .resize(image.width, image.height, { fit: 'fill', kernel: 'mitchell' })
+    .resize(image.width, image.height, { fit: 'fill', kernel: options.upscale === 'linear' ? 'linear' : 'mitchell' })
     .extractChannel(0)
     .raw()
     .toBuffer();

@@ -1,0 +1,162 @@
+/**
+ * npm run bench:frames [-- --quick | --seeds N] [--set tuning|held-out] [--list] [--save DIR]
+ *
+ * The one measure of cut-outs on our products: windows, doors, trellis, railings and pergolas
+ * drawn over real photos with a known alpha (testkit/frameScenes.ts), in two seed sets:
+ * "tuning" (seeds 1..N, the ones looked at while choosing thresholds) and "held out"
+ * (seeds 1001..1000+N, reported apart and never looked at). Per scene, with the real model:
+ * - plain: the model's matte upscaled bilinearly, nothing else (what a plain pipeline on the
+ *   same weights gives: the reference a default must not fall below);
+ * - no hint: Background Cleanup's defaults, in transparent mode (what users get) and in mask
+ *   mode (the matte as the model made it: see-through never applies there);
+ * - box + frame: the same with a box around the product marked Framed Product, both modes.
+ * Prints IoU at alpha >= 128 and soft IoU (sum min / sum max) per kind and over the five
+ * kinds, per set, then the issue's checks on the held-out set. --quick: 2 seeds per kind and
+ * set (20 scenes, about 3 minutes on 2 cores); default 6 (60 scenes, about 9 minutes).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import sharp from 'sharp';
+
+import { cleanupImage, closeWorkerPool } from '../src/engine';
+import { readEngineConfig } from '../src/engine/core/config';
+import { decodeImage } from '../src/engine/image/decode';
+import { softMaskIoU } from '../src/engine/matte/confidence';
+import { resolveModel } from '../src/engine/segment/model';
+import { segmentImage } from '../src/engine/segment/segmenter';
+import { iou } from '../testkit/fixtures';
+import { FRAME_KINDS, frameScene, type FrameScene } from '../testkit/frameScenes';
+
+const PIPELINES = ['plain', 'no hint', 'no hint mask', 'box + frame', 'box + frame mask'] as const;
+type Pipeline = (typeof PIPELINES)[number];
+
+/** The model alone: its matte brought to the photo's size bilinearly, no snapping, no see-through. */
+async function plainMatte(image: Buffer): Promise<Uint8Array> {
+  const config = readEngineConfig();
+  const decoded = await decodeImage(image, { maxPixels: config.maxPixels });
+  const segmentation = await segmentImage(decoded.image, {
+    model: resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir }),
+    runtime: config.runtime,
+    device: config.device,
+    threads: config.inferenceThreads,
+    graphOptimization: config.graphOptimization,
+    cacheDir: config.modelCacheDir,
+    upscale: 'linear',
+  });
+  return segmentation.mask.data;
+}
+
+async function run(pipeline: Pipeline, scene: FrameScene): Promise<Uint8Array> {
+  if (pipeline === 'plain') return plainMatte(scene.image);
+  const hint = pipeline.startsWith('box') ? { box: scene.box, frame: true, units: 'px' as const } : undefined;
+  const mode = pipeline.endsWith('mask') ? 'mask' : 'transparent';
+  const result = await cleanupImage(scene.image, { mode, ...(hint ? { hint } : {}) });
+  return result.alpha.data;
+}
+
+type Scores = Record<Pipeline, { iou: number[]; soft: number[] }>;
+const emptyScores = (): Scores => Object.fromEntries(PIPELINES.map((p) => [p, { iou: [], soft: [] }])) as unknown as Scores;
+const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
+const cell = (scores: Scores[Pipeline]) => `${mean(scores.iou).toFixed(3)} / ${mean(scores.soft).toFixed(3)}`;
+
+/** Scores every scene of one seed set, per kind. */
+async function scoreSet(seeds: number[], options: { list: boolean; save?: string }): Promise<Map<string, Scores>> {
+  const byKind = new Map<string, Scores>(FRAME_KINDS.map((kind) => [kind, emptyScores()]));
+  for (const seed of seeds) {
+    for (const kind of FRAME_KINDS) {
+      const scene = await frameScene(kind, seed);
+      const scores = byKind.get(kind)!;
+      const line: string[] = [];
+      for (const pipeline of PIPELINES) {
+        const alpha = await run(pipeline, scene);
+        const hard = iou(alpha, scene.alpha);
+        const soft = softMaskIoU(alpha, scene.alpha);
+        scores[pipeline].iou.push(hard);
+        scores[pipeline].soft.push(soft);
+        line.push(`${pipeline} ${hard.toFixed(3)}`);
+        if (options.save) await saveAlpha(options.save, `${kind}-${seed}-${pipeline.replace(/[^a-z]+/g, '-')}.png`, alpha, scene);
+      }
+      if (options.save) {
+        writeFileSync(join(options.save, `${kind}-${seed}.png`), scene.image);
+        await saveAlpha(options.save, `${kind}-${seed}-truth.png`, scene.alpha, scene);
+      }
+      if (options.list) console.log(`${kind.padEnd(8)} ${String(seed).padStart(5)}  ${line.join('  ')}  (${scene.describe})`);
+    }
+  }
+  return byKind;
+}
+
+async function saveAlpha(dir: string, name: string, alpha: Uint8Array, scene: FrameScene) {
+  await sharp(Buffer.from(alpha), { raw: { width: scene.width, height: scene.height, channels: 1 } })
+    .png()
+    .toFile(join(dir, name));
+}
+
+function table(label: string, byKind: Map<string, Scores>): string[] {
+  const lines = [`-- ${label}: IoU / soft IoU against the true alpha`, `${'kind'.padEnd(10)}${PIPELINES.map((p) => p.padEnd(19)).join('')}`];
+  const all = emptyScores();
+  for (const [kind, scores] of byKind) {
+    lines.push(`${kind.padEnd(10)}${PIPELINES.map((p) => cell(scores[p]).padEnd(19)).join('')}`);
+    for (const p of PIPELINES) {
+      all[p].iou.push(...scores[p].iou);
+      all[p].soft.push(...scores[p].soft);
+    }
+  }
+  lines.push(`${'mean'.padEnd(10)}${PIPELINES.map((p) => cell(all[p]).padEnd(19)).join('')}`);
+  return lines;
+}
+
+/** The issue's acceptance checks on one set, kind by kind (IoU). */
+function checks(byKind: Map<string, Scores>): string[] {
+  const m = (scores: Scores, p: Pipeline) => mean(scores[p].iou);
+  const kinds = [...byKind.entries()];
+  const all = kinds.flatMap(([, s]) => s['box + frame'].iou);
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  const worst = (f: (s: Scores) => number) => kinds.map(([kind, s]) => ({ kind, value: f(s) })).reduce((a, b) => (b.value < a.value ? b : a));
+  const boxLow = worst((s) => m(s, 'box + frame'));
+  const hintVsPlain = worst((s) => m(s, 'no hint') - m(s, 'plain'));
+  const transparentVsMask = worst((s) => Math.min(m(s, 'no hint') - m(s, 'no hint mask'), m(s, 'box + frame') - m(s, 'box + frame mask')));
+  const boxVsNoHint = worst((s) => m(s, 'box + frame') - m(s, 'no hint'));
+  return [
+    `box + frame mean IoU ${mean(all).toFixed(3)} (goal >= 0.85): ${verdict(mean(all) >= 0.85)}`,
+    `box + frame lowest kind ${boxLow.kind} ${boxLow.value.toFixed(3)} (goal >= 0.75): ${verdict(boxLow.value >= 0.75)}`,
+    `no hint - plain, worst kind ${hintVsPlain.kind} ${hintVsPlain.value.toFixed(3)} (goal >= -0.01): ${verdict(hintVsPlain.value >= -0.01)}`,
+    `transparent - mask, worst kind ${transparentVsMask.kind} ${transparentVsMask.value.toFixed(3)} (goal >= 0): ${verdict(transparentVsMask.value >= 0)}`,
+    `box + frame - no hint, worst kind ${boxVsNoHint.kind} ${boxVsNoHint.value.toFixed(3)} (goal >= -0.02): ${verdict(boxVsNoHint.value >= -0.02)}`,
+  ];
+}
+
+async function main() {
+  const { values } = parseArgs({
+    options: {
+      quick: { type: 'boolean', default: false },
+      seeds: { type: 'string' },
+      set: { type: 'string', default: 'both' },
+      list: { type: 'boolean', default: false },
+      save: { type: 'string' },
+    },
+  });
+  const count = values.seeds !== undefined ? Number(values.seeds) : values.quick ? 2 : 6;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`--seeds takes a whole number of seeds per kind, not "${values.seeds}"`);
+  if (!['both', 'tuning', 'held-out'].includes(values.set!)) throw new Error(`--set takes both, tuning or held-out, not "${values.set}"`);
+  if (values.save) mkdirSync(values.save, { recursive: true });
+  const sets = [
+    { label: `tuning (seeds 1..${count})`, seeds: Array.from({ length: count }, (_, i) => i + 1), use: values.set !== 'held-out' },
+    { label: `held out (seeds 1001..${1000 + count})`, seeds: Array.from({ length: count }, (_, i) => 1001 + i), use: values.set !== 'tuning' },
+  ];
+  const started = performance.now();
+  const report: string[] = [];
+  for (const set of sets.filter((s) => s.use)) {
+    const byKind = await scoreSet(set.seeds, { list: values.list, save: values.save });
+    report.push('', ...table(set.label, byKind), `checks on ${set.label}:`, ...checks(byKind).map((line) => `  ${line}`));
+  }
+  console.log(report.join('\n'));
+  console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
+  await closeWorkerPool();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
