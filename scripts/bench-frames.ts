@@ -1,5 +1,5 @@
 /**
- * npm run bench:frames [-- --quick | --seeds N] [--set tuning|held-out] [--list] [--save DIR]
+ * npm run bench:frames [-- --quick | --seeds N] [--set tuning|held-out] [--only P,P] [--list] [--save DIR]
  *
  * The one measure of cut-outs on our products: windows, doors, trellis, railings and pergolas
  * drawn over real photos with a known alpha (testkit/frameScenes.ts), in two seed sets:
@@ -12,7 +12,8 @@
  * - box + frame: the same with a box around the product marked Framed Product, both modes.
  * Prints IoU at alpha >= 128 and soft IoU (sum min / sum max) per kind and over the five
  * kinds, per set, then the issue's checks on the held-out set. --quick: 2 seeds per kind and
- * set (20 scenes, about 3 minutes on 2 cores); default 6 (60 scenes, about 9 minutes).
+ * set (20 scenes, about 4 minutes on 2 cores); default 6 (60 scenes, about 11 minutes).
+ * --only "box + frame": those pipelines alone (a quicker loop while tuning one of them).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -28,8 +29,9 @@ import { segmentImage } from '../src/engine/segment/segmenter';
 import { iou } from '../testkit/fixtures';
 import { FRAME_KINDS, frameScene, type FrameScene } from '../testkit/frameScenes';
 
-const PIPELINES = ['plain', 'no hint', 'no hint mask', 'box + frame', 'box + frame mask'] as const;
-type Pipeline = (typeof PIPELINES)[number];
+const ALL_PIPELINES = ['plain', 'no hint', 'no hint mask', 'box + frame', 'box + frame mask'] as const;
+type Pipeline = (typeof ALL_PIPELINES)[number];
+let PIPELINES: readonly Pipeline[] = ALL_PIPELINES;
 
 /** The model alone: its matte brought to the photo's size bilinearly, no snapping, no see-through. */
 async function plainMatte(image: Buffer): Promise<Uint8Array> {
@@ -56,7 +58,7 @@ async function run(pipeline: Pipeline, scene: FrameScene): Promise<Uint8Array> {
 }
 
 type Scores = Record<Pipeline, { iou: number[]; soft: number[] }>;
-const emptyScores = (): Scores => Object.fromEntries(PIPELINES.map((p) => [p, { iou: [], soft: [] }])) as unknown as Scores;
+const emptyScores = (): Scores => Object.fromEntries(ALL_PIPELINES.map((p) => [p, { iou: [], soft: [] }])) as unknown as Scores;
 const mean = (values: number[]) => values.reduce((s, v) => s + v, 0) / Math.max(1, values.length);
 const cell = (scores: Scores[Pipeline]) => `${mean(scores.iou).toFixed(3)} / ${mean(scores.soft).toFixed(3)}`;
 
@@ -135,8 +137,15 @@ async function main() {
       set: { type: 'string', default: 'both' },
       list: { type: 'boolean', default: false },
       save: { type: 'string' },
+      only: { type: 'string' },
     },
   });
+  if (values.only) {
+    const wanted = values.only.split(',').map((name) => name.trim());
+    const unknown = wanted.filter((name) => !(ALL_PIPELINES as readonly string[]).includes(name));
+    if (unknown.length) throw new Error(`--only takes pipelines among ${ALL_PIPELINES.join(', ')}; not ${unknown.join(', ')}`);
+    PIPELINES = ALL_PIPELINES.filter((p) => wanted.includes(p));
+  }
   const count = values.seeds !== undefined ? Number(values.seeds) : values.quick ? 2 : 6;
   if (!Number.isInteger(count) || count < 1) throw new Error(`--seeds takes a whole number of seeds per kind, not "${values.seeds}"`);
   if (!['both', 'tuning', 'held-out'].includes(values.set!)) throw new Error(`--set takes both, tuning or held-out, not "${values.set}"`);
@@ -149,7 +158,8 @@ async function main() {
   const report: string[] = [];
   for (const set of sets.filter((s) => s.use)) {
     const byKind = await scoreSet(set.seeds, { list: values.list, save: values.save });
-    report.push('', ...table(set.label, byKind), `checks on ${set.label}:`, ...checks(byKind).map((line) => `  ${line}`));
+    report.push('', ...table(set.label, byKind));
+    if (PIPELINES === ALL_PIPELINES) report.push(`checks on ${set.label}:`, ...checks(byKind).map((line) => `  ${line}`));
   }
   console.log(report.join('\n'));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);

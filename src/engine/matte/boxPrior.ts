@@ -14,11 +14,6 @@ import type { BoundingBox } from '../image/types';
  */
 const BAND = 0.1;
 
-function bin(data: Buffer, i: number, channels: number): number {
-  const o = i * channels;
-  return ((data[o] >> 5) << 6) | ((data[o + 1] >> 5) << 3) | (data[o + 2] >> 5);
-}
-
 /** Sides of the box along which the mask reaches the band for at least 30 % of the side. */
 export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
   const depth = Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
@@ -45,6 +40,18 @@ export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
 export interface BoxColors {
   /** The product's pieces by colour (see above); undefined when no colour is the band's own. */
   prior?: AlphaMask;
+  /** Share of the ring just outside the box in each colour bin (see colorBin): how common a colour is in the background. */
+  ringShare?: Float64Array;
+  /** Bins (see colorBin) that are the band's own: common in the band, rare outside the box. */
+  productish?: Uint8Array;
+  /** How many of the band's pixels fall in each bin. */
+  bandCount?: Float64Array;
+}
+
+/** The 512 coarse colour bins (3 bits a channel) the box's colours are counted in. */
+export function colorBin(data: Buffer | Uint8Array, i: number, channels: number): number {
+  const o = i * channels;
+  return ((data[o] >> 5) << 6) | ((data[o + 1] >> 5) << 3) | (data[o + 2] >> 5);
 }
 
 export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
@@ -62,7 +69,7 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const edgeDistance = (x: number, y: number) => Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
   for (let y = y0; y < y1; y++) {
     for (let x = x0; x < x1; x++) {
-      const b = bin(rgb.data, y * width + x, channels);
+      const b = colorBin(rgb.data, y * width + x, channels);
       if (!inBox(x, y)) {
         outside[b]++;
         nOut++;
@@ -73,6 +80,7 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
     }
   }
   if (nIn === 0 || nOut === 0) return {};
+  const ringShare = outside.map((count) => count / nOut);
   const productish = new Uint8Array(512);
   for (let b = 0; b < 512; b++) {
     const pIn = inside[b] / nIn;
@@ -81,7 +89,7 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   }
   const candidate = new Uint8Array(width * height);
   for (let y = box.y; y < box.y + box.height; y++)
-    for (let x = box.x; x < box.x + box.width; x++) if (productish[bin(rgb.data, y * width + x, channels)]) candidate[y * width + x] = 1;
+    for (let x = box.x; x < box.x + box.width; x++) if (productish[colorBin(rgb.data, y * width + x, channels)]) candidate[y * width + x] = 1;
   const { labels, sizes } = labelComponents(candidate, width);
   // Pieces that lie in the band over a meaningful length are the product.
   const inBand = new Float64Array(sizes.length);
@@ -99,10 +107,10 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
       kept++;
     }
   }
-  if (kept === 0) return {};
+  if (kept === 0) return { ringShare, productish, bandCount: inside };
   const data = Buffer.alloc(width * height);
   for (let i = 0; i < data.length; i++) if (keep[labels[i]]) data[i] = 255;
-  return { prior: { data, width, height } };
+  return { prior: { data, width, height }, ringShare, productish, bandCount: inside };
 }
 
 /**

@@ -11,6 +11,7 @@ import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
 import { boxColorPrior, preferColorPrior } from '../matte/boxPrior';
+import { matteByFinish } from '../matte/finish';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
 import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
@@ -164,7 +165,11 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       // A framed product (windows, doors, pergolas): when the model misses the box's sides or
       // took in what shows through the panes, the band's colours give the product (matte/boxPrior.ts).
       const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
-      if (colors && preferColorPrior(modelAlpha, box, colors)) {
+      const byFinish = colors ? matteByFinish(rgb, box, modelAlpha, colors) : undefined;
+      if (byFinish) {
+        modelAlpha = byFinish.alpha;
+        colorPrior = true;
+      } else if (colors && preferColorPrior(modelAlpha, box, colors)) {
         modelAlpha = colors.prior;
         colorPrior = true;
       }

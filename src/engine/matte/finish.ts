@@ -1,0 +1,443 @@
+import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
+import { boxBlur } from './boxBlur';
+import { type BoxColors, colorBin } from './boxPrior';
+import { labelComponents } from './components';
+
+/**
+ * The matte of a framed product (windows, doors, trellis, railings, pergolas: the box hint
+ * with Framed Product) from its finish. A frame is one material: its colours, shaded, are a
+ * compact cloud, and the box's band holds them (see boxPrior.ts). What shows through the
+ * frame (a person, a plant, a cat, glass reflections) is another colour, so it is
+ * background, whatever a salient-object model made of it. Where the background has the
+ * finish's colour too (wood over a wooden table), the model decides. At the frame's edges
+ * and on bars a pixel or two wide, each pixel is a mix of the finish and the background
+ * beside it: alpha is how far its colour lies from the local background towards the local
+ * finish, so thin bars stay opaque where they are solid and the gaps between them clear.
+ */
+
+/** Squared Mahalanobis distance under which a colour is the finish's (3 sigma). */
+const FINISH_D2 = 9;
+/** A finish colour this common in the ring outside the box is the background's as well. */
+const COMMON_IN_RING = 0.02;
+/** IoU with the model's matte under which a finish's matte is something else (see matteByFinish). */
+const MIN_OVERLAP = 0.05;
+/** A finish is at least this much commoner in the band than in the ring (see lift). */
+const MIN_LIFT = 1.5;
+/** Per-channel spread never assumed tighter than this (8-bit levels): noise and JPEG. */
+const MIN_SIGMA = 6;
+/** Finish and background closer than this (8-bit levels) cannot be told apart by colour. */
+const MIN_CONTRAST = 28;
+/** A mixed pixel lies within this share of the finish-background distance off the line between them. */
+const MAX_OFF_LINE = 0.5;
+
+export interface FinishMatte {
+  alpha: AlphaMask;
+  /** The finish's mean colour. */
+  finish: [number, number, number];
+  /** Pixels whose colour was the background's as well, so the model decided (share of the product). */
+  ambiguous: number;
+}
+
+export interface ColorModel {
+  mean: [number, number, number];
+  /** Inverse covariance, row-major 3x3. */
+  inverse: number[];
+}
+
+function fitColor(rgb: RawImage, members: (i: number) => boolean, box: BoundingBox, previous?: ColorModel): ColorModel | undefined {
+  const { width, channels, data } = rgb;
+  const sum = [0, 0, 0];
+  const products = [0, 0, 0, 0, 0, 0];
+  let n = 0;
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const i = y * width + x;
+      if (!members(i)) continue;
+      const o = i * channels;
+      const r = data[o];
+      const g = data[o + 1];
+      const b = data[o + 2];
+      if (previous && distance2(previous, r, g, b) > FINISH_D2) continue;
+      sum[0] += r;
+      sum[1] += g;
+      sum[2] += b;
+      products[0] += r * r;
+      products[1] += r * g;
+      products[2] += r * b;
+      products[3] += g * g;
+      products[4] += g * b;
+      products[5] += b * b;
+      n++;
+    }
+  }
+  if (n < 16) return undefined;
+  const m = sum.map((v) => v / n) as [number, number, number];
+  const floor = MIN_SIGMA * MIN_SIGMA;
+  const c = [
+    products[0] / n - m[0] * m[0] + floor,
+    products[1] / n - m[0] * m[1],
+    products[2] / n - m[0] * m[2],
+    products[3] / n - m[1] * m[1] + floor,
+    products[4] / n - m[1] * m[2],
+    products[5] / n - m[2] * m[2] + floor,
+  ];
+  // Symmetric 3x3 inverse by cofactors.
+  const [a, b, d, e, f, k] = c; // [a b d; b e f; d f k]
+  const det = a * (e * k - f * f) - b * (b * k - f * d) + d * (b * f - e * d);
+  if (!(det > 0)) return undefined;
+  const inverse = [e * k - f * f, d * f - b * k, b * f - d * e, d * f - b * k, a * k - d * d, b * d - a * f, b * f - d * e, b * d - a * f, a * e - b * b].map(
+    (v) => v / det,
+  );
+  return { mean: m, inverse };
+}
+
+function distance2(model: ColorModel, r: number, g: number, b: number): number {
+  const dr = r - model.mean[0];
+  const dg = g - model.mean[1];
+  const db = b - model.mean[2];
+  const q = model.inverse;
+  return dr * (q[0] * dr + q[1] * dg + q[2] * db) + dg * (q[3] * dr + q[4] * dg + q[5] * db) + db * (q[6] * dr + q[7] * dg + q[8] * db);
+}
+
+function overlap(a: Uint8Array, b: Uint8Array): number {
+  let both = 0;
+  let either = 0;
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] && b[i]) both++;
+    if (a[i] || b[i]) either++;
+  }
+  return either ? both / either : 0;
+}
+
+/** Marks pixels within `radius` (square) of a marked one, inside a w x h grid. */
+function dilate(mask: Uint8Array, w: number, h: number, radius: number): Uint8Array {
+  const values = new Float32Array(mask.length);
+  for (let i = 0; i < mask.length; i++) values[i] = mask[i];
+  boxBlur(values, w, h, radius);
+  const out = new Uint8Array(mask.length);
+  for (let i = 0; i < out.length; i++) out[i] = values[i] > 1e-4 ? 1 : 0;
+  return out;
+}
+
+/** Mixed pixels (a thin bar's, an edge's) are the finish's when next to it and within this (6 sigma). */
+const LOOSE_D2 = 36;
+
+/** Adds to `solid` the pixels within `d2` of the finish that touch it: one ring, so it cannot creep into a background of a close colour. */
+function grow(rgb: RawImage, box: BoundingBox, solid: Uint8Array, finish: ColorModel, d2: number) {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const ring: number[] = [];
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      if (solid[k]) continue;
+      if (!((x > 0 && solid[k - 1]) || (x < w - 1 && solid[k + 1]) || (y > 0 && solid[k - w]) || (y < h - 1 && solid[k + w]))) continue;
+      const o = ((box.y + y) * width + box.x + x) * channels;
+      if (distance2(finish, data[o], data[o + 1], data[o + 2]) <= d2) ring.push(k);
+    }
+  }
+  for (const k of ring) solid[k] = 1;
+}
+
+/** Box-local mean colours of the pixels `weight` marks, over (2 radius + 1)^2 windows (sums and weights, divide to use). */
+function localMeans(rgb: RawImage, box: BoundingBox, weight: Uint8Array, radius: number) {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const sums = [new Float32Array(w * h), new Float32Array(w * h), new Float32Array(w * h)];
+  const weights = new Float32Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      if (!weight[k]) continue;
+      const o = ((box.y + y) * width + box.x + x) * channels;
+      weights[k] = 1;
+      for (let c = 0; c < 3; c++) sums[c][k] = data[o + c];
+    }
+  }
+  const scratch = new Float32Array(w * h);
+  boxBlur(weights, w, h, radius, scratch);
+  for (const s of sums) boxBlur(s, w, h, radius, scratch);
+  return { sums, weights };
+}
+
+/** What a box-local binary matte's edges separate: its pixels' own colours inside, the rest outside. */
+interface EdgeModel {
+  solid: Uint8Array;
+  /** Within 1 px of the matte: where a pixel can mix the finish and the background. */
+  edge: Uint8Array;
+  /** Pixels whose 4 neighbours are all in the matte. */
+  interior: Uint8Array;
+  fore: ReturnType<typeof localMeans>;
+  back: ReturnType<typeof localMeans>;
+}
+
+function edgeModel(rgb: RawImage, box: BoundingBox, solid: Uint8Array): EdgeModel {
+  const w = box.width;
+  const h = box.height;
+  const edge = dilate(solid, w, h, 1);
+  const interior = new Uint8Array(w * h);
+  for (let y = 1; y < h - 1; y++)
+    for (let x = 1; x < w - 1; x++) {
+      const i = y * w + x;
+      interior[i] = solid[i] && solid[i - 1] && solid[i + 1] && solid[i - w] && solid[i + w] ? 1 : 0;
+    }
+  const clear = new Uint8Array(w * h);
+  for (let i = 0; i < clear.length; i++) clear[i] = edge[i] ? 0 : 1;
+  const fore = localMeans(rgb, box, interior, 4);
+  const back = localMeans(rgb, box, clear, 6);
+  return { solid, edge, interior, fore, back };
+}
+
+export interface FinishCandidate {
+  finish: ColorModel;
+  model: EdgeModel;
+  ambiguous: number;
+  /** How much commoner the finish's colour is in the band than in the ring outside the box: a product's is, a background's is not. */
+  lift: number;
+}
+
+/** Share of the band's pixels of the finish's colour over the ring's share (the ring: as deep as the band, outside the box). */
+function lift(rgb: RawImage, box: BoundingBox, depth: number, finish: ColorModel): number {
+  const { width, height, channels, data } = rgb;
+  let band = 0;
+  let bandAll = 0;
+  let ring = 0;
+  let ringAll = 0;
+  for (let y = Math.max(0, box.y - depth); y < Math.min(height, box.y + box.height + depth); y++) {
+    for (let x = Math.max(0, box.x - depth); x < Math.min(width, box.x + box.width + depth); x++) {
+      const inside = x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
+      const edgeDistance = Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
+      if (inside && edgeDistance >= depth) continue;
+      const o = (y * width + x) * channels;
+      const hit = distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2 ? 1 : 0;
+      if (inside) {
+        band += hit;
+        bandAll++;
+      } else {
+        ring += hit;
+        ringAll++;
+      }
+    }
+  }
+  // A ring cut off by the photo's edge counts as clear of the finish.
+  return band / Math.max(1, bandAll) / Math.max(ring / Math.max(1, ringAll), 0.002);
+}
+
+/** 4096 colour bins, 4 bits a channel: fine enough to tell a finish from a background close to it. */
+const fineBin = (data: Buffer | Uint8Array, o: number) => ((data[o] >> 4) << 8) | ((data[o + 1] >> 4) << 4) | (data[o + 2] >> 4);
+
+/**
+ * The finish the weighted pixels of the box have most of: the densest fine bin (counting its
+ * neighbours: a shaded finish spans a few), then a colour model of the pixels around it.
+ */
+function dominantFinish(rgb: RawImage, box: BoundingBox, weightOf: (i: number) => number): ColorModel | undefined {
+  const { width, channels, data } = rgb;
+  const histogram = new Float64Array(4096);
+  for (let y = box.y; y < box.y + box.height; y++)
+    for (let x = box.x; x < box.x + box.width; x++) {
+      const i = y * width + x;
+      const weight = weightOf(i);
+      if (weight > 0) histogram[fineBin(data, i * channels)] += weight;
+    }
+  let mode = -1;
+  let best = 0;
+  for (let b = 0; b < 4096; b++) {
+    if (!histogram[b]) continue;
+    let sum = 0;
+    const r = b >> 8;
+    const g = (b >> 4) & 15;
+    const bl = b & 15;
+    for (let dr = -1; dr <= 1; dr++)
+      for (let dg = -1; dg <= 1; dg++)
+        for (let db = -1; db <= 1; db++) {
+          const nr = r + dr;
+          const ng = g + dg;
+          const nb = bl + db;
+          if (nr >= 0 && ng >= 0 && nb >= 0 && nr < 16 && ng < 16 && nb < 16) sum += histogram[(nr << 8) | (ng << 4) | nb];
+        }
+    if (sum > best) {
+      best = sum;
+      mode = b;
+    }
+  }
+  if (mode < 0) return undefined;
+  const centre = [((mode >> 8) << 4) + 8, (((mode >> 4) & 15) << 4) + 8, ((mode & 15) << 4) + 8];
+  const seed = (i: number) => {
+    if (weightOf(i) <= 0) return false;
+    const o = i * channels;
+    return Math.abs(data[o] - centre[0]) <= 24 && Math.abs(data[o + 1] - centre[1]) <= 24 && Math.abs(data[o + 2] - centre[2]) <= 24;
+  };
+  const first = fitColor(rgb, seed, box);
+  return first && fitColor(rgb, seed, box, first);
+}
+
+/**
+ * The finishes the product may have, each with its matte: the colour the model's matte holds
+ * most of (its band pixels counted thrice: a frame's outside is there, what shows through it
+ * is not), and the band's own colour (common in the band, rare in the ring: for a model that
+ * missed the frame). Each finish's matte is the box's pixels of that colour that hold together.
+ */
+export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors): FinishCandidate[] {
+  const { ringShare, productish } = colors;
+  if (!ringShare || !productish) return [];
+  const { width, channels, data } = rgb;
+  const depthBand = Math.max(2, Math.round(0.1 * Math.min(box.width, box.height)));
+  const inBand = (i: number) => {
+    const x = (i % width) - box.x;
+    const y = Math.floor(i / width) - box.y;
+    return Math.min(x, y, box.width - 1 - x, box.height - 1 - y) < depthBand;
+  };
+  const finishes = [
+    dominantFinish(rgb, box, (i) => (model.data[i] >= 128 ? (inBand(i) ? 3 : 1) : 0)),
+    dominantFinish(rgb, box, (i) => (inBand(i) && productish[colorBin(data, i, channels)] ? 1 : 0)),
+  ];
+  const candidates: FinishCandidate[] = [];
+  for (const finish of finishes) {
+    if (!finish) continue;
+    if (candidates.some((c) => distance2(c.finish, finish.mean[0], finish.mean[1], finish.mean[2]) < 1)) continue;
+    const picked = pickFinish(rgb, box, model, finish, ringShare);
+    if (picked) candidates.push({ finish, ...picked, lift: lift(rgb, box, depthBand, finish) });
+  }
+  return candidates;
+}
+
+/** The box's pixels of the finish's colour that hold together with the band (the model decides where the ring has the colour too). */
+function pickFinish(
+  rgb: RawImage,
+  box: BoundingBox,
+  model: AlphaMask,
+  finish: ColorModel,
+  ringShare: Float64Array,
+): Omit<FinishCandidate, 'finish' | 'lift'> | undefined {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const solid = new Uint8Array(w * h);
+  let ambiguous = 0;
+  let matching = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (box.y + y) * width + box.x + x;
+      const o = i * channels;
+      if (distance2(finish, data[o], data[o + 1], data[o + 2]) > FINISH_D2) continue;
+      matching++;
+      if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING) {
+        ambiguous++;
+        if (model.data[i] < 128) continue;
+      }
+      solid[y * w + x] = 1;
+    }
+  }
+  grow(rgb, box, solid, finish, LOOSE_D2);
+  // The product is what holds together (across gaps of a pixel: thin bars break up): pieces
+  // touching the box's band, or large ones.
+  const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
+  const depth = Math.max(2, Math.round(0.1 * Math.min(w, h)));
+  const touches = new Uint8Array(sizes.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const label = labels[y * w + x];
+      if (label && Math.min(x, y, w - 1 - x, h - 1 - y) < depth) touches[label] = 1;
+    }
+  }
+  const total = sizes.reduce((s, v) => s + v, 0);
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let i = 0; i < solid.length; i++) {
+    if (!solid[i]) continue;
+    const label = labels[i];
+    if (!touches[label] && sizes[label] < 0.01 * total) {
+      solid[i] = 0;
+      continue;
+    }
+    const x = i % w;
+    const y = (i - x) / w;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  // A box is drawn around the product: its matte spans most of the box both ways.
+  if (x1 - x0 + 1 < 0.75 * w || y1 - y0 + 1 < 0.75 * h) return undefined;
+  return { model: edgeModel(rgb, box, solid), ambiguous: matching ? ambiguous / matching : 0 };
+}
+
+/**
+ * The soft matte of a candidate: opaque inside, and on its edges how far each pixel's colour
+ * lies from the local background towards the local finish (the finish's mean where a bar is
+ * too thin to have an inside of its own).
+ */
+function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: ColorModel, edges: EdgeModel): AlphaMask {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const { solid, edge, interior, fore, back } = edges;
+  const out = Buffer.alloc(width * rgb.height);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      const i = (box.y + y) * width + box.x + x;
+      if (interior[k]) {
+        out[i] = 255;
+        continue;
+      }
+      if (!edge[k]) continue;
+      const fw = fore.weights[k];
+      const bw = back.weights[k];
+      if (bw < 1e-4) {
+        out[i] = solid[k] ? 255 : 0;
+        continue;
+      }
+      const o = i * channels;
+      let dot = 0;
+      let length2 = 0;
+      let away2 = 0;
+      for (let c = 0; c < 3; c++) {
+        const f = fw < 1e-4 ? finish.mean[c] : fore.sums[c][k] / fw;
+        const b = back.sums[c][k] / bw;
+        dot += (data[o + c] - b) * (f - b);
+        length2 += (f - b) * (f - b);
+        away2 += (data[o + c] - b) ** 2;
+      }
+      if (length2 < MIN_CONTRAST * MIN_CONTRAST) {
+        out[i] = solid[k] ? 255 : model.data[i];
+        continue;
+      }
+      // A colour far off the line from background to finish is no mix of the two: the
+      // background behind it is not the one beside it (a bar in front of a colour edge).
+      const off2 = away2 - (dot * dot) / length2;
+      if (off2 > Math.max(MIN_CONTRAST * MIN_CONTRAST, MAX_OFF_LINE * MAX_OFF_LINE * length2)) out[i] = solid[k] ? 255 : 0;
+      else out[i] = Math.round(255 * Math.max(0, Math.min(1, dot / length2)));
+    }
+  }
+  return { data: out, width, height: rgb.height };
+}
+
+/**
+ * The framed product's matte inside the box, from the box's colours and the model's matte:
+ * of the finishes found (finishCandidates), the one whose matte follows the photo's edges
+ * best, when it follows them better than the model's own matte; undefined otherwise (then
+ * the model's matte stands).
+ */
+export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors): FinishMatte | undefined {
+  const candidates = finishCandidates(rgb, box, model, colors);
+  if (candidates.length === 0) return undefined;
+  // A finish that is as common outside the box as in its band is the background's: of the
+  // others, the model's choice first.
+  // A matte with nothing in common with the model's took something else of one colour.
+  const own = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++)
+    for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= 128 ? 1 : 0;
+  const plausible = candidates.filter((c) => overlap(c.model.solid, own) >= MIN_OVERLAP);
+  if (plausible.length === 0) return undefined;
+  const best = plausible.find((c) => c.lift >= MIN_LIFT) ?? plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
+  return {
+    alpha: softMatte(rgb, box, model, best.finish, best.model),
+    finish: best.finish.mean.map(Math.round) as [number, number, number],
+    ambiguous: best.ambiguous,
+  };
+}

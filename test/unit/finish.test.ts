@@ -1,0 +1,121 @@
+import { boxColorPrior } from '../../src/engine/matte/boxPrior';
+import { maskIoU } from '../../src/engine/matte/confidence';
+import { matteByFinish } from '../../src/engine/matte/finish';
+import type { AlphaMask, RawImage } from '../../src/engine/image/types';
+import { FRAME_KINDS, frameScene } from '../../testkit/frameScenes';
+import { mulberry32 } from '../../testkit/windowScene';
+
+const W = 240;
+const H = 180;
+const BOX = { x: 40, y: 30, width: 160, height: 120 };
+const FINISH = [58, 62, 68];
+const BALL = [200, 40, 40];
+
+/**
+ * A two-pane anthracite window (6 px bars, a 4 px mullion, a thin transom of 1.5 px) over a
+ * cluttered background of coloured tiles, with a red ball seen through the left pane.
+ * Returns the photo, the true coverage, and what a salient-object model would make of it
+ * (the frame and the ball behind it).
+ */
+function windowOverClutter() {
+  const random = mulberry32(7);
+  const palette = [
+    [190, 170, 120],
+    [90, 140, 70],
+    [150, 180, 210],
+    [220, 210, 190],
+    [120, 90, 60],
+    [170, 120, 150],
+  ];
+  const tiles = Array.from({ length: Math.ceil(W / 8) * Math.ceil(H / 8) }, () => palette[Math.floor(random() * palette.length)]);
+  const coverage = new Float32Array(W * H);
+  const fill = (x0: number, y0: number, w: number, h: number, c = 1) => {
+    for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) coverage[y * W + x] = Math.max(coverage[y * W + x], c);
+  };
+  const { x, y, width, height } = BOX;
+  fill(x, y, width, 6);
+  fill(x, y + height - 6, width, 6);
+  fill(x, y, 6, height);
+  fill(x + width - 6, y, 6, height);
+  fill(x + 78, y, 4, height);
+  fill(x + 82, y + 60, width - 88, 1); // the transom: one full row...
+  fill(x + 82, y + 61, width - 88, 1, 0.5); // ...and one half covered
+  const image = Buffer.alloc(W * H * 3);
+  const model = Buffer.alloc(W * H);
+  const ball = (px: number, py: number) => (px - 80) ** 2 + (py - 85) ** 2 < 16 ** 2;
+  for (let py = 0; py < H; py++) {
+    for (let px = 0; px < W; px++) {
+      const i = py * W + px;
+      const behind = ball(px, py) ? BALL : tiles[(py >> 3) * Math.ceil(W / 8) + (px >> 3)];
+      const a = coverage[i];
+      const noise = (random() - 0.5) * 6;
+      for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.max(0, Math.min(255, Math.round(a * FINISH[c] + (1 - a) * behind[c] + noise)));
+      model[i] = a >= 0.5 || ball(px, py) ? 255 : 0;
+    }
+  }
+  const truth = Buffer.from(Array.from(coverage, (a) => Math.round(a * 255)));
+  const rgb: RawImage = { data: image, width: W, height: H, channels: 3 };
+  const modelMatte: AlphaMask = { data: model, width: W, height: H };
+  return { rgb, truth, model: modelMatte };
+}
+
+describe('the matte of a framed product from its finish', () => {
+  test('follows the frame: what shows through it is dropped, a thin bar keeps its partial coverage', () => {
+    const { rgb, truth, model } = windowOverClutter();
+    const matte = matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX));
+    expect(matte).toBeDefined();
+    const alpha = matte!.alpha.data;
+    expect(Math.abs(matte!.finish[0] - FINISH[0])).toBeLessThan(12);
+    expect(alpha[85 * W + 80]).toBe(0); // the ball behind the pane
+    expect(alpha[(BOX.y + 2) * W + BOX.x + 50]).toBe(255); // the top bar
+    expect(alpha[(BOX.y + 60) * W + BOX.x + 120]).toBeGreaterThan(200); // the transom's full row
+    const half = alpha[(BOX.y + 61) * W + BOX.x + 120];
+    expect(half).toBeGreaterThan(70);
+    expect(half).toBeLessThan(190);
+    expect(alpha[(BOX.y + 40) * W + BOX.x + 120]).toBe(0); // the right pane's clutter
+    expect(maskIoU(alpha, truth)).toBeGreaterThan(0.95);
+    // Nothing outside the box.
+    for (let py = 0; py < H; py++)
+      for (let px = 0; px < W; px++) if (px < BOX.x || py < BOX.y || px >= BOX.x + BOX.width || py >= BOX.y + BOX.height) expect(alpha[py * W + px]).toBe(0);
+  });
+
+  test('a compact object in the box is no frame: undefined, so the model stands', () => {
+    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
+    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
+    for (let py = 0; py < H; py++) {
+      for (let px = 0; px < W; px++) {
+        const i = py * W + px;
+        const inBall = (px - 120) ** 2 + (py - 90) ** 2 < 30 ** 2;
+        const c = inBall ? BALL : [220, 215, 205];
+        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = c[k];
+        model.data[i] = inBall ? 255 : 0;
+      }
+    }
+    expect(matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX))).toBeUndefined();
+  });
+});
+
+describe('frame scenes (testkit/frameScenes.ts)', () => {
+  test.each(FRAME_KINDS)('%s: the same seed gives the same scene, its truth has soft edges and lies inside the box', async (kind) => {
+    const a = await frameScene(kind, 3);
+    const b = await frameScene(kind, 3);
+    const other = await frameScene(kind, 4);
+    expect(Buffer.compare(a.image, b.image)).toBe(0);
+    expect(Buffer.compare(Buffer.from(a.alpha), Buffer.from(other.alpha))).not.toBe(0);
+    let soft = 0;
+    let solid = 0;
+    for (let i = 0; i < a.alpha.length; i++) {
+      const v = a.alpha[i];
+      if (v > 0 && v < 255) soft++;
+      if (v === 255) solid++;
+      if (v > 0) {
+        const x = i % a.width;
+        const y = Math.floor(i / a.width);
+        expect(x >= a.box.x && y >= a.box.y && x < a.box.x + a.box.width && y < a.box.y + a.box.height).toBe(true);
+      }
+    }
+    expect(solid).toBeGreaterThan(500);
+    expect(soft).toBeGreaterThan(100);
+    expect(a.describe).toContain(kind);
+  });
+});
