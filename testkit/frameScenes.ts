@@ -153,8 +153,10 @@ function makeProduct(kind: FrameKind, random: Random, scale: number): Product {
       const width = between(random, 320, 440);
       const height = between(random, 320, 460);
       const slat = px(2, 7);
-      const spacing = between(random, 18, 42) * scale;
-      const border = random() < 0.6 ? px(4, 9) : 0;
+      const spacing = between(random, 12, 42) * scale;
+      // No border, a thin one, or a lattice set in a frame as wide as a window's.
+      const framing = random();
+      const border = framing < 0.35 ? 0 : framing < 0.7 ? px(4, 9) : px(12, 22);
       const angle = (between(random, 30, 60) * Math.PI) / 180;
       const c = Math.cos(angle);
       const s = Math.sin(angle);
@@ -167,7 +169,12 @@ function makeProduct(kind: FrameKind, random: Random, scale: number): Product {
         if (b < slat) return 3;
         return 0;
       };
-      return { width, height, shape, describe: `slats ${slat.toFixed(1)} px every ${spacing.toFixed(0)} px${border ? ', bordered' : ''}` };
+      return {
+        width,
+        height,
+        shape,
+        describe: `slats ${slat.toFixed(1)} px every ${spacing.toFixed(0)} px${framing >= 0.7 ? `, in a ${border.toFixed(0)} px frame` : border ? ', bordered' : ''}`,
+      };
     }
     case 'railing': {
       const width = 520;
@@ -340,12 +347,12 @@ function drawBehind(image: Uint8Array, width: number, height: number, random: Ra
 async function background(random: Random, width: number, height: number): Promise<{ pixels: Uint8Array; describe: string }> {
   const choice = random();
   const name = pick(random, PHOTOS);
-  if (choice < 0.45) {
+  if (choice < 0.4) {
     // The whole photo: its subject is behind the product.
     const pixels = await sharp(photoPath(name)).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
     return { pixels: new Uint8Array(pixels), describe: `over ${name}` };
   }
-  if (choice < 0.8) {
+  if (choice < 0.72) {
     const region = await backgroundRegion(
       photoPath(name),
       photoPath(name)
@@ -354,6 +361,21 @@ async function background(random: Random, width: number, height: number): Promis
     );
     const pixels = await sharp(photoPath(name)).extract(region).resize(width, height, { fit: 'cover' }).removeAlpha().raw().toBuffer();
     return { pixels: new Uint8Array(pixels), describe: `over a crop of ${name}` };
+  }
+  if (choice >= 0.88) {
+    // A studio sweep: a paper backdrop curving from wall to floor, lit from above.
+    const paper = between(random, 200, 250);
+    const tint = [between(random, -6, 6), between(random, -6, 6), between(random, -6, 6)];
+    const pixels = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      const fall = 1 - 0.22 * (y / height) ** 2;
+      for (let x = 0; x < width; x++) {
+        const vignette = 1 - 0.08 * ((x - width / 2) / (width / 2)) ** 2;
+        const i = (y * width + x) * 3;
+        for (let c = 0; c < 3; c++) pixels[i + c] = clamp(paper * fall * vignette + tint[c] + ((x * 5 + y * 11) % 3) - 1);
+      }
+    }
+    return { pixels, describe: 'on a studio sweep' };
   }
   // A painted wall with a floor: what a showroom shot has.
   const wall: Rgb = [between(random, 150, 245), between(random, 150, 240), between(random, 140, 235)];

@@ -2,6 +2,20 @@ import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { boxBlur } from './boxBlur';
 import { type BoxColors, colorBin } from './boxPrior';
 import { labelComponents } from './components';
+import { straightBarPixels } from './straightBars';
+
+/** Share of a box-local matte's pixels that lie on straight bars. */
+function barShare(solid: Uint8Array, w: number, h: number): number {
+  const bars = straightBarPixels(solid, w, h);
+  let on = 0;
+  let all = 0;
+  for (let i = 0; i < solid.length; i++) {
+    if (!solid[i]) continue;
+    all++;
+    on += bars[i];
+  }
+  return all ? on / all : 0;
+}
 
 /**
  * The matte of a framed product (windows, doors, trellis, railings, pergolas: the box hint
@@ -196,6 +210,8 @@ export interface FinishCandidate {
   ambiguous: number;
   /** How much commoner the finish's colour is in the band than in the ring outside the box: a product's is, a background's is not. */
   lift: number;
+  /** Share of the matte's pixels on straight bars (straightBars.ts): a frame is made of them, a blob of its colour is not. */
+  barShare: number;
 }
 
 /** Share of the band's pixels of the finish's colour over the ring's share (the ring: as deep as the band, outside the box). */
@@ -298,36 +314,50 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
     if (!finish) continue;
     if (candidates.some((c) => distance2(c.finish, finish.mean[0], finish.mean[1], finish.mean[2]) < 1)) continue;
     const picked = pickFinish(rgb, box, model, finish, ringShare);
-    if (picked) candidates.push({ finish, ...picked, lift: lift(rgb, box, depthBand, finish) });
+    if (picked) candidates.push({ finish, ...picked, lift: lift(rgb, box, depthBand, finish), barShare: barShare(picked.model.solid, box.width, box.height) });
   }
   return candidates;
 }
 
-/** The box's pixels of the finish's colour that hold together with the band (the model decides where the ring has the colour too). */
+/**
+ * The box's pixels of the finish's colour that hold together with the band. Where the ring
+ * outside the box has the colour too, a pixel is the frame's when it lies on a straight bar
+ * of that colour (straightBars.ts: the outline is kept over a background of the frame's
+ * colour), else when the model took it.
+ */
 function pickFinish(
   rgb: RawImage,
   box: BoundingBox,
   model: AlphaMask,
   finish: ColorModel,
   ringShare: Float64Array,
-): Omit<FinishCandidate, 'finish' | 'lift'> | undefined {
+): Omit<FinishCandidate, 'finish' | 'lift' | 'barShare'> | undefined {
   const { width, channels, data } = rgb;
   const w = box.width;
   const h = box.height;
+  const colored = new Uint8Array(w * h);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = ((box.y + y) * width + box.x + x) * channels;
+      if (distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) colored[y * w + x] = 1;
+    }
+  }
+  // Where the background has the finish's colour too, a straight bar of it is the frame's.
+  const bars = straightBarPixels(colored, w, h);
   const solid = new Uint8Array(w * h);
   let ambiguous = 0;
   let matching = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      if (!colored[k]) continue;
       const i = (box.y + y) * width + box.x + x;
-      const o = i * channels;
-      if (distance2(finish, data[o], data[o + 1], data[o + 2]) > FINISH_D2) continue;
       matching++;
       if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING) {
         ambiguous++;
-        if (model.data[i] < 128) continue;
+        if (model.data[i] < 128 && !bars[k]) continue;
       }
-      solid[y * w + x] = 1;
+      solid[k] = 1;
     }
   }
   grow(rgb, box, solid, finish, LOOSE_D2);
@@ -419,22 +449,22 @@ function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: Co
 
 /**
  * The framed product's matte inside the box, from the box's colours and the model's matte:
- * of the finishes found (finishCandidates), the one whose matte follows the photo's edges
- * best, when it follows them better than the model's own matte; undefined otherwise (then
- * the model's matte stands).
+ * of the finishes found (finishCandidates) whose matte shares something with the model's,
+ * those commoner in the band than outside the box (a product's colour), and of them the one
+ * whose matte lies most on straight bars (a frame is made of bars; a shadow or a pot of
+ * another colour is not); undefined when none (then the model's matte stands).
  */
 export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors): FinishMatte | undefined {
   const candidates = finishCandidates(rgb, box, model, colors);
   if (candidates.length === 0) return undefined;
-  // A finish that is as common outside the box as in its band is the background's: of the
-  // others, the model's choice first.
   // A matte with nothing in common with the model's took something else of one colour.
   const own = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++)
     for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= 128 ? 1 : 0;
   const plausible = candidates.filter((c) => overlap(c.model.solid, own) >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
-  const best = plausible.find((c) => c.lift >= MIN_LIFT) ?? plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
+  const lifted = plausible.filter((c) => c.lift >= MIN_LIFT);
+  const best = lifted.length ? lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a)) : plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
   return {
     alpha: softMatte(rgb, box, model, best.finish, best.model),
     finish: best.finish.mean.map(Math.round) as [number, number, number],
