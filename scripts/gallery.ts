@@ -4,6 +4,8 @@
  *  - replace: original and the studio engine with each vitrinealu prompt type.
  *   node dist/scripts/gallery.js                     run the engine, write docs/*-gallery.png
  *   node dist/scripts/gallery.js --from out --to F   cleanup sheet from the demo's out/<mode>/ files
+ *   node dist/scripts/gallery.js --frames            docs/frames-gallery.png: bench:frames scenes
+ *     (tuning seeds) without a hint and with a box marked Framed Product, beside the true alpha
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -11,6 +13,7 @@ import sharp from 'sharp';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
 import { replaceBackground } from '../src/engine/pipeline/replace';
+import { type FrameKind, frameScene } from '../testkit/frameScenes';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const MODES = ['transparent', 'color', 'blur', 'mask'] as const;
@@ -50,8 +53,45 @@ async function writeSheet(file: string, columns: number, rows: number, composite
   console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
 }
 
+/** Tuning scenes of bench:frames with something behind the frame. */
+const FRAME_SCENES: Array<[FrameKind, number]> = [
+  ['window', 5],
+  ['door', 1],
+  ['railing', 1],
+  ['pergola', 2],
+];
+
+async function framesSheet(file: string) {
+  const columns = ['photo and box', 'no hint', 'box + Framed Product', 'true alpha'];
+  const composites: sharp.OverlayOptions[] = columns.map((name, i) => ({ input: label(name, CELL), left: i * CELL, top: 0 }));
+  for (const [row, [kind, seed]] of FRAME_SCENES.entries()) {
+    const scene = await frameScene(kind, seed);
+    const { x, y, width, height } = scene.box;
+    const outline = Buffer.from(
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${scene.width}" height="${scene.height}"><rect x="${x + 1.5}" y="${y + 1.5}" width="${width - 3}" height="${height - 3}" fill="none" stroke="#ff2d55" stroke-width="3"/></svg>`,
+    );
+    const boxed = await sharp(scene.image)
+      .composite([{ input: outline }])
+      .png()
+      .toBuffer();
+    const plain = (await cleanupImage(scene.image, { mode: 'transparent' })).data;
+    const framed = (await cleanupImage(scene.image, { mode: 'transparent', hint: { box: scene.box, frame: true, units: 'px' } })).data;
+    const truth = await sharp(Buffer.from(scene.alpha), { raw: { width: scene.width, height: scene.height, channels: 1 } })
+      .png()
+      .toBuffer();
+    const cells = [await cell(boxed, false), await cell(plain, true), await cell(framed, true), await cell(truth, false)];
+    cells.forEach((input, column) => composites.push({ input, left: column * CELL, top: LABEL + row * CELL }));
+  }
+  await writeSheet(file, columns.length, FRAME_SCENES.length, composites);
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes('--frames')) {
+    await framesSheet(path.join(ROOT, 'docs', 'frames-gallery.png'));
+    await closeWorkerPool();
+    return;
+  }
   const from = args.includes('--from') ? path.resolve(args[args.indexOf('--from') + 1]) : undefined;
   const to = path.resolve(args.includes('--to') ? args[args.indexOf('--to') + 1] : path.join(ROOT, 'docs', 'cleanup-gallery.png'));
   const examples = fs

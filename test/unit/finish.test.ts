@@ -17,7 +17,7 @@ const BALL = [200, 40, 40];
  * Returns the photo, the true coverage, and what a salient-object model would make of it
  * (the frame and the ball behind it).
  */
-function windowOverClutter() {
+function windowOverClutter(options: { darkLeaf?: boolean } = {}) {
   const random = mulberry32(7);
   const palette = [
     [190, 170, 120],
@@ -43,10 +43,12 @@ function windowOverClutter() {
   const image = Buffer.alloc(W * H * 3);
   const model = Buffer.alloc(W * H);
   const ball = (px: number, py: number) => (px - 80) ** 2 + (py - 85) ** 2 < 16 ** 2;
+  // A dark leaf of the frame's own colour behind the right pane, touching the mullion.
+  const leaf = (px: number, py: number) => options.darkLeaf === true && ((px - (x + 87)) / 6) ** 2 + ((py - (y + 95)) / 4) ** 2 < 1;
   for (let py = 0; py < H; py++) {
     for (let px = 0; px < W; px++) {
       const i = py * W + px;
-      const behind = ball(px, py) ? BALL : tiles[(py >> 3) * Math.ceil(W / 8) + (px >> 3)];
+      const behind = leaf(px, py) ? FINISH : ball(px, py) ? BALL : tiles[(py >> 3) * Math.ceil(W / 8) + (px >> 3)];
       const a = coverage[i];
       const noise = (random() - 0.5) * 6;
       for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.max(0, Math.min(255, Math.round(a * FINISH[c] + (1 - a) * behind[c] + noise)));
@@ -77,6 +79,16 @@ describe('the matte of a framed product from its finish', () => {
     // Nothing outside the box.
     for (let py = 0; py < H; py++)
       for (let px = 0; px < W; px++) if (px < BOX.x || py < BOX.y || px >= BOX.x + BOX.width || py >= BOX.y + BOX.height) expect(alpha[py * W + px]).toBe(0);
+  });
+
+  test("a dark leaf of the frame's colour seen through a pane, touching a bar, is dropped (small, off the bars, not the model's)", () => {
+    const { rgb, truth, model } = windowOverClutter({ darkLeaf: true });
+    const matte = matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX));
+    expect(matte).toBeDefined();
+    const alpha = matte!.alpha.data;
+    expect(alpha[(BOX.y + 95) * W + BOX.x + 88]).toBe(0);
+    expect(alpha[(BOX.y + 95) * W + BOX.x + 80]).toBe(255); // the mullion it touches
+    expect(maskIoU(alpha, truth)).toBeGreaterThan(0.9);
   });
 
   test('a compact object in the box is no frame: undefined, so the model stands', () => {

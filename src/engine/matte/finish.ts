@@ -4,6 +4,29 @@ import { type BoxColors, colorBin } from './boxPrior';
 import { labelComponents } from './components';
 import { straightBarPixels } from './straightBars';
 
+/** An off-bar piece smaller than this share of the box is a stray (a dark leaf, a shadow's speck)... */
+const STRAY_MAX_AREA = 0.005;
+/** ...unless the model took at least this share of it. */
+const STRAY_MIN_MODEL = 0.5;
+
+/**
+ * Drops the pieces of a box-local matte that lie off its straight bars, are small, and that
+ * the model did not take: specks of the finish's colour seen through the frame. A door's
+ * panel or a kick plate is large; a pergola's brace the model sees.
+ */
+function dropStrayPieces(solid: Uint8Array, w: number, h: number, modelHas: (k: number) => boolean) {
+  const bars = straightBarPixels(solid, w, h);
+  const off = new Uint8Array(w * h);
+  for (let k = 0; k < off.length; k++) off[k] = solid[k] && !bars[k] ? 1 : 0;
+  const { labels, sizes } = labelComponents(off, w);
+  const support = new Float64Array(sizes.length);
+  for (let k = 0; k < off.length; k++) if (labels[k] && modelHas(k)) support[labels[k]]++;
+  for (let k = 0; k < off.length; k++) {
+    const label = labels[k];
+    if (label && sizes[label] < STRAY_MAX_AREA * w * h && support[label] < STRAY_MIN_MODEL * sizes[label]) solid[k] = 0;
+  }
+}
+
 /** Share of a box-local matte's pixels that lie on straight bars. */
 function barShare(solid: Uint8Array, w: number, h: number): number {
   const bars = straightBarPixels(solid, w, h);
@@ -393,6 +416,7 @@ function pickFinish(
   }
   // A box is drawn around the product: its matte spans most of the box both ways.
   if (x1 - x0 + 1 < 0.75 * w || y1 - y0 + 1 < 0.75 * h) return undefined;
+  dropStrayPieces(solid, w, h, (k) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= 128);
   return { model: edgeModel(rgb, box, solid), ambiguous: matching ? ambiguous / matching : 0 };
 }
 

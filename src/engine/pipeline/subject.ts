@@ -123,6 +123,8 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   let matteSource: Subject['matteSource'] = 'segmented';
   let agreement: number | undefined;
   let appliedHint: Subject['hint'];
+  /** The matte is the frame's finish (matte/finish.ts): what shows through it is already clear. */
+  let byFinishColors = false;
   if (options.inputIs === 'cutout' && !inputAlpha) {
     throw new EngineError('INVALID_OPTION', 'Input Is: Cut-Out, but the image has no alpha channel (use Auto or Photo, or pass a PNG/WebP cut-out)');
   }
@@ -169,6 +171,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       if (byFinish) {
         modelAlpha = byFinish.alpha;
         colorPrior = true;
+        byFinishColors = true;
       } else if (colors && preferColorPrior(modelAlpha, box, colors)) {
         modelAlpha = colors.prior;
         colorPrior = true;
@@ -245,10 +248,12 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     // is, and done again only when the detector opens something.
     const speculative = finishEdges(alpha, rgb);
     speculative.catch(() => undefined);
-    const found = await detectSeeThrough(rgb, alpha);
+    // A finish matte has cleared the panes by colour already; opening more would only take
+    // bar pixels mixed with the background (glass still needs the panes found).
+    const found = byFinishColors && seeThroughMode === 'gaps' ? undefined : await detectSeeThrough(rgb, alpha);
     confidence = await cutoutConfidence(alpha, { agreement });
-    seeThrough = { mode: seeThroughMode, regions: found.regions, share: Math.round(found.share * 1000) / 1000 };
-    if (found.regions === 0) edges = await speculative;
+    seeThrough = { mode: seeThroughMode, regions: found?.regions ?? 0, share: Math.round((found?.share ?? 0) * 1000) / 1000 };
+    if (!found || found.regions === 0) edges = await speculative;
     else {
       const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
       const opened = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass);
