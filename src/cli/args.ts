@@ -47,12 +47,24 @@ export function parseArgs(argv: string[], command: CommandOptions): ParsedArgs {
   return { positionals: parsed.positionals, options };
 }
 
-export function numberOption(args: ParsedArgs, name: string): number | undefined {
+/** A number as a person types one: decimal digits, an optional sign, and a fraction where the option takes one. */
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)$/;
+const WHOLE = /^[+-]?\d+$/;
+
+/**
+ * An option's number, strictly: "0x10", "1e1", " 50" or "" are usage errors naming the option
+ * (Number() would take them, and a typo would run a whole job). `whole` for counts, seeds,
+ * quality and margins.
+ */
+export function numberOption(args: ParsedArgs, name: string, kind: 'whole' | 'decimal' = 'decimal'): number | undefined {
   const raw = args.options.get(name);
   if (raw === undefined) return undefined;
-  const value = Number(raw);
-  if (typeof raw !== 'string' || raw.trim() === '' || !Number.isFinite(value)) throw new UsageError(`--${name} must be a number, got ${String(raw)}`);
-  return value;
+  const pattern = kind === 'whole' ? WHOLE : DECIMAL;
+  if (typeof raw !== 'string' || !pattern.test(raw))
+    throw new UsageError(
+      `--${name} must be ${kind === 'whole' ? 'a whole number' : 'a number'} in decimal digits, got ${typeof raw === 'string' ? JSON.stringify(raw) : 'no value'}`,
+    );
+  return Number(raw);
 }
 
 export function stringOption(args: ParsedArgs, name: string): string | undefined {

@@ -132,10 +132,10 @@ function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean):
   set('mode', stringOption(args, 'mode') as CleanupOptionsInput['mode']);
   set('color', stringOption(args, 'color'));
   set('blurSigma', numberOption(args, 'blur'));
-  set('quality', numberOption(args, 'quality'));
+  set('quality', numberOption(args, 'quality', 'whole'));
   set('featherPx', numberOption(args, 'feather'));
   set('seeThrough', stringOption(args, 'see-through') as CleanupOptionsInput['seeThrough']);
-  set('cropMargin', numberOption(args, 'margin'));
+  set('cropMargin', numberOption(args, 'margin', 'whole'));
   set('modelPath', stringOption(args, 'model'));
   set('modelFamily', stringOption(args, 'model-family'));
   if (args.options.has('decontaminate')) set('decontaminate', args.options.get('decontaminate') !== false);
@@ -242,9 +242,9 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['customPresets', customPresets(args)],
     ['prompt', stringOption(args, 'prompt')],
     ['negativePrompt', stringOption(args, 'negative-prompt')],
-    ['steps', numberOption(args, 'steps')],
+    ['steps', numberOption(args, 'steps', 'whole')],
     ['guidanceScale', numberOption(args, 'guidance')],
-    ['seed', numberOption(args, 'seed')],
+    ['seed', numberOption(args, 'seed', 'whole')],
     ['backgroundColor', stringOption(args, 'color')],
     ['backgroundImage', stringOption(args, 'background') ? fs.readFileSync(stringOption(args, 'background')!) : undefined],
     ['backgroundFit', stringOption(args, 'fit')],
@@ -257,7 +257,7 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['matchColors', flag(args, 'match-colors')],
     ['enhanceFg', flag(args, 'enhance')],
     ['featherEdges', flag(args, 'feather')],
-    ['quality', numberOption(args, 'quality')],
+    ['quality', numberOption(args, 'quality', 'whole')],
     ['modelPath', stringOption(args, 'model')],
     ['inputIs', stringOption(args, 'input')],
     ['format', outputFormat(args, output, isDirectory)],

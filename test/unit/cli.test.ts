@@ -8,6 +8,7 @@ import sharp from 'sharp';
 import { writeTinySdxl } from '../../testkit/tinySdxl';
 import { modelCacheDir, photoPath, REPO_ROOT } from '../../testkit/fixtures';
 import { RunwayTestServer } from '../../testkit/runwayServer';
+import { numberOption, parseArgs, UsageError } from '../../src/cli/args';
 
 const run = promisify(execFile);
 const CLI = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'index.js');
@@ -184,6 +185,33 @@ describe('vitrinealu-bg CLI', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message as RegExp);
     expect(result.stderr).not.toMatch(/Model file not found/);
+  });
+
+  test.each([
+    ['--quality', '0x10', /--quality must be a whole number in decimal digits, got "0x10"/],
+    ['--quality', '1e1', /--quality must be a whole number in decimal digits, got "1e1"/],
+    ['--quality', ' 50', /--quality must be a whole number in decimal digits, got " 50"/],
+    ['--quality', '50.5', /--quality must be a whole number/],
+    ['--margin', '', /--margin must be a whole number in decimal digits, got ""/],
+    ['--feather', 'Infinity', /--feather must be a number in decimal digits, got "Infinity"/],
+    ['--blur', '0b11', /--blur must be a number in decimal digits/],
+  ])('cleanup %s %j is a usage error naming the option, before any photo is read', async (flag, value, message) => {
+    const result = await cli(['cleanup', '/nonexistent/in.jpg', '-o', path.join(os.tmpdir(), 'x.png'), flag, value]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+  });
+
+  test('numbers in decimal digits are taken: a sign, a fraction where the option takes one', () => {
+    const args = parseArgs(['--feather=-.5', '--blur', '2.', '--quality', '+80', '--margin', '007'], {
+      valued: ['feather', 'blur', 'quality', 'margin'],
+      switches: [],
+    });
+    expect(numberOption(args, 'feather')).toBe(-0.5);
+    expect(numberOption(args, 'blur')).toBe(2);
+    expect(numberOption(args, 'quality', 'whole')).toBe(80);
+    expect(numberOption(args, 'margin', 'whole')).toBe(7);
+    expect(numberOption(args, 'absent')).toBeUndefined();
+    expect(() => numberOption(parseArgs(['--blur', '1,5'], { valued: ['blur'], switches: [] }), 'blur')).toThrow(UsageError);
   });
 
   test('an output file in a folder that does not exist is a usage error before any photo is read', async () => {
