@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { siblingPath } from '../../src/engine/core/fileNames';
 import { resolvePreset } from '../../src/engine/presets';
 import { alreadyProcessed, backgroundBlockFrom, plannedProcessing, readSidecar, resolveInRoot, sourceSha256, writeSidecar } from '../../src/engine/sidecar';
 
@@ -51,6 +52,26 @@ describe('sidecar store', () => {
   beforeEach(() => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-'));
     write('sample.json', JSON.stringify(SEED_SIDECAR));
+  });
+
+  test('long names that share their start get lock names of their own, the same in every process', () => {
+    const a = `${'x'.repeat(250)}a.json`;
+    const b = `${'x'.repeat(250)}b.json`;
+    expect(siblingPath(`/r/${a}`, '.lock')).not.toBe(siblingPath(`/r/${b}`, '.lock'));
+    expect(siblingPath(`/r/${a}`, '.lock')).toBe(siblingPath(`/r/${a}`, '.lock'));
+    expect(Buffer.byteLength(path.basename(siblingPath(`/r/${a}`, '.lock')))).toBeLessThanOrEqual(255);
+    expect(siblingPath('/r/sample.json', '.lock')).toBe('/r/sample.json.lock');
+  });
+
+  test.each([255, 250, 233])('a sidecar named with %i bytes (up to the file system limit) can be updated, its lock and temporary names fit', async (length) => {
+    const name = `${'é'.repeat(Math.floor((length - 5) / 2))}${'a'.repeat((length - 5) % 2)}.json`;
+    expect(Buffer.byteLength(name)).toBe(length);
+    write(name, JSON.stringify(SEED_SIDECAR));
+    const file = await readSidecar(root, name);
+    const block = backgroundBlockFrom(replaceMetadata(), sourceSha256(Buffer.from('photo')), '/out/sample-replaced.jpg');
+    await writeSidecar(root, name, { ...file.sidecar, background: block }, { expectedVersion: file.version });
+    expect(JSON.parse(read(name)).background.outJpg).toBe('/out/sample-replaced.jpg');
+    expect(fs.readdirSync(root).sort()).toEqual([name, 'sample.json'].sort());
   });
 
   test('update keeps every other field (unknown ones too) and writes the seed block', async () => {

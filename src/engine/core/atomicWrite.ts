@@ -2,14 +2,21 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 
+import { siblingStem } from './fileNames';
 import { alive, HOST } from './writer';
+
+/** What a temporary name adds to its target's: '.', '.', a pid (at most 7 digits), '@host', '.', 8 hex digits, '.tmp'. */
+const TEMP_RESERVE = 1 + 1 + 7 + 1 + Buffer.byteLength(HOST) + 1 + 8 + 4;
+
+/** The target's name as its temporary files carry it, short enough for the file system. */
+const tempStem = (base: string) => siblingStem(base, TEMP_RESERVE);
 
 /**
  * Removes the temporary files that writers of `target` killed between writing and renaming
  * (a worker killed mid-batch) left beside it. They never replaced the target: only litter.
  */
 async function removeStaleTemps(dir: string, base: string): Promise<void> {
-  const prefix = `.${base}.`;
+  const prefix = `.${tempStem(base)}.`;
   const names = await fs.readdir(dir).catch(() => [] as string[]);
   for (const name of names) {
     if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
@@ -28,7 +35,7 @@ export async function writeFileAtomic(target: string, data: Buffer | string): Pr
   const dir = path.dirname(target);
   const base = path.basename(target);
   await removeStaleTemps(dir, base);
-  const temp = path.join(dir, `.${base}.${process.pid}@${HOST}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(dir, `.${tempStem(base)}.${process.pid}@${HOST}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await fs.open(temp, 'wx');
   try {
     await handle.writeFile(data);

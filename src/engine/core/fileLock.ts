@@ -1,11 +1,12 @@
 import fs from 'node:fs/promises';
 
 import { EngineError } from './errors';
+import { siblingPath } from './fileNames';
 import { alive, HOST, WRITER } from './writer';
 
 /**
  * An exclusive lock on one file, for read-modify-write transactions between processes and
- * hosts: `<file>.lock`, created with O_EXCL, holding its writer (pid@host) and the time.
+ * hosts: `<file>.lock` (its name shortened with a hash near the 255-byte limit: fileNames.ts), created with O_EXCL, holding its writer (pid@host) and the time.
  * A lock whose writer is a dead process on this host is taken over at once; one from another
  * host (a shared folder) only once it is older than `staleMs` (locks are held for
  * milliseconds). Waiting is bounded: past `timeoutMs` a clear error names the holder.
@@ -43,7 +44,7 @@ function isStale(found: { owner: string; mtimeMs: number }, staleMs: number): bo
  * the rename; one that renamed a fresh lock instead (taken meanwhile) puts it back.
  */
 async function removeStale(lockPath: string, found: { owner: string; since?: string }): Promise<void> {
-  const aside = `${lockPath}.stale-${OWNER}-${Math.random().toString(36).slice(2)}`;
+  const aside = siblingPath(lockPath, `.stale-${OWNER}-${Math.random().toString(36).slice(2)}`);
   const moved = await fs.rename(lockPath, aside).then(
     () => true,
     () => false,
@@ -59,7 +60,7 @@ async function removeStale(lockPath: string, found: { owner: string; since?: str
  * so a file nobody writes again keeps no lock beside it. A live writer's lock stays.
  */
 export async function clearStaleLock(file: string, options: Pick<LockOptions, 'staleMs'> = {}): Promise<boolean> {
-  const lockPath = `${file}.lock`;
+  const lockPath = siblingPath(file, '.lock');
   const found = await holder(lockPath);
   if (!found || !isStale(found, options.staleMs ?? 30_000)) return false;
   await removeStale(lockPath, found);
@@ -67,7 +68,7 @@ export async function clearStaleLock(file: string, options: Pick<LockOptions, 's
 }
 
 export async function withFileLock<T>(file: string, work: () => Promise<T>, options: LockOptions = {}): Promise<T> {
-  const lockPath = `${file}.lock`;
+  const lockPath = siblingPath(file, '.lock');
   const timeoutMs = options.timeoutMs ?? 10_000;
   const staleMs = options.staleMs ?? 30_000;
   const started = Date.now();
