@@ -137,6 +137,48 @@ describe('sidecar writers at once', () => {
       fs.rmSync(outside, { recursive: true, force: true });
     }
   }, 600_000);
+
+  test('new folders under a folder swapped for a symlink to outside the root: none is created outside', async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'sidecar-outside-'));
+    try {
+      fs.mkdirSync(path.join(root, 'sub'));
+      const swapper = spawn(process.execPath, [
+        '-e',
+        `const fs = require('fs'); const [sub, outside] = process.argv.slice(1); const real = sub + '.real';
+         // Each state held a millisecond: mkdir -p through the link then lands outside often.
+         const hold = () => { const t = Date.now() + 1; while (Date.now() < t); };
+         const end = Date.now() + 120000;
+         while (Date.now() < end) {
+           try { fs.renameSync(sub, real); fs.symlinkSync(outside, sub); hold(); fs.unlinkSync(sub); fs.renameSync(real, sub); hold(); } catch {}
+         }`,
+        path.join(root, 'sub'),
+        outside,
+      ]);
+      let written = 0;
+      try {
+        // Each write needs two new folders below the swapped one.
+        for (let i = 0; i < 600; i++) {
+          try {
+            await changeSidecar(root, `sub/n${i}/deeper/a.json`, () => ({ set: [[['n'], i]] }));
+            written++;
+          } catch (error) {
+            expect((error as { code?: string }).code).toMatch(/PATH_NOT_ALLOWED|SIDECAR_NOT_FOUND|WRITE_FAILED|SIDECAR_CONFLICT/);
+          }
+        }
+      } finally {
+        swapper.kill();
+      }
+      expect(fs.readdirSync(outside)).toEqual([]);
+      expect(written).toBeGreaterThan(0);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  }, 600_000);
+
+  test('the root itself is no sidecar: "." is refused saying so', async () => {
+    await expect(readSidecar(root, '.')).rejects.toThrow(/The sidecar path \. is the root folder itself; name a file in it/);
+    await expect(changeSidecar(root, '.', () => ({ set: [[['n'], 1]] }))).rejects.toThrow(/is the root folder itself/);
+  });
 });
 
 describe('fields we do not own survive byte for byte', () => {

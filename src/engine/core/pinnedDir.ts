@@ -44,3 +44,34 @@ export async function openRegularFile(file: string): Promise<fs.FileHandle> {
   }
   return handle;
 }
+
+/**
+ * Creates the folders of `relative` (a folder path inside `root`, which must be a real path)
+ * one level at a time, each made in its parent held open and then opened without following
+ * a link: a level swapped for a symbolic link (to anywhere) is refused, never created
+ * through, so no folder is ever made outside the root. Elsewhere than Linux, a plain mkdir -p.
+ */
+export async function createFoldersInside(root: string, relative: string): Promise<void> {
+  const parts = relative.split(path.sep).filter((part) => part && part !== '.');
+  if (parts.length === 0) return;
+  if (process.platform !== 'linux') {
+    await fs.mkdir(path.join(root, ...parts), { recursive: true });
+    return;
+  }
+  let parent = await fs.open(root, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    for (const [level, part] of parts.entries()) {
+      if (part === '..') throw Object.assign(new Error(`"${parts.slice(0, level + 1).join('/')}" leaves the root`), { code: 'ELOOP' });
+      const inParent = `/proc/self/fd/${parent.fd}/${part}`;
+      await fs.mkdir(inParent).catch((error: NodeJS.ErrnoException) => {
+        if (error.code !== 'EEXIST') throw error;
+      });
+      // O_NOFOLLOW: a link put in its place is ELOOP, never entered.
+      const child = await fs.open(inParent, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+      await parent.close();
+      parent = child;
+    }
+  } finally {
+    await parent.close().catch(() => undefined);
+  }
+}

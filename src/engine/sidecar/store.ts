@@ -5,9 +5,9 @@ import path from 'node:path';
 import { EngineError, errorMessage } from '../core/errors';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { clearStaleLock, withFileLock } from '../core/fileLock';
-import { openRegularFile, type PinnedDirectory, pinDirectory } from '../core/pinnedDir';
+import { createFoldersInside, openRegularFile, type PinnedDirectory, pinDirectory } from '../core/pinnedDir';
 import type { ResolvedPreset } from '../presets';
-import { type JsonPath, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText } from './jsonText';
+import { type JsonEdit, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText, sizeOverLimit } from './jsonText';
 import { type BackgroundBlock, backgroundBlockSchema, type Sidecar, sidecarSchema } from './schema';
 import { zodIssue } from '../core/validation';
 import type { BackgroundResult, Review } from '../core/result';
@@ -44,6 +44,7 @@ export async function resolveInRoot(root: string, relative: string): Promise<str
   const target = path.resolve(realRoot, relative);
   const inside = (candidate: string) => candidate === realRoot || candidate.startsWith(realRoot + path.sep);
   if (!inside(target)) throw new EngineError('PATH_NOT_ALLOWED', `The sidecar path ${relative} leaves the root folder ${root}`);
+  if (target === realRoot) throw new EngineError('PATH_NOT_ALLOWED', `The sidecar path ${relative} is the root folder itself; name a file in it`);
   // The deepest part of the path that exists must really (after symlinks) be inside the root.
   let existing = target;
   for (;;) {
@@ -74,8 +75,10 @@ async function sidecarFolder(root: string, relative: string, create: boolean): P
   const realRoot = await fs.realpath(root);
   if (create) {
     try {
-      await fs.mkdir(path.dirname(file), { recursive: true });
+      await createFoldersInside(realRoot, path.relative(realRoot, path.dirname(file)));
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+        throw new EngineError('PATH_NOT_ALLOWED', `The sidecar path ${relative} goes through a link; its folders are not created through links`);
       throw new EngineError('WRITE_FAILED', `Sidecar ${relative}: its folder cannot be created: ${errorMessage(error)}`);
     }
   }
@@ -107,11 +110,7 @@ async function readBytes(file: string, relative: string): Promise<Buffer | undef
   }
   try {
     const { size } = await handle.stat();
-    if (size > MAX_SIDECAR_BYTES)
-      throw new EngineError(
-        'SIDECAR_INVALID',
-        `Sidecar ${relative} is ${(size / 1048576).toFixed(1)} MB, over the ${MAX_SIDECAR_BYTES / 1048576} MB a sidecar may have`,
-      );
+    if (size > MAX_SIDECAR_BYTES) throw new EngineError('SIDECAR_INVALID', `Sidecar ${relative} is ${sizeOverLimit(size)}`);
     return await handle.readFile();
   } finally {
     await handle.close();
@@ -154,7 +153,7 @@ export function parseSidecar(json: unknown, what: string): Sidecar {
 }
 
 /** A change to a sidecar: the whole new content, or values set at paths in the current text. */
-export type SidecarChange = { replace: Sidecar } | { set: Array<[JsonPath, unknown]> };
+export type SidecarChange = { replace: Sidecar } | { set: JsonEdit[] };
 
 /**
  * One transaction on a sidecar, exclusive across processes and hosts (a lock file beside
@@ -198,7 +197,9 @@ export async function changeSidecar(
         const wanted = change(current);
         let bytes: Buffer;
         if ('replace' in wanted) bytes = Buffer.from(`${JSON.stringify(parseSidecar(wanted.replace, `The new sidecar for ${relative}`), null, 2)}\n`, 'utf8');
-        else bytes = setInSidecarText(text?.raw ?? '{\n}\n', wanted.set);
+        else bytes = setInSidecarText(text?.raw ?? '{\n}\n', wanted.set, `Sidecar ${relative}`);
+        if (bytes.length > MAX_SIDECAR_BYTES)
+          throw new EngineError('SIDECAR_INVALID', `Sidecar ${relative} would be ${sizeOverLimit(bytes.length)} after this change; not changed`);
         const next = load(bytes, shown, relative).file;
         try {
           await writeFileAtomic(file, bytes);
@@ -340,16 +341,23 @@ export function backgroundBlockFrom(result: BackgroundResult, source?: string, o
 }
 
 /**
- * The cut-out's confidence for the sidecar: `scores.cutout`, and the review reasons joined
- * to `decisions.reasons` (prefixed "cutout review:") when the item was routed for review.
- * Other scores and reasons are kept.
+ * The cut-out's confidence for the sidecar: `scores.cutout`, and the review reasons (prefixed
+ * "cutout review:") appended to `decisions.reasons` when the item was routed for review and
+ * the list does not have them yet. Other scores and reasons stay byte for byte.
  */
-export function cutoutEdits(sidecar: Sidecar, metadata: CutoutScored, review?: Pick<Review, 'reasons'>): Array<[JsonPath, unknown]> {
-  const decided = cutoutDecisions(sidecar, metadata, review);
-  const edits: Array<[JsonPath, unknown]> = [];
-  if (decided.scores?.cutout !== undefined) edits.push([['scores', 'cutout'], decided.scores.cutout]);
-  if (decided.decisions?.reasons) edits.push([['decisions', 'reasons'], decided.decisions.reasons]);
+export function cutoutEdits(sidecar: Sidecar, metadata: CutoutScored, review?: Pick<Review, 'reasons'>): JsonEdit[] {
+  const edits: JsonEdit[] = [];
+  const score = metadata.confidence?.score;
+  if (score !== undefined) edits.push([['scores', 'cutout'], score]);
+  const added = reviewReasons(sidecar, review);
+  if (added.length > 0) edits.push([['decisions', 'reasons'], added, 'append']);
   return edits;
+}
+
+/** The review's reasons as the sidecar words them, less those it already lists. */
+function reviewReasons(sidecar: Sidecar, review?: Pick<Review, 'reasons'>): string[] {
+  const listed = new Set(sidecar.decisions?.reasons ?? []);
+  return [...new Set((review?.reasons ?? []).map((reason) => `cutout review: ${reason}`))].filter((reason) => !listed.has(reason));
 }
 
 /** What the sidecar's cut-out score is taken from: a background result, or anything with its confidence. */
@@ -359,10 +367,7 @@ export function cutoutDecisions(sidecar: Sidecar, metadata: CutoutScored, review
   const out: Pick<Sidecar, 'scores' | 'decisions'> = {};
   const score = metadata.confidence?.score;
   if (score !== undefined) out.scores = { ...(sidecar.scores ?? {}), cutout: score };
-  const reasons = review?.reasons;
-  if (reasons && reasons.length > 0) {
-    const added = reasons.map((reason) => `cutout review: ${reason}`);
-    out.decisions = { ...(sidecar.decisions ?? {}), reasons: [...new Set([...(sidecar.decisions?.reasons ?? []), ...added])] };
-  }
+  const added = reviewReasons(sidecar, review);
+  if (added.length > 0) out.decisions = { ...(sidecar.decisions ?? {}), reasons: [...(sidecar.decisions?.reasons ?? []), ...added] };
   return out;
 }
