@@ -4,8 +4,8 @@
  * The one measure of cut-outs on our products: windows, doors, trellis, railings and pergolas
  * drawn over real photos with a known alpha (testkit/frameScenes.ts), in two seed sets:
  * "tuning" (seeds 1..N, the ones looked at while choosing thresholds) and "held out"
- * (seeds 2001..2000+N, reported apart and never looked at; 1001.. were, once, so they left
- * the held-out set). Per scene, with the real model:
+ * (seeds 2001..2000+N, reported apart; 1001.. were looked at once and left the set, and
+ * 2001..2006 were looked at once too: --held-out-from 3001 gives a fresh set). Per scene, with the real model:
  * - plain: the model's matte upscaled bilinearly, nothing else (what a plain pipeline on the
  *   same weights gives: the reference a default must not fall below);
  * - no hint: Background Cleanup's defaults, in transparent mode (what users get) and in mask
@@ -142,6 +142,7 @@ async function main() {
       save: { type: 'string' },
       only: { type: 'string' },
       kinds: { type: 'string' },
+      'held-out-from': { type: 'string', default: '2001' },
     },
   });
   if (values.kinds) {
@@ -160,9 +161,12 @@ async function main() {
   if (!Number.isInteger(count) || count < 1) throw new Error(`--seeds takes a whole number of seeds per kind, not "${values.seeds}"`);
   if (!['both', 'tuning', 'held-out'].includes(values.set!)) throw new Error(`--set takes both, tuning or held-out, not "${values.set}"`);
   if (values.save) mkdirSync(values.save, { recursive: true });
+  const heldOut = Number(values['held-out-from']);
+  if (!Number.isInteger(heldOut) || heldOut <= count)
+    throw new Error(`--held-out-from takes a first seed above the tuning seeds, not "${values['held-out-from']}"`);
   const sets = [
     { label: `tuning (seeds 1..${count})`, seeds: Array.from({ length: count }, (_, i) => i + 1), use: values.set !== 'held-out' },
-    { label: `held out (seeds 2001..${2000 + count})`, seeds: Array.from({ length: count }, (_, i) => 2001 + i), use: values.set !== 'tuning' },
+    { label: `held out (seeds ${heldOut}..${heldOut + count - 1})`, seeds: Array.from({ length: count }, (_, i) => heldOut + i), use: values.set !== 'tuning' },
   ];
   const started = performance.now();
   const report: string[] = [];

@@ -58,6 +58,10 @@ const FINISH_D2 = 9;
 const COMMON_IN_RING = 0.02;
 /** IoU with the model's matte under which a finish's matte is something else (see matteByFinish). */
 const MIN_OVERLAP = 0.05;
+/** A finish this many times commoner in the band than in the ring is the product's even where the model missed it: the box was drawn around it. */
+const OWN_COLOR_LIFT = 20;
+/** A finish this many times commoner in the band (relative to the ring) than every other finish is the product's, whatever its shape. */
+const LIFT_DOMINANCE = 10;
 /** A finish is at least this much commoner in the band than in the ring (see lift). */
 const MIN_LIFT = 1.5;
 /** Per-channel spread never assumed tighter than this (8-bit levels): noise and JPEG. */
@@ -472,6 +476,18 @@ function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: Co
 }
 
 /**
+ * Of the plausible finishes: those commoner in the band than outside the box; of them the one
+ * far commoner there than any other (LIFT_DOMINANCE), else the one lying most on straight bars.
+ * Without any, the one with the highest lift.
+ */
+function pickBest(plausible: FinishCandidate[]): FinishCandidate {
+  const lifted = plausible.filter((c) => c.lift >= MIN_LIFT).sort((a, b) => b.lift - a.lift);
+  if (lifted.length === 0) return plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
+  if (lifted.length === 1 || lifted[0].lift >= LIFT_DOMINANCE * lifted[1].lift) return lifted[0];
+  return lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a));
+}
+
+/**
  * The framed product's matte inside the box, from the box's colours and the model's matte:
  * of the finishes found (finishCandidates) whose matte shares something with the model's,
  * those commoner in the band than outside the box (a product's colour), and of them the one
@@ -481,14 +497,14 @@ function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: Co
 export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors): FinishMatte | undefined {
   const candidates = finishCandidates(rgb, box, model, colors);
   if (candidates.length === 0) return undefined;
-  // A matte with nothing in common with the model's took something else of one colour.
+  // A matte with nothing in common with the model's took something else of one colour,
+  // unless its colour is all but absent outside the box: then the model took something else.
   const own = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++)
     for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= 128 ? 1 : 0;
-  const plausible = candidates.filter((c) => overlap(c.model.solid, own) >= MIN_OVERLAP);
+  const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || overlap(c.model.solid, own) >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
-  const lifted = plausible.filter((c) => c.lift >= MIN_LIFT);
-  const best = lifted.length ? lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a)) : plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
+  const best = pickBest(plausible);
   return {
     alpha: softMatte(rgb, box, model, best.finish, best.model),
     finish: best.finish.mean.map(Math.round) as [number, number, number],
