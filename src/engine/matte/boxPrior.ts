@@ -44,8 +44,6 @@ export interface BoxColors {
   ringShare?: Float64Array;
   /** Bins (see colorBin) that are the band's own: common in the band, rare outside the box. */
   productish?: Uint8Array;
-  /** How many of the band's pixels fall in each bin. */
-  bandCount?: Float64Array;
 }
 
 /** The 512 coarse colour bins (3 bits a channel) the box's colours are counted in. */
@@ -107,10 +105,10 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
       kept++;
     }
   }
-  if (kept === 0) return { ringShare, productish, bandCount: inside };
+  if (kept === 0) return { ringShare, productish };
   const data = Buffer.alloc(width * height);
   for (let i = 0; i < data.length; i++) if (keep[labels[i]]) data[i] = 255;
-  return { prior: { data, width, height }, ringShare, productish, bandCount: inside };
+  return { prior: { data, width, height }, ringShare, productish };
 }
 
 /**

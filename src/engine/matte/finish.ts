@@ -2,6 +2,7 @@ import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { boxBlur } from './boxBlur';
 import { type BoxColors, colorBin } from './boxPrior';
 import { labelComponents } from './components';
+import { maskIoU } from './confidence';
 import { straightBarPixels } from './straightBars';
 
 /** An off-bar piece smaller than this share of the box is a stray (a dark leaf, a shadow's speck)... */
@@ -138,16 +139,6 @@ function distance2(model: ColorModel, r: number, g: number, b: number): number {
   const db = b - model.mean[2];
   const q = model.inverse;
   return dr * (q[0] * dr + q[1] * dg + q[2] * db) + dg * (q[3] * dr + q[4] * dg + q[5] * db) + db * (q[6] * dr + q[7] * dg + q[8] * db);
-}
-
-function overlap(a: Uint8Array, b: Uint8Array): number {
-  let both = 0;
-  let either = 0;
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) both++;
-    if (a[i] || b[i]) either++;
-  }
-  return either ? both / either : 0;
 }
 
 /** Marks pixels within `radius` (square) of a marked one, inside a w x h grid. */
@@ -502,7 +493,7 @@ export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask,
   const own = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++)
     for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= 128 ? 1 : 0;
-  const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || overlap(c.model.solid, own) >= MIN_OVERLAP);
+  const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || maskIoU(c.model.solid, own, 1) >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible);
   return {
