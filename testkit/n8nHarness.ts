@@ -38,25 +38,67 @@ export function packPackage(into: string): string {
   return path.join(into, out.trim().split('\n').pop()!);
 }
 
-/** `allow`: folders besides workDir that n8n's nodes may read and write (N8N_RESTRICT_FILE_ACCESS_TO). */
+/**
+ * The flags n8n 2.x passes to `npm install` in a community package's own folder, after it
+ * has unpacked the tarball there and stripped dev, peer and optional dependencies from its
+ * package.json (CommunityPackagesService.downloadPackage). The e2e suite checks they are still
+ * the installed n8n's.
+ */
+export const N8N_UI_INSTALL_FLAGS = [
+  '--audit=false',
+  '--fund=false',
+  '--bin-links=false',
+  '--install-strategy=shallow',
+  '--ignore-scripts=true',
+  '--package-lock=false',
+] as const;
+
+export const N8N_DEFAULT_REGISTRY = 'https://registry.npmjs.org';
+
+/**
+ * Installs a packed tarball into `nodesDir` (N8N_USER_FOLDER/.n8n/nodes) with the steps n8n's
+ * *Settings -> Community Nodes -> Install* runs, in the same order and with the same flags.
+ * The only difference: n8n packs `name@version` from the registry, here the spec is the local
+ * tarball (what `npm publish` would upload). npm runs with n8n's environment, not this
+ * process's npm_config_* (npm test exports the project's config).
+ */
+export function installAsN8nUiDoes(tarball: string, nodesDir: string): string {
+  const npmEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^npm_config_/i.test(name)));
+  const npm = (args: string[], cwd: string) =>
+    execFileSync('npm', [...args, `--registry=${N8N_DEFAULT_REGISTRY}`], { cwd, env: npmEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const packageDir = path.join(nodesDir, 'node_modules', ...PACKAGE_NAME.split('/'));
+  fs.mkdirSync(packageDir, { recursive: true });
+  const tarballName = npm(['pack', tarball, '--quiet'], nodesDir).trim();
+  try {
+    execFileSync('tar', ['-xzf', tarballName, '-C', packageDir, '--strip-components=1'], { cwd: nodesDir });
+    const manifestPath = path.join(packageDir, 'package.json');
+    const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+    for (const stripped of ['devDependencies', 'peerDependencies', 'optionalDependencies']) delete manifest[stripped];
+    fs.writeFileSync(manifestPath, JSON.stringify(manifest, null, 2), 'utf8');
+    npm(['install', ...N8N_UI_INSTALL_FLAGS], packageDir);
+    const nodesManifestPath = path.join(nodesDir, 'package.json');
+    const nodesManifest = JSON.parse(fs.readFileSync(nodesManifestPath, 'utf8'));
+    nodesManifest.dependencies = { ...nodesManifest.dependencies, [PACKAGE_NAME]: manifest.version };
+    fs.writeFileSync(nodesManifestPath, JSON.stringify(nodesManifest, null, 2), 'utf8');
+  } finally {
+    fs.rmSync(path.join(nodesDir, tarballName), { force: true });
+  }
+  return packageDir;
+}
+
+/**
+ * `allow`: folders besides workDir that n8n's nodes may read and write (N8N_RESTRICT_FILE_ACCESS_TO).
+ * The package is installed as n8n's UI installs it (installAsN8nUiDoes): every real-n8n test
+ * runs on that layout.
+ */
 export function createInstance(workDir: string, options: { allow?: string[] } = {}): N8nInstance {
   const { root, node, n8nBin } = setupN8n();
   const userFolder = path.join(workDir, 'user');
   const nodesDir = path.join(userFolder, '.n8n', 'nodes');
   fs.mkdirSync(nodesDir, { recursive: true });
-  fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true }));
-  const tarball = packPackage(workDir);
-  // As n8n installs community packages: production dependencies only, n8n-workflow comes
-  // from n8n itself. ONNXRUNTIME_NODE_INSTALL=skip: the CPU binaries ship in the package.
-  execFileSync(
-    'npm',
-    ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--omit=dev', '--omit=peer', '--legacy-peer-deps', '--prefer-offline', tarball],
-    {
-      cwd: nodesDir,
-      stdio: ['ignore', 'ignore', 'inherit'],
-      env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' },
-    },
-  );
+  // What n8n writes before its first install (ensurePackageJson with no installed package).
+  fs.writeFileSync(path.join(nodesDir, 'package.json'), JSON.stringify({ name: 'installed-nodes', private: true, dependencies: {} }, null, 2));
+  installAsN8nUiDoes(packPackage(workDir), nodesDir);
   const env: NodeJS.ProcessEnv = {
     PATH: `${path.dirname(node)}:${process.env.PATH}`,
     HOME: workDir,

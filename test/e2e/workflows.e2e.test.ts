@@ -7,10 +7,10 @@ import { writeTinySdxl } from '../../testkit/tinySdxl';
 import { photoPath } from '../../testkit/fixtures';
 import { unloadableOnnxruntimeDir } from '../../testkit/muslLike';
 import { RunwayTestServer } from '../../testkit/runwayServer';
-import { createInstance, executionResult, n8n, type N8nInstance, PACKAGE_NAME, removeWorkDir } from '../../testkit/n8nHarness';
+import { createInstance, executionResult, N8N_UI_INSTALL_FLAGS, n8n, type N8nInstance, PACKAGE_NAME, removeWorkDir } from '../../testkit/n8nHarness';
 
 /**
- * Real n8n, end to end (one install shared by the tests below): Manual Trigger -> Read Files from Disk -> Background Cleanup ->
+ * Real n8n, end to end (one install shared by the tests below, made as n8n's UI makes it): Manual Trigger -> Read Files from Disk -> Background Cleanup ->
  * Write Files to Disk, and the cut-outs -> Background Preset -> Background Replace -> Write,
  * run headless with `n8n execute`, binary data mode filesystem.
  * One input is corrupt: with the node set to continue through its error output, the good
@@ -122,6 +122,35 @@ describe('the nodes in a real n8n', () => {
     instance = createInstance(work);
   }, 1_500_000);
   afterAll(() => removeWorkDir(work));
+
+  test("installed as n8n's UI installs it: the installed n8n runs these npm steps; the package sits alone in its folder, its manifest stripped", () => {
+    // n8n's own install code: if a new n8n changes its steps, this harness must follow.
+    const service = fs.readFileSync(
+      path.join(instance.root, 'app', 'node_modules', 'n8n', 'dist', 'modules', 'community-packages', 'community-packages.service.js'),
+      'utf8',
+    );
+    const downloadPackage = service.slice(service.indexOf('async downloadPackage('), service.indexOf('async deletePackageDirectory('));
+    expect(downloadPackage).toMatch(/\['pack', `\$\{packageName\}@\$\{packageVersion\}`, '--quiet'\]/);
+    expect(downloadPackage).toMatch(/'-xzf', tarballName, '-C', packageDirectory, '--strip-components=1'/);
+    expect(downloadPackage).toMatch(/\{ devDependencies, peerDependencies, optionalDependencies, \.\.\.packageJson \}/);
+    const installArgs = /\[\s*'install',([^\]]*)\]/
+      .exec(downloadPackage)?.[1]
+      .match(/'[^']+'/g)
+      ?.map((quoted) => quoted.slice(1, -1));
+    expect(installArgs).toEqual([...N8N_UI_INSTALL_FLAGS]);
+
+    const nodesDir = path.join(instance.userFolder, '.n8n', 'nodes');
+    const packageDir = path.join(nodesDir, 'node_modules', ...PACKAGE_NAME.split('/'));
+    const manifest = JSON.parse(fs.readFileSync(path.join(packageDir, 'package.json'), 'utf8'));
+    expect(manifest).not.toHaveProperty('peerDependencies');
+    expect(manifest).not.toHaveProperty('devDependencies');
+    expect(JSON.parse(fs.readFileSync(path.join(nodesDir, 'package.json'), 'utf8')).dependencies).toEqual({ [PACKAGE_NAME]: manifest.version });
+    // Shallow: our dependencies live in the package's own node_modules, none beside it.
+    expect(fs.readdirSync(path.join(nodesDir, 'node_modules'))).toEqual(['@vitrinealu']);
+    for (const dependency of Object.keys(manifest.dependencies))
+      expect(fs.existsSync(path.join(packageDir, 'node_modules', dependency, 'package.json'))).toBe(true);
+    expect(fs.existsSync(path.join(packageDir, 'node_modules', 'n8n-workflow'))).toBe(false);
+  });
 
   test('Cleanup and Replace (studio): import the workflow and run it with n8n execute', async () => {
     const { input, output } = photoFolders(work, '', ['apple.jpg', 'coffee.png'], true);
