@@ -112,8 +112,18 @@ function table(label: string, byKind: Map<string, Scores>): string[] {
   return lines;
 }
 
-/** The issue's acceptance checks on one set, kind by kind (IoU). */
-function checks(byKind: Map<string, Scores>): string[] {
+/** The scene (kind and seed) where `a` falls furthest below `b`, with that difference. */
+function worstScene(byKind: Map<string, Scores>, seeds: number[], a: Pipeline, b: Pipeline): { scene: string; value: number } {
+  let worst = { scene: '', value: Infinity };
+  for (const [kind, scores] of byKind)
+    scores[a].iou.forEach((value, i) => {
+      if (value - scores[b].iou[i] < worst.value) worst = { scene: `${kind} ${seeds[i]}`, value: value - scores[b].iou[i] };
+    });
+  return worst;
+}
+
+/** The issue's acceptance checks on one set, kind by kind (IoU), and scene by scene where it says "the same scene". */
+function checks(byKind: Map<string, Scores>, seeds: number[]): string[] {
   const m = (scores: Scores, p: Pipeline) => mean(scores[p].iou);
   const kinds = [...byKind.entries()];
   const all = kinds.flatMap(([, s]) => s['box + frame'].iou);
@@ -123,12 +133,16 @@ function checks(byKind: Map<string, Scores>): string[] {
   const hintVsPlain = worst((s) => m(s, 'no hint') - m(s, 'plain'));
   const transparentVsMask = worst((s) => Math.min(m(s, 'no hint') - m(s, 'no hint mask'), m(s, 'box + frame') - m(s, 'box + frame mask')));
   const boxVsNoHint = worst((s) => m(s, 'box + frame') - m(s, 'no hint'));
+  const boxVsScene = worstScene(byKind, seeds, 'box + frame', 'no hint');
+  const transparentVsScene = worstScene(byKind, seeds, 'no hint', 'no hint mask');
   return [
     `box + frame mean IoU ${mean(all).toFixed(3)} (goal >= 0.85): ${verdict(mean(all) >= 0.85)}`,
     `box + frame lowest kind ${boxLow.kind} ${boxLow.value.toFixed(3)} (goal >= 0.75): ${verdict(boxLow.value >= 0.75)}`,
     `no hint - plain, worst kind ${hintVsPlain.kind} ${hintVsPlain.value.toFixed(3)} (goal >= -0.01): ${verdict(hintVsPlain.value >= -0.01)}`,
     `transparent - mask, worst kind ${transparentVsMask.kind} ${transparentVsMask.value.toFixed(3)} (goal >= 0): ${verdict(transparentVsMask.value >= 0)}`,
     `box + frame - no hint, worst kind ${boxVsNoHint.kind} ${boxVsNoHint.value.toFixed(3)} (goal >= -0.02): ${verdict(boxVsNoHint.value >= -0.02)}`,
+    `box + frame - no hint, worst scene ${boxVsScene.scene} ${boxVsScene.value.toFixed(3)} (goal >= -0.02): ${verdict(boxVsScene.value >= -0.02)}`,
+    `transparent - mask, worst scene ${transparentVsScene.scene} ${transparentVsScene.value.toFixed(3)} (no hint; goal >= 0): ${verdict(transparentVsScene.value >= 0)}`,
   ];
 }
 
@@ -173,7 +187,7 @@ async function main() {
   for (const set of sets.filter((s) => s.use)) {
     const byKind = await scoreSet(set.seeds, { list: values.list, save: values.save });
     report.push('', ...table(set.label, byKind));
-    if (PIPELINES === ALL_PIPELINES) report.push(`checks on ${set.label}:`, ...checks(byKind).map((line) => `  ${line}`));
+    if (PIPELINES === ALL_PIPELINES) report.push(`checks on ${set.label}:`, ...checks(byKind, set.seeds).map((line) => `  ${line}`));
   }
   console.log(report.join('\n'));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);

@@ -2,6 +2,7 @@ import type { AlphaMask, RawImage } from '../image/types';
 import { barMap } from './bars';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
+import { MAX_UNBACKED_PANELS, unbackedPanelShare } from './panels';
 import type { BoundingBox } from '../image/types';
 
 /**
@@ -120,9 +121,18 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
  */
 export function preferColorPrior(model: AlphaMask, box: BoundingBox, colors: BoxColors): colors is BoxColors & { prior: AlphaMask } {
   const prior = colors.prior;
-  if (!prior || !isFrameLike(prior, box)) return false;
+  if (!prior || !isFrameLike(prior, box) || priorIsMostlyPanels(prior, model, box)) return false;
   if (sidesReached(model, box) < 3 || !isFrameLike(model, box)) return true;
   return maskIoU(model.data, prior.data) < 0.5 && offBarShare(model, box) > offBarShare(prior, box);
+}
+
+/** Whether most of the prior inside the box is panels (panels.ts) the model calls background: the band's colour was the background's too. */
+function priorIsMostlyPanels(prior: AlphaMask, model: AlphaMask, box: BoundingBox): boolean {
+  const local = new Uint8Array(box.width * box.height);
+  for (let y = 0; y < box.height; y++)
+    for (let x = 0; x < box.width; x++) local[y * box.width + x] = prior.data[(box.y + y) * prior.width + box.x + x] >= 128 ? 1 : 0;
+  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / box.width)) * model.width + box.x + (k % box.width)] >= 128;
+  return unbackedPanelShare(local, box.width, box.height, modelHas) > MAX_UNBACKED_PANELS;
 }
 
 /**

@@ -3,6 +3,7 @@ import { boxBlur } from './boxBlur';
 import { type BoxColors, colorBin } from './boxPrior';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
+import { dilate, MAX_UNBACKED_PANELS, unbackedPanelShare } from './panels';
 import { straightBarPixels } from './straightBars';
 
 /** An off-bar piece smaller than this share of the box is a stray (a dark leaf, a shadow's speck)... */
@@ -139,16 +140,6 @@ function distance2(model: ColorModel, r: number, g: number, b: number): number {
   const db = b - model.mean[2];
   const q = model.inverse;
   return dr * (q[0] * dr + q[1] * dg + q[2] * db) + dg * (q[3] * dr + q[4] * dg + q[5] * db) + db * (q[6] * dr + q[7] * dg + q[8] * db);
-}
-
-/** Marks pixels within `radius` (square) of a marked one, inside a w x h grid. */
-function dilate(mask: Uint8Array, w: number, h: number, radius: number): Uint8Array {
-  const values = new Float32Array(mask.length);
-  for (let i = 0; i < mask.length; i++) values[i] = mask[i];
-  boxBlur(values, w, h, radius);
-  const out = new Uint8Array(mask.length);
-  for (let i = 0; i < out.length; i++) out[i] = values[i] > 1e-4 ? 1 : 0;
-  return out;
 }
 
 /** Mixed pixels (a thin bar's, an edge's) are the finish's when next to it and within this (6 sigma). */
@@ -411,7 +402,10 @@ function pickFinish(
   }
   // A box is drawn around the product: its matte spans most of the box both ways.
   if (x1 - x0 + 1 < 0.75 * w || y1 - y0 + 1 < 0.75 * h) return undefined;
-  dropStrayPieces(solid, w, h, (k) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= 128);
+  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= 128;
+  // Mostly panels the model calls background: the finish's colour is the background's here.
+  if (unbackedPanelShare(solid, w, h, modelHas) > MAX_UNBACKED_PANELS) return undefined;
+  dropStrayPieces(solid, w, h, modelHas);
   return { model: edgeModel(rgb, box, solid), ambiguous: matching ? ambiguous / matching : 0 };
 }
 
