@@ -77,6 +77,33 @@ describe('see-through regions', () => {
     expect(glazed.alpha.data[22 * width + 60]).toBe(255);
   });
 
+  test("the pane opens up to the bar; a pixel on the pane's rim mixing bar and background keeps the model's alpha", async () => {
+    const width = 120;
+    const height = 100;
+    const rgb = Buffer.alloc(width * height * 3, 40);
+    for (let i = 0; i < width * height; i++) rgb[i * 3 + 1] = 160;
+    const alpha = Buffer.alloc(width * height);
+    const at = (x: number, y: number) => y * width + x;
+    for (let y = 20; y < 80; y++) {
+      for (let x = 20; x < 100; x++) {
+        alpha[at(x, y)] = 255;
+        if (x < 26 || x >= 94 || y < 26 || y >= 74) rgb.fill(230, at(x, y) * 3, at(x, y) * 3 + 3);
+      }
+    }
+    // Every other pixel of the column just inside the left bar mixes bar and background (an
+    // edge the bar covers half of): the majority vote takes them in with their neighbours.
+    for (let y = 30; y < 70; y += 2) rgb.set([135, 195, 135], at(26, y) * 3);
+    const image = { data: rgb, width, height, channels: 3 as const };
+    const found = await detectSeeThrough(image, { data: alpha, width, height });
+    expect(found.regions).toBe(1);
+    expect(found.map.data[at(60, 50)]).toBe(255);
+    // The rim against the right bar has the background's colour: it opens.
+    expect(found.map.data[at(93, 50)]).toBe(255);
+    // The mixed pixels stay as the model had them; the pane beside them opens.
+    expect(found.map.data[at(26, 50)]).toBe(0);
+    expect(found.map.data[at(27, 50)]).toBe(255);
+  });
+
   test('plain product photos: gaps changes the mask by at most 0.02 IoU', async () => {
     for (const name of PHOTOS) {
       const off = await extractSubject(readPhoto(name), plain, context());

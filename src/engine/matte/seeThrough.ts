@@ -204,6 +204,30 @@ function fillIslands(accepted: Uint8Array, subject: Uint8Array, dist: Uint16Arra
   return opened;
 }
 
+/**
+ * Leaves out of the opened regions the pixels of their one-pixel rim against the frame whose
+ * own colour is not the background's: a mix of bar and background, opened only because its
+ * neighbours were (the majority vote), where the model's soft alpha already says how much of
+ * each. Returns the area left out.
+ */
+function keepRims(accepted: Uint8Array, subject: Uint8Array, width: number, height: number, backgroundColored: (i: number) => boolean): number {
+  const rim: number[] = [];
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = y * width + x;
+      if (!accepted[i] || backgroundColored(i)) continue;
+      for (const j of fourNeighbours(i, x, y, width, height)) {
+        if (j >= 0 && subject[j] && !accepted[j]) {
+          rim.push(i);
+          break;
+        }
+      }
+    }
+  }
+  for (const i of rim) accepted[i] = 0;
+  return rim.length;
+}
+
 export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise<SeeThroughResult> {
   const scale = Math.min(1, WORK_SIDE / Math.max(rgb.width, rgb.height));
   const width = Math.max(8, Math.round(rgb.width * scale));
@@ -350,6 +374,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   }
   if (regions === 0) return empty();
   acceptedArea += fillIslands(accepted, subject, dist, ring, width, height);
+  acceptedArea -= keepRims(accepted, subject, width, height, (i) => pBackground[bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2])] > CANDIDATE_P);
   const map =
     scale < 1 ? (await resizeMask({ data: Buffer.from(accepted.buffer), width, height }, alpha.width, alpha.height)).data : Buffer.from(accepted.buffer);
   return { map: { data: map, width: alpha.width, height: alpha.height }, regions, share: acceptedArea / subjectArea };
