@@ -4,8 +4,8 @@
  * The one measure of cut-outs on our products: windows, doors, trellis, railings and pergolas
  * drawn over real photos with a known alpha (testkit/frameScenes.ts), in two seed sets:
  * "tuning" (seeds 1..N, the ones looked at while choosing thresholds) and "held out"
- * (seeds 2001..2000+N, reported apart; 1001.. were looked at once and left the set, and
- * 2001..2006 were looked at once too: --held-out-from 3001 gives a fresh set). Per scene, with the real model:
+ * (seeds 4001..4000+N, reported apart; 1001.., 2001.. and 3001.. each left the set once one
+ * of their failures was looked at; --held-out-from S picks another). Per scene, with the real model:
  * - plain: the model's matte upscaled bilinearly, nothing else (what a plain pipeline on the
  *   same weights gives: the reference a default must not fall below);
  * - no hint: Background Cleanup's defaults, in transparent mode (what users get) and in mask
@@ -156,7 +156,7 @@ async function main() {
       save: { type: 'string' },
       only: { type: 'string' },
       kinds: { type: 'string' },
-      'held-out-from': { type: 'string', default: '2001' },
+      'held-out-from': { type: 'string', default: '4001' },
     },
   });
   if (values.kinds) {
