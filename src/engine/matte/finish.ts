@@ -142,27 +142,6 @@ function distance2(model: ColorModel, r: number, g: number, b: number): number {
   return dr * (q[0] * dr + q[1] * dg + q[2] * db) + dg * (q[3] * dr + q[4] * dg + q[5] * db) + db * (q[6] * dr + q[7] * dg + q[8] * db);
 }
 
-/** Mixed pixels (a thin bar's, an edge's) are the finish's when next to it and within this (6 sigma). */
-const LOOSE_D2 = 36;
-
-/** Adds to `solid` the pixels within `d2` of the finish that touch it: one ring, so it cannot creep into a background of a close colour. */
-function grow(rgb: RawImage, box: BoundingBox, solid: Uint8Array, finish: ColorModel, d2: number) {
-  const { width, channels, data } = rgb;
-  const w = box.width;
-  const h = box.height;
-  const ring: number[] = [];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const k = y * w + x;
-      if (solid[k]) continue;
-      if (!((x > 0 && solid[k - 1]) || (x < w - 1 && solid[k + 1]) || (y > 0 && solid[k - w]) || (y < h - 1 && solid[k + w]))) continue;
-      const o = ((box.y + y) * width + box.x + x) * channels;
-      if (distance2(finish, data[o], data[o + 1], data[o + 2]) <= d2) ring.push(k);
-    }
-  }
-  for (const k of ring) solid[k] = 1;
-}
-
 /** Box-local mean colours of the pixels `weight` marks, over (2 radius + 1)^2 windows (sums and weights, divide to use). */
 function localMeans(rgb: RawImage, box: BoundingBox, weight: Uint8Array, radius: number) {
   const { width, channels, data } = rgb;
@@ -369,7 +348,6 @@ function pickFinish(
       solid[k] = 1;
     }
   }
-  grow(rgb, box, solid, finish, LOOSE_D2);
   // The product is what holds together (across gaps of a pixel: thin bars break up): pieces
   // touching the box's band, or large ones.
   const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
