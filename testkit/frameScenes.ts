@@ -33,8 +33,8 @@ export interface FrameScene {
   describe: string;
 }
 
-type Rgb = [number, number, number];
-type Random = () => number;
+export type Rgb = [number, number, number];
+export type Random = () => number;
 
 const FINISHES: Array<{ name: string; color: Rgb; wood?: boolean }> = [
   { name: 'anthracite', color: [56, 60, 64] },
@@ -45,7 +45,7 @@ const FINISHES: Array<{ name: string; color: Rgb; wood?: boolean }> = [
   { name: 'wood', color: [150, 104, 64], wood: true },
 ];
 
-const SUPER = 4;
+export const SUPER = 4;
 
 /** The projective map taking the rectangle [0,w]x[0,h] to a quadrilateral (and back). */
 function homography(from: Array<[number, number]>, to: Array<[number, number]>): (x: number, y: number) => [number, number] {
@@ -87,8 +87,8 @@ interface Product {
   describe: string;
 }
 
-const between = (random: Random, low: number, high: number) => low + random() * (high - low);
-const pick = <T>(random: Random, values: readonly T[]): T => values[Math.floor(random() * values.length)];
+export const between = (random: Random, low: number, high: number) => low + random() * (high - low);
+export const pick = <T>(random: Random, values: readonly T[]): T => values[Math.floor(random() * values.length)];
 
 /** A rectangular frame with mullions and transoms: the window and the door's upper part. */
 function gridShape(width: number, height: number, bar: number, mullion: number, cols: number, rows: number): Shape {
@@ -238,7 +238,7 @@ function makeProduct(kind: FrameKind, random: Random, scale: number): Product {
 }
 
 /** Fills pixels for which `coverage` (0..1 at a point) holds with a colour, supersampled. */
-function paint(
+export function paint(
   image: Uint8Array,
   width: number,
   height: number,
@@ -344,8 +344,10 @@ function drawBehind(image: Uint8Array, width: number, height: number, random: Ra
   return drawn;
 }
 
-async function background(random: Random, width: number, height: number): Promise<{ pixels: Uint8Array; describe: string }> {
-  const choice = random();
+/** A real or painted backdrop: a whole fixture photo (its subject behind the product), a subject-free crop of one, a studio sweep or a wall with a floor. */
+export async function background(random: Random, width: number, height: number, wholePhotos = true): Promise<{ pixels: Uint8Array; describe: string }> {
+  // Without whole photos (no other subject in the scene): crops, sweeps and walls in the same proportions.
+  const choice = wholePhotos ? random() : 0.4 + 0.6 * random();
   const name = pick(random, PHOTOS);
   if (choice < 0.4) {
     // The whole photo: its subject is behind the product.
