@@ -23,34 +23,15 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
-import { readEngineConfig } from '../src/engine/core/config';
-import { decodeImage } from '../src/engine/image/decode';
 import { softMaskIoU } from '../src/engine/matte/confidence';
-import { resolveModel } from '../src/engine/segment/model';
-import { segmentImage } from '../src/engine/segment/segmenter';
 import { iou } from '../testkit/fixtures';
+import { plainMatte } from '../testkit/plainModel';
 import { FRAME_KINDS, type FrameKind, frameScene, type FrameScene } from '../testkit/frameScenes';
 
 const ALL_PIPELINES = ['plain', 'no hint', 'no hint mask', 'box + frame', 'box + frame mask'] as const;
 type Pipeline = (typeof ALL_PIPELINES)[number];
 let PIPELINES: readonly Pipeline[] = ALL_PIPELINES;
 let kinds: readonly FrameKind[] = FRAME_KINDS;
-
-/** The model alone: its matte brought to the photo's size bilinearly, no snapping, no see-through. */
-async function plainMatte(image: Buffer): Promise<Uint8Array> {
-  const config = readEngineConfig();
-  const decoded = await decodeImage(image, { maxPixels: config.maxPixels });
-  const segmentation = await segmentImage(decoded.image, {
-    model: resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir }),
-    runtime: config.runtime,
-    device: config.device,
-    threads: config.inferenceThreads,
-    graphOptimization: config.graphOptimization,
-    cacheDir: config.modelCacheDir,
-    upscale: 'linear',
-  });
-  return segmentation.mask.data;
-}
 
 async function run(pipeline: Pipeline, scene: FrameScene): Promise<Uint8Array> {
   if (pipeline === 'plain') return plainMatte(scene.image);

@@ -13,30 +13,12 @@
 import { parseArgs } from 'node:util';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
-import { readEngineConfig } from '../src/engine/core/config';
-import { decodeImage } from '../src/engine/image/decode';
-import { resolveModel } from '../src/engine/segment/model';
-import { segmentImage } from '../src/engine/segment/segmenter';
 import { iou } from '../testkit/fixtures';
+import { plainMatte } from '../testkit/plainModel';
 import { THIN_KINDS, thinScene, type ThinScene } from '../testkit/thinScenes';
 
 const PIPELINES = ['plain', 'cleanup'] as const;
 type Pipeline = (typeof PIPELINES)[number];
-
-async function plainMatte(image: Buffer): Promise<Uint8Array> {
-  const config = readEngineConfig();
-  const decoded = await decodeImage(image, { maxPixels: config.maxPixels });
-  const segmentation = await segmentImage(decoded.image, {
-    model: resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir }),
-    runtime: config.runtime,
-    device: config.device,
-    threads: config.inferenceThreads,
-    graphOptimization: config.graphOptimization,
-    cacheDir: config.modelCacheDir,
-    upscale: 'linear',
-  });
-  return segmentation.mask.data;
-}
 
 async function run(pipeline: Pipeline, scene: ThinScene): Promise<Uint8Array> {
   if (pipeline === 'plain') return plainMatte(scene.image);
