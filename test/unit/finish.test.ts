@@ -17,7 +17,7 @@ const BALL = [200, 40, 40];
  * Returns the photo, the true coverage, and what a salient-object model would make of it
  * (the frame and the ball behind it).
  */
-function windowOverClutter(options: { darkLeaf?: boolean } = {}) {
+function windowOverClutter(options: { darkLeaf?: boolean; grainPanel?: boolean } = {}) {
   const random = mulberry32(7);
   const palette = [
     [190, 170, 120],
@@ -40,6 +40,10 @@ function windowOverClutter(options: { darkLeaf?: boolean } = {}) {
   fill(x + 78, y, 4, height);
   fill(x + 82, y + 60, width - 88, 1); // the transom: one full row...
   fill(x + 82, y + 61, width - 88, 1, 0.5); // ...and one half covered
+  // A solid panel in the left pane (a door's kick plate), its wood grain streaked with the background's brown.
+  const panel = (px: number, py: number) => options.grainPanel === true && px >= x + 6 && px < x + 78 && py >= y + 6 && py < y + height - 6;
+  const grain = (px: number, py: number) => panel(px, py) && (px + (py >> 4)) % 9 < 2;
+  if (options.grainPanel) fill(x + 6, y + 6, 72, height - 12);
   const image = Buffer.alloc(W * H * 3);
   const model = Buffer.alloc(W * H);
   const ball = (px: number, py: number) => (px - 80) ** 2 + (py - 85) ** 2 < 16 ** 2;
@@ -51,7 +55,8 @@ function windowOverClutter(options: { darkLeaf?: boolean } = {}) {
       const behind = leaf(px, py) ? FINISH : ball(px, py) ? BALL : tiles[(py >> 3) * Math.ceil(W / 8) + (px >> 3)];
       const a = coverage[i];
       const noise = (random() - 0.5) * 6;
-      for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.max(0, Math.min(255, Math.round(a * FINISH[c] + (1 - a) * behind[c] + noise)));
+      const front = grain(px, py) ? palette[4] : FINISH;
+      for (let c = 0; c < 3; c++) image[i * 3 + c] = Math.max(0, Math.min(255, Math.round(a * front[c] + (1 - a) * behind[c] + noise)));
       model[i] = a >= 0.5 || ball(px, py) ? 255 : 0;
     }
   }
@@ -89,6 +94,24 @@ describe('the matte of a framed product from its finish', () => {
     expect(alpha[(BOX.y + 95) * W + BOX.x + 88]).toBe(0);
     expect(alpha[(BOX.y + 95) * W + BOX.x + 80]).toBe(255); // the mullion it touches
     expect(maskIoU(alpha, truth)).toBeGreaterThan(0.9);
+  });
+
+  test("a panel's grain streaks (not the finish's colour, but held by the model) stay in the panel; the other pane still clears", () => {
+    const { rgb, truth, model } = windowOverClutter({ grainPanel: true });
+    const matte = matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX));
+    expect(matte).toBeDefined();
+    const alpha = matte!.alpha.data;
+    let streaks = 0;
+    let kept = 0;
+    for (let py = BOX.y + 12; py < BOX.y + BOX.height - 12; py++)
+      for (let px = BOX.x + 12; px < BOX.x + 72; px++) {
+        if ((px + (py >> 4)) % 9 >= 2) continue;
+        streaks++;
+        if (alpha[py * W + px] === 255) kept++;
+      }
+    expect(kept / streaks).toBeGreaterThan(0.98);
+    expect(alpha[(BOX.y + 40) * W + BOX.x + 120]).toBe(0); // the right pane's clutter
+    expect(maskIoU(alpha, truth)).toBeGreaterThan(0.95);
   });
 
   test('a compact object in the box is no frame: undefined, so the model stands', () => {

@@ -3,7 +3,7 @@ import { boxBlur } from './boxBlur';
 import { type BoxColors, colorBin } from './boxPrior';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
-import { dilate, MAX_UNBACKED_PANELS, unbackedPanelShare } from './panels';
+import { dilate, MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from './panels';
 import { straightBarPixels } from './straightBars';
 
 /** An off-bar piece smaller than this share of the box is a stray (a dark leaf, a shadow's speck)... */
@@ -27,6 +27,25 @@ function dropStrayPieces(solid: Uint8Array, w: number, h: number, modelHas: (k: 
     const label = labels[k];
     if (label && sizes[label] < STRAY_MAX_AREA * w * h && support[label] < STRAY_MIN_MODEL * sizes[label]) solid[k] = 0;
   }
+}
+
+/** Streaks of another colour narrower than twice this (px) inside a panel of the finish are its texture (wood grain, a seam), not a gap. */
+const GRAIN_RADIUS = 2;
+
+/**
+ * Fills the narrow streaks of a panel (a door's kick plate, a solid infill) that the model
+ * holds opaque: the dark lines of a wood grain are not the finish's colour, but nothing shows
+ * through a line two pixels wide inside a panel the model calls solid. Only inside panels
+ * (panels.ts): between a pergola's close slats or at a brace's corner a narrow gap is real.
+ */
+function fillGrain(solid: Uint8Array, w: number, h: number, modelHas: (k: number) => boolean) {
+  const grown = dilate(solid, w, h, GRAIN_RADIUS);
+  for (let k = 0; k < grown.length; k++) grown[k] ^= 1;
+  const outside = dilate(grown, w, h, GRAIN_RADIUS);
+  const candidate = new Uint8Array(w * h);
+  for (let k = 0; k < solid.length; k++) candidate[k] = solid[k] || (!outside[k] && modelHas(k)) ? 1 : 0;
+  const panels = panelPixels(candidate, w, h);
+  for (let k = 0; k < solid.length; k++) if (panels[k]) solid[k] = 1;
 }
 
 /** Share of a box-local matte's pixels that lie on straight bars. */
@@ -384,6 +403,7 @@ function pickFinish(
   // Mostly panels the model calls background: the finish's colour is the background's here.
   if (unbackedPanelShare(solid, w, h, modelHas) > MAX_UNBACKED_PANELS) return undefined;
   dropStrayPieces(solid, w, h, modelHas);
+  fillGrain(solid, w, h, modelHas);
   return { model: edgeModel(rgb, box, solid), ambiguous: matching ? ambiguous / matching : 0 };
 }
 
