@@ -59,6 +59,16 @@ describe('mask helpers', () => {
     expect(edge).toBeGreaterThan(60);
     expect(edge).toBeLessThan(200);
   });
+  test('feathering a matte fitted to the photo never takes a thin part under half: a spoke at partial alpha keeps it', async () => {
+    const width = 64;
+    const data = Buffer.alloc(width * width);
+    for (let y = 8; y < 56; y++) data[y * width + 32] = 170;
+    const plain = await featherMask({ data, width, height: width }, 2);
+    expect(plain.data[30 * width + 32]).toBeLessThan(128); // what the feather alone does to it
+    const kept = await featherMask({ data, width, height: width }, 2, true);
+    expect(kept.data[30 * width + 32]).toBe(170);
+    expect(kept.data[30 * width + 31]).toBeGreaterThan(0); // the wall beside it is still softened
+  });
   test('foreground estimation leaves opaque pixels exact and recovers a known colour', () => {
     // Left half red subject (alpha 1), right half green background (alpha 0), a soft ramp between.
     const width = 200;

@@ -6,8 +6,9 @@ import { boxBlur } from './boxBlur';
  * an edge the model drew soft at its 1024 px goes where the photo's edge is at full size: a
  * one-pixel spoke the model saw as a faint line comes back opaque, the gap between two wires
  * clears, and where the photo has no edge (fur over a like-coloured wall) the matte is only
- * smoothed, never sharpened. Regions flat in the matte (all subject, all background) come out
- * exactly as they were.
+ * smoothed, never sharpened. Only the matte's soft pixels move: regions flat in it (all
+ * subject, all background) come out exactly as they were, and no new soft fringe appears
+ * around the edge (it would double the pixels whose colours must be estimated).
  */
 export interface GuidedOptions {
   /** Window radius in full-resolution pixels. */
@@ -16,8 +17,11 @@ export interface GuidedOptions {
   epsilon: number;
 }
 
-/** Coefficients are fitted at most this long side (the fast guided filter): they are smooth, and 12 MP would need ~1 GB. */
-export const GUIDED_WORK_SIDE = 2048;
+/**
+ * Coefficients are fitted on a grid of at most this long side (the fast guided filter): they
+ * are smooth, so the model's own resolution carries them, and at 12 MP full size costs 2 s.
+ */
+export const GUIDED_WORK_SIDE = 1024;
 
 interface Plane {
   data: Float32Array;
@@ -114,8 +118,7 @@ const FLAT = 1e-5;
 
 /**
  * The matte (full resolution, 1 channel) refined by the photo (full resolution, RGB or RGBA).
- * Pixels whose whole neighbourhood is flat in the matte keep their value; only the box
- * around the matte's edges is worked on.
+ * Pixels at 0 or 255 keep their value; only the box around the matte's edges is worked on.
  */
 export function guidedUpsample(
   matte: Uint8Array,
@@ -187,7 +190,7 @@ function refine(matte: Uint8Array, image: Uint8Array, width: number, height: num
     const block = Math.floor(y / factor) * cw;
     for (let x = 0; x < width; x++) {
       const i = y * width + x;
-      if (flat[block + Math.floor(x / factor)]) continue;
+      if (flat[block + Math.floor(x / factor)] || matte[i] === 0 || matte[i] === 255) continue;
       const fx = Math.min(cw - 1, Math.max(0, (x + 0.5) / factor - 0.5));
       const c0 = Math.floor(fx);
       const c1 = Math.min(cw - 1, c0 + 1);

@@ -5,8 +5,16 @@ import type { AlphaMask, BoundingBox } from '../image/types';
 /** Alpha at or above this counts as "subject" for the bounding box. */
 export const SUBJECT_THRESHOLD = 8;
 
-/** Softens the matte's edge by about `px` pixels (a Gaussian of sigma px/2). */
-export async function featherMask(mask: AlphaMask, px: number): Promise<AlphaMask> {
+/** Alpha at which a pixel is as much subject as background. */
+const HALF = 128;
+
+/**
+ * Softens the matte's edge by about `px` pixels (a Gaussian of sigma px/2). With `keepThin`
+ * (a matte fitted to the photo's edges: guidedUpsample.ts), a pixel held at least half that
+ * the blur would take under half keeps its value: a spoke, a wire or a stalk a pixel or two
+ * wide would otherwise fade away.
+ */
+export async function featherMask(mask: AlphaMask, px: number, keepThin = false): Promise<AlphaMask> {
   if (px <= 0) return mask;
   const data = await sharp(mask.data, { raw: { width: mask.width, height: mask.height, channels: 1 } })
     // libvips drops kernels under sigma 0.6 to a single tap: 1 px would silently do nothing.
@@ -14,6 +22,7 @@ export async function featherMask(mask: AlphaMask, px: number): Promise<AlphaMas
     .extractChannel(0)
     .raw()
     .toBuffer();
+  if (keepThin) for (let i = 0; i < data.length; i++) if (mask.data[i] >= HALF && data[i] < HALF) data[i] = mask.data[i];
   return { data, width: mask.width, height: mask.height };
 }
 

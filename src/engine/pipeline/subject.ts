@@ -121,6 +121,8 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   let device: ExecutionProvider | undefined;
   let inferenceMs = 0;
   let matteSource: Subject['matteSource'] = 'segmented';
+  /** The matte was fitted to the photo's edges: the feather must not fade the thin parts it found. */
+  let guided = false;
   let agreement: number | undefined;
   let appliedHint: Subject['hint'];
   /** The matte is the frame's finish (matte/finish.ts): what shows through it is already clear. */
@@ -153,6 +155,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
         signal: context.signal,
       });
       device = segmentation.provider;
+      guided ||= segmentation.guided;
       inferenceMs += segmentation.timings.inferenceMs;
       const matte = snapMatte(segmentation.mask);
       return region ? placeInFrame(matte, region, rgb.width, rgb.height) : matte;
@@ -209,7 +212,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
 
   /** Feather, the subject's box, and the edge colours (in the pool) for the final alpha. */
   const finishEdges = async (matte: AlphaMask, color: RawImage) => {
-    const feathered = await featherMask(matte, options.featherPx);
+    const feathered = await featherMask(matte, options.featherPx, guided);
     const stats = maskStats(feathered);
     if (!stats.bbox) {
       throw new EngineError(

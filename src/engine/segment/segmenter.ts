@@ -36,6 +36,8 @@ export interface SegmentOptions {
 
 export interface Segmentation {
   mask: AlphaMask;
+  /** The matte was fitted to the photo's edges (guided upsampling ran). */
+  guided: boolean;
   backend: SegmentResult['backend'];
   provider: ExecutionProvider;
   timings: { resizeMs: number; inferenceMs: number; prepareMs: number; upscaleMs: number };
@@ -107,6 +109,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
   const t3 = performance.now();
   return {
     mask: { data: mask, width: image.width, height: image.height },
+    guided: upscale === 'guided' && enlarged,
     backend: result.backend,
     provider: result.provider,
     timings: { resizeMs: t1 - t0, inferenceMs: t2 - t1, prepareMs: result.timings.prepareMs, upscaleMs: t3 - t2 },
