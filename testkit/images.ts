@@ -81,3 +81,10 @@ export async function orientedJpeg(upright: Buffer, width: number, height: numbe
     .withMetadata({ orientation })
     .toBuffer();
 }
+
+/** A width x height binary map (1 where `inside`): a box-local matte or colour map for the matte tests. */
+export function binaryMap(width: number, height: number, inside: (x: number, y: number) => boolean): Uint8Array {
+  const map = new Uint8Array(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) if (inside(x, y)) map[y * width + x] = 1;
+  return map;
+}

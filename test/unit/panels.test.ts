@@ -1,13 +1,11 @@
 import { MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from '../../src/engine/matte/panels';
+import { binaryMap } from '../../testkit/images';
 
 const W = 200;
 const H = 160;
 
-function mapOf(inside: (x: number, y: number) => boolean): Uint8Array {
-  const map = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (inside(x, y)) map[y * W + x] = 1;
-  return map;
-}
+/** A box-local map with the pixels `inside` marks set. */
+const mapOf = (inside: (x: number, y: number) => boolean) => binaryMap(W, H, inside);
 
 /** A window: a 12 px outer frame and a 10 px mullion, in a 200 x 160 box. */
 const frame = (x: number, y: number) => x < 12 || y < 12 || x >= W - 12 || y >= H - 12 || Math.abs(x - 100) < 5;

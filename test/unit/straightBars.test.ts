@@ -1,14 +1,11 @@
 import { straightBarPixels } from '../../src/engine/matte/straightBars';
+import { binaryMap } from '../../testkit/images';
 
 const W = 200;
 const H = 160;
 
 /** A box-local map with the pixels `inside` marks set. */
-function mapOf(inside: (x: number, y: number) => boolean): Uint8Array {
-  const map = new Uint8Array(W * H);
-  for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) if (inside(x, y)) map[y * W + x] = 1;
-  return map;
-}
+const mapOf = (inside: (x: number, y: number) => boolean) => binaryMap(W, H, inside);
 
 const count = (map: Uint8Array, where: (x: number, y: number) => boolean) => {
   let n = 0;
