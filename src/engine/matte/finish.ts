@@ -96,8 +96,6 @@ export interface FinishMatte {
   alpha: AlphaMask;
   /** The finish's mean colour. */
   finish: [number, number, number];
-  /** Pixels whose colour was the background's as well, so the model decided (share of the product). */
-  ambiguous: number;
 }
 
 export interface ColorModel {
@@ -214,7 +212,6 @@ function edgeModel(rgb: RawImage, box: BoundingBox, solid: Uint8Array): EdgeMode
 export interface FinishCandidate {
   finish: ColorModel;
   model: EdgeModel;
-  ambiguous: number;
   /** How much commoner the finish's colour is in the band than in the ring outside the box: a product's is, a background's is not. */
   lift: number;
   /** Share of the matte's pixels on straight bars (straightBars.ts): a frame is made of them, a blob of its colour is not. */
@@ -352,18 +349,12 @@ function pickFinish(
   // Where the background has the finish's colour too, a straight bar of it is the frame's.
   const bars = straightBarPixels(colored, w, h);
   const solid = new Uint8Array(w * h);
-  let ambiguous = 0;
-  let matching = 0;
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const k = y * w + x;
       if (!colored[k]) continue;
       const i = (box.y + y) * width + box.x + x;
-      matching++;
-      if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING) {
-        ambiguous++;
-        if (model.data[i] < 128 && !bars[k]) continue;
-      }
+      if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING && model.data[i] < 128 && !bars[k]) continue;
       solid[k] = 1;
     }
   }
@@ -404,7 +395,7 @@ function pickFinish(
   if (unbackedPanelShare(solid, w, h, modelHas) > MAX_UNBACKED_PANELS) return undefined;
   dropStrayPieces(solid, w, h, modelHas);
   fillGrain(solid, w, h, modelHas);
-  return { model: edgeModel(rgb, box, solid), ambiguous: matching ? ambiguous / matching : 0 };
+  return { model: edgeModel(rgb, box, solid) };
 }
 
 /**
@@ -491,6 +482,5 @@ export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask,
   return {
     alpha: softMatte(rgb, box, model, best.finish, best.model),
     finish: best.finish.mean.map(Math.round) as [number, number, number],
-    ambiguous: best.ambiguous,
   };
 }
