@@ -114,6 +114,26 @@ describe('the matte of a framed product from its finish', () => {
     expect(maskIoU(alpha, truth)).toBeGreaterThan(0.95);
   });
 
+  test('a finish covering under a tenth of the box is refused (here 2 px members): the model stands', () => {
+    // A frame of 2 px members, 6 % of the box: what a scatter of background specks also covers.
+    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
+    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
+    const thin = (px: number, py: number) => {
+      const x = px - BOX.x;
+      const y = py - BOX.y;
+      const inside = x >= 0 && y >= 0 && x < BOX.width && y < BOX.height;
+      return inside && (x < 2 || y < 2 || x >= BOX.width - 2 || y >= BOX.height - 2 || (x >= 79 && x < 81));
+    };
+    for (let py = 0; py < H; py++)
+      for (let px = 0; px < W; px++) {
+        const i = py * W + px;
+        const c = thin(px, py) ? FINISH : [220, 215, 205];
+        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = c[k];
+        model.data[i] = thin(px, py) ? 255 : 0;
+      }
+    expect(matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX))).toBeUndefined();
+  });
+
   test('a compact object in the box is no frame: undefined, so the model stands', () => {
     const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
     const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
