@@ -13,8 +13,7 @@ function photo(color: (x: number, y: number) => [number, number, number]): Uint8
 /** A matte that depends on x only: `profile` maps the distance from `centre` to alpha (0 beyond its end). */
 function columnMatte(width: number, height: number, centre: number, profile: number[]): Uint8Array {
   const matte = new Uint8Array(width * height);
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) matte[y * width + x] = profile[Math.abs(x - centre)] ?? 0;
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) matte[y * width + x] = profile[Math.abs(x - centre)] ?? 0;
   return matte;
 }
 

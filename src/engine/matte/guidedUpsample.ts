@@ -54,7 +54,14 @@ function shrink(image: Uint8Array, matte: Uint8Array, width: number, height: num
 }
 
 /** The per-window linear fit alpha ~ a . colour + b, each coefficient averaged over the windows covering a pixel. */
-function fitCoefficients(red: Plane, green: Plane, blue: Plane, matte: Plane, radius: number, epsilon: number): { coefficients: Float32Array[]; flat: Uint8Array } {
+function fitCoefficients(
+  red: Plane,
+  green: Plane,
+  blue: Plane,
+  matte: Plane,
+  radius: number,
+  epsilon: number,
+): { coefficients: Float32Array[]; flat: Uint8Array } {
   const { width, height } = matte;
   const n = width * height;
   const scratch = new Float32Array(n);
@@ -120,14 +127,7 @@ const FLAT = 1e-5;
  * The matte (full resolution, 1 channel) refined by the photo (full resolution, RGB or RGBA).
  * Pixels at 0 or 255 keep their value; only the box around the matte's edges is worked on.
  */
-export function guidedUpsample(
-  matte: Uint8Array,
-  image: Uint8Array,
-  width: number,
-  height: number,
-  channels: number,
-  options: GuidedOptions,
-): Uint8Array {
+export function guidedUpsample(matte: Uint8Array, image: Uint8Array, width: number, height: number, channels: number, options: GuidedOptions): Uint8Array {
   const factor = Math.max(1, Math.ceil(Math.max(width, height) / GUIDED_WORK_SIDE));
   // What a pixel's result depends on: its window's coefficients, each fitted over a window.
   const reach = 2 * options.radius + 2 * factor;
