@@ -25,6 +25,7 @@ import sharp from 'sharp';
 import { cleanupImage, closeWorkerPool } from '../src/engine';
 import { softMaskIoU } from '../src/engine/matte/confidence';
 import { iou } from '../testkit/fixtures';
+import { seedSets } from '../testkit/benchSeeds';
 import { plainMatte } from '../testkit/plainModel';
 import { FRAME_KINDS, type FrameKind, frameScene, type FrameScene } from '../testkit/frameScenes';
 
@@ -152,20 +153,14 @@ async function main() {
     if (unknown.length) throw new Error(`--only takes pipelines among ${ALL_PIPELINES.join(', ')}; not ${unknown.join(', ')}`);
     PIPELINES = ALL_PIPELINES.filter((p) => wanted.includes(p));
   }
-  const count = values.seeds !== undefined ? Number(values.seeds) : values.quick ? 2 : 6;
-  if (!Number.isInteger(count) || count < 1) throw new Error(`--seeds takes a whole number of seeds per kind, not "${values.seeds}"`);
   if (!['both', 'tuning', 'held-out'].includes(values.set!)) throw new Error(`--set takes both, tuning or held-out, not "${values.set}"`);
   if (values.save) mkdirSync(values.save, { recursive: true });
-  const heldOut = Number(values['held-out-from']);
-  if (!Number.isInteger(heldOut) || heldOut <= count)
-    throw new Error(`--held-out-from takes a first seed above the tuning seeds, not "${values['held-out-from']}"`);
-  const sets = [
-    { label: `tuning (seeds 1..${count})`, seeds: Array.from({ length: count }, (_, i) => i + 1), use: values.set !== 'held-out' },
-    { label: `held out (seeds ${heldOut}..${heldOut + count - 1})`, seeds: Array.from({ length: count }, (_, i) => heldOut + i), use: values.set !== 'tuning' },
-  ];
+  const sets = seedSets({ seeds: values.seeds, quick: values.quick, heldOutFrom: values['held-out-from']! }).filter(
+    (s) => values.set === 'both' || values.set === s.set,
+  );
   const started = performance.now();
   const report: string[] = [];
-  for (const set of sets.filter((s) => s.use)) {
+  for (const set of sets) {
     const byKind = await scoreSet(set.seeds, { list: values.list, save: values.save });
     report.push('', ...table(set.label, byKind));
     if (PIPELINES === ALL_PIPELINES) report.push(`checks on ${set.label}:`, ...checks(byKind, set.seeds).map((line) => `  ${line}`));

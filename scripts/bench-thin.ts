@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 
 import { cleanupImage, closeWorkerPool } from '../src/engine';
 import { iou } from '../testkit/fixtures';
+import { seedSets } from '../testkit/benchSeeds';
 import { plainMatte } from '../testkit/plainModel';
 import { THIN_KINDS, thinScene, type ThinScene } from '../testkit/thinScenes';
 
@@ -83,17 +84,9 @@ async function main() {
       'held-out-from': { type: 'string', default: '5001' },
     },
   });
-  const count = values.seeds !== undefined ? Number(values.seeds) : values.quick ? 2 : 6;
-  if (!Number.isInteger(count) || count < 1) throw new Error(`--seeds takes a whole number of seeds per kind, not "${values.seeds}"`);
-  const heldOut = Number(values['held-out-from']);
-  if (!Number.isInteger(heldOut) || heldOut <= count)
-    throw new Error(`--held-out-from takes a first seed above the tuning seeds, not "${values['held-out-from']}"`);
+  const sets = seedSets({ seeds: values.seeds, quick: values.quick, heldOutFrom: values['held-out-from']! });
   const started = performance.now();
   const report: string[] = [];
-  const sets = [
-    { label: `tuning (seeds 1..${count})`, seeds: Array.from({ length: count }, (_, i) => i + 1) },
-    { label: `held out (seeds ${heldOut}..${heldOut + count - 1})`, seeds: Array.from({ length: count }, (_, i) => heldOut + i) },
-  ];
   for (const set of sets) report.push('', ...table(set.label, await scoreSet(set.seeds, values.list)));
   console.log(report.join('\n'));
   console.log(`\n${((performance.now() - started) / 1000).toFixed(0)} s`);
