@@ -114,6 +114,35 @@ describe('the matte of a framed product from its finish', () => {
     expect(maskIoU(alpha, truth)).toBeGreaterThan(0.95);
   });
 
+  test("a thin light lattice over a large subject the model took: the finish is the colour all but absent outside the box, not the band's commonest", () => {
+    // A tan subject (a cat's face) fills most of the box and spills just past its sides, so the
+    // band holds more of it than of the lattice;
+    // a white lattice of 3 px bars, shaded across, lies over it. The model took the subject.
+    const random = mulberry32(11);
+    const TAN = [196, 158, 122];
+    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
+    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
+    const truth = Buffer.alloc(W * H);
+    for (let py = 0; py < H; py++)
+      for (let px = 0; px < W; px++) {
+        const i = py * W + px;
+        const x = px - BOX.x;
+        const y = py - BOX.y;
+        const inBox = x >= 0 && y >= 0 && x < BOX.width && y < BOX.height;
+        const bar = inBox && (x % 28 < 3 || y % 28 < 3);
+        const subject = (px - 120) ** 2 / 85 ** 2 + (py - 90) ** 2 / 62 ** 2 < 1;
+        const white = 228 + (27 * x) / BOX.width;
+        const behind = subject ? TAN : [90 + ((px >> 3) % 3) * 30, 130, 150 - ((py >> 3) % 2) * 40];
+        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = Math.max(0, Math.min(255, Math.round((bar ? white : behind[k]) + (random() - 0.5) * 6)));
+        model.data[i] = subject && inBox ? 255 : 0;
+        truth[i] = bar ? 255 : 0;
+      }
+    const matte = matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX));
+    expect(matte).toBeDefined();
+    expect(matte!.finish[0]).toBeGreaterThan(220);
+    expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.9);
+  });
+
   test('a finish covering under a tenth of the box is refused (here 2 px members): the model stands', () => {
     // A frame of 2 px members, 6 % of the box: what a scatter of background specks also covers.
     const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };

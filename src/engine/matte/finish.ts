@@ -258,6 +258,9 @@ function lift(rgb: RawImage, box: BoundingBox, depth: number, finish: ColorModel
   return band / Math.max(1, bandAll) / Math.max(ring / Math.max(1, ringAll), 0.002);
 }
 
+/** Ring shares under this are counted as this: a colour absent from the ring is not infinitely the product's. */
+const RING_SHARE_FLOOR = 0.002;
+
 /** 4096 colour bins, 4 bits a channel: fine enough to tell a finish from a background close to it. */
 const fineBin = (data: Buffer | Uint8Array, o: number) => ((data[o] >> 4) << 8) | ((data[o + 1] >> 4) << 4) | (data[o + 2] >> 4);
 
@@ -322,9 +325,13 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
     const y = Math.floor(i / width) - box.y;
     return Math.min(x, y, box.width - 1 - x, box.height - 1 - y) < depthBand;
   };
+  const bandOwn = (i: number) => inBand(i) && productish[colorBin(data, i, channels)] === 1;
   const finishes = [
     dominantFinish(rgb, box, (i) => (model.data[i] >= 128 ? (inBand(i) ? 3 : 1) : 0)),
-    dominantFinish(rgb, box, (i) => (inBand(i) && productish[colorBin(data, i, channels)] ? 1 : 0)),
+    dominantFinish(rgb, box, (i) => (bandOwn(i) ? 1 : 0)),
+    // The band's rarest-outside colour: a thin frame's finish is a small share of the band,
+    // outnumbered there by what shows through it, but all but absent from the ring.
+    dominantFinish(rgb, box, (i) => (bandOwn(i) ? 1 / Math.max(ringShare[colorBin(data, i, channels)], RING_SHARE_FLOOR) : 0)),
   ];
   const candidates: FinishCandidate[] = [];
   for (const finish of finishes) {
