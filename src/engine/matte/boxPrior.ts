@@ -17,7 +17,7 @@ const BAND = 0.1;
 
 /** Sides of the box along which the mask reaches the band for at least 30 % of the side. */
 export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
-  const depth = Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
+  const depth = bandDepth(box);
   const reach = (length: number, hit: (t: number) => boolean) => {
     let count = 0;
     for (let t = 0; t < length; t++) if (hit(t)) count++;
@@ -53,9 +53,14 @@ export function colorBin(data: Buffer | Uint8Array, i: number, channels: number)
   return ((data[o] >> 5) << 6) | ((data[o + 1] >> 5) << 3) | (data[o + 2] >> 5);
 }
 
+/** How deep (px) the box's band is. */
+export function bandDepth(box: { width: number; height: number }): number {
+  return Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
+}
+
 export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const { width, height, channels } = rgb;
-  const depth = Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
+  const depth = bandDepth(box);
   const inside = new Float64Array(512);
   const outside = new Float64Array(512);
   let nIn = 0;

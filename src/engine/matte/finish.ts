@@ -1,6 +1,6 @@
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { boxBlur } from './boxBlur';
-import { type BoxColors, colorBin } from './boxPrior';
+import { bandDepth, type BoxColors, boxColorPrior, colorBin } from './boxPrior';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
 import { dilate, MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from './panels';
@@ -27,6 +27,24 @@ function dropStrayPieces(solid: Uint8Array, w: number, h: number, modelHas: (k: 
     const label = labels[k];
     if (label && sizes[label] < STRAY_MAX_AREA * w * h && support[label] < STRAY_MIN_MODEL * sizes[label]) solid[k] = 0;
   }
+}
+
+/** A doubtful piece (see pickFinish) with a square this many px from its centre to its side wholly inside it is no thin bar's mixed edge. */
+const THICK_RADIUS = 2;
+
+/**
+ * Drops the pieces of doubtful pixels that are thick somewhere: the background the model
+ * filled in between bars, in a colour a wood grain's spread reaches. A thin bar's pixels
+ * mixed with such a background are doubtful too, but only a line a few pixels wide.
+ */
+function dropThickDoubtful(solid: Uint8Array, doubtful: Uint8Array, w: number, h: number) {
+  const outside = new Uint8Array(w * h);
+  for (let k = 0; k < outside.length; k++) outside[k] = doubtful[k] ^ 1;
+  const near = dilate(outside, w, h, THICK_RADIUS);
+  const { labels, sizes } = labelComponents(doubtful, w);
+  const thick = new Uint8Array(sizes.length);
+  for (let k = 0; k < near.length; k++) if (!near[k] && labels[k]) thick[labels[k]] = 1;
+  for (let k = 0; k < solid.length; k++) if (thick[labels[k]]) solid[k] = 0;
 }
 
 /** Streaks of another colour narrower than twice this (px) inside a panel of the finish are its texture (wood grain, a seam), not a gap. */
@@ -84,14 +102,28 @@ function barShare(solid: Uint8Array, w: number, h: number): number {
 const FINISH_D2 = 9;
 /** A finish colour this common in the ring outside the box is the background's as well. */
 const COMMON_IN_RING = 0.02;
+/**
+ * Off the straight bars, a colour the background shares and the model took is doubtful
+ * beyond 2 sigma of the finish: a wood grain's spread reaches the olive of foliage at 3 sigma
+ * (bench:frames railing 8003), the finish's own pixels lie within 2 (see dropThickDoubtful).
+ */
+const SHARED_COLOR_D2 = 4;
 /** IoU with the model's matte under which a finish's matte is something else (see matteByFinish). */
 const MIN_OVERLAP = 0.05;
+/** A box less its margin narrower than this (px) has no band and inside to tell apart. */
+const MIN_INNER_SIDE = 24;
 /** A finish this many times commoner in the band than in the ring is the product's even where the model missed it: the box was drawn around it. */
 const OWN_COLOR_LIFT = 20;
 /** A finish this many times commoner in the band (relative to the ring) than every other finish is the product's, whatever its shape. */
 const LIFT_DOMINANCE = 10;
 /** A finish is at least this much commoner in the band than in the ring (see lift). */
 const MIN_LIFT = 1.5;
+/**
+ * A finish no commoner in the band than outside is the frame's only if its matte leaves most
+ * of the box open, as a frame does (isFrameLike's limit): the olive between a railing's close
+ * balusters, which the model filled, covers 0.66 of its box (bench:frames railing 9004).
+ */
+const MAX_UNLIFTED_COVER = 0.6;
 /** Per-channel spread never assumed tighter than this (8-bit levels): noise and JPEG. */
 const MIN_SIGMA = 6;
 /** Finish and background closer than this (8-bit levels) cannot be told apart by colour. */
@@ -319,7 +351,7 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
   const { ringShare, productish } = colors;
   if (!ringShare || !productish) return [];
   const { width, channels, data } = rgb;
-  const depthBand = Math.max(2, Math.round(0.1 * Math.min(box.width, box.height)));
+  const depthBand = bandDepth(box);
   const inBand = (i: number) => {
     const x = (i % width) - box.x;
     const y = Math.floor(i / width) - box.y;
@@ -347,7 +379,7 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
  * The box's pixels of the finish's colour that hold together with the band. Where the ring
  * outside the box has the colour too, a pixel is the frame's when it lies on a straight bar
  * of that colour (straightBars.ts: the outline is kept over a background of the frame's
- * colour), else when the model took it.
+ * colour), else when the model took it, unless it is part of a thick doubtful piece.
  */
 function pickFinish(
   rgb: RawImage,
@@ -360,28 +392,37 @@ function pickFinish(
   const w = box.width;
   const h = box.height;
   const colored = new Uint8Array(w * h);
+  const near = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const o = ((box.y + y) * width + box.x + x) * channels;
-      if (distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) colored[y * w + x] = 1;
+      const d2 = distance2(finish, data[o], data[o + 1], data[o + 2]);
+      if (d2 <= FINISH_D2) colored[y * w + x] = 1;
+      if (d2 <= SHARED_COLOR_D2) near[y * w + x] = 1;
     }
   }
   // Where the background has the finish's colour too, a straight bar of it is the frame's.
   const bars = straightBarPixels(colored, w, h);
   const solid = new Uint8Array(w * h);
+  /** Off-bar pixels of a colour the background shares, held by the model, not close to the finish. */
+  const doubtful = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const k = y * w + x;
       if (!colored[k]) continue;
       const i = (box.y + y) * width + box.x + x;
-      if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING && model.data[i] < 128 && !bars[k]) continue;
+      if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING && !bars[k]) {
+        if (model.data[i] < 128) continue;
+        if (!near[k]) doubtful[k] = 1;
+      }
       solid[k] = 1;
     }
   }
+  dropThickDoubtful(solid, doubtful, w, h);
   // The product is what holds together (across gaps of a pixel: thin bars break up): pieces
   // touching the box's band, or large ones.
   const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
-  const depth = Math.max(2, Math.round(0.1 * Math.min(w, h)));
+  const depth = bandDepth(box);
   const touches = new Uint8Array(sizes.length);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
@@ -472,11 +513,15 @@ function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: Co
 /**
  * Of the plausible finishes: those commoner in the band than outside the box; of them the one
  * far commoner there than any other (LIFT_DOMINANCE), else the one lying most on straight bars.
- * Without any, the one with the highest lift.
+ * Without any, the one with the highest lift if its matte leaves most of the box open: a
+ * colour no commoner in the band than outside is a frame's only by its shape.
  */
-function pickBest(plausible: FinishCandidate[]): FinishCandidate {
+function pickBest(plausible: FinishCandidate[]): FinishCandidate | undefined {
   const lifted = plausible.filter((c) => c.lift >= MIN_LIFT).sort((a, b) => b.lift - a.lift);
-  if (lifted.length === 0) return plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
+  if (lifted.length === 0) {
+    const best = plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
+    return coverOf(best.model.solid) <= MAX_UNLIFTED_COVER ? best : undefined;
+  }
   if (lifted.length === 1 || lifted[0].lift >= LIFT_DOMINANCE * lifted[1].lift) return lifted[0];
   return lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a));
 }
@@ -486,10 +531,28 @@ function pickBest(plausible: FinishCandidate[]): FinishCandidate {
  * of the finishes found (finishCandidates) whose matte shares something with the model's,
  * those commoner in the band than outside the box (a product's colour), and of them the one
  * whose matte lies most on straight bars (a frame is made of bars; a shadow or a pot of
- * another colour is not); undefined when none (then the model's matte stands).
+ * another colour is not); undefined when none (then the model's matte stands). A box drawn
+ * loosely is searched again inside its margin (finishInLooseBox).
  */
 export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors): FinishMatte | undefined {
-  const candidates = finishCandidates(rgb, box, model, colors);
+  return finishInBox(rgb, box, model, colors, 0) ?? finishInLooseBox(rgb, box, model);
+}
+
+/**
+ * A box drawn with a margin as deep as its band has only background there, so no colour is
+ * the band's own. The same search in the box less that margin, believed only when the finish
+ * found is all but absent from the margin (OWN_COLOR_LIFT): else the margin held the frame's
+ * outer bars and the inner box would cut them off.
+ */
+function finishInLooseBox(rgb: RawImage, box: BoundingBox, model: AlphaMask): FinishMatte | undefined {
+  const margin = bandDepth(box);
+  const inner = { x: box.x + margin, y: box.y + margin, width: box.width - 2 * margin, height: box.height - 2 * margin };
+  if (Math.min(inner.width, inner.height) < MIN_INNER_SIDE) return undefined;
+  return finishInBox(rgb, inner, model, boxColorPrior(rgb, inner), OWN_COLOR_LIFT);
+}
+
+function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors, minLift: number): FinishMatte | undefined {
+  const candidates = finishCandidates(rgb, box, model, colors).filter((c) => c.lift >= minLift);
   if (candidates.length === 0) return undefined;
   // A matte with nothing in common with the model's took something else of one colour,
   // unless its colour is all but absent outside the box: then the model took something else.
@@ -499,7 +562,7 @@ export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask,
   const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || maskIoU(c.model.solid, own, 1) >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible);
-  if (coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
+  if (!best || coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
   return {
     alpha: softMatte(rgb, box, model, best.finish, best.model),
     finish: best.finish.mean.map(Math.round) as [number, number, number],
