@@ -172,6 +172,36 @@ describe('the matte of a framed product from its finish', () => {
     expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.95);
   });
 
+  test("a floor of the frame's colour running through the box is no bar of the frame: dropped, the railing kept", () => {
+    // A grey railing (a top rail, 4 px balusters) on a lilac wall; a grey floor crosses the
+    // whole photo under it, 13 rows of the loosely drawn box (thin enough to pass for a bar).
+    // The model took the railing only.
+    const random = mulberry32(3);
+    const GREY = [153, 155, 161];
+    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
+    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
+    const truth = Buffer.alloc(W * H);
+    const loose = { x: BOX.x - 4, y: BOX.y - 4, width: BOX.width + 8, height: BOX.height + 8 };
+    const floorTop = loose.y + loose.height - 13;
+    for (let py = 0; py < H; py++)
+      for (let px = 0; px < W; px++) {
+        const i = py * W + px;
+        const x = px - BOX.x;
+        const y = py - BOX.y;
+        const inBox = x >= 0 && y >= 0 && x < BOX.width && y < BOX.height;
+        const bar = inBox && (y < 6 || x % 20 < 4 || x >= BOX.width - 4);
+        const color = bar ? GREY : py >= floorTop ? [148, 150, 156] : [182, 170, 200];
+        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = Math.max(0, Math.min(255, Math.round(color[k] + (random() - 0.5) * 6)));
+        model.data[i] = bar ? 255 : 0;
+        truth[i] = bar ? 255 : 0;
+      }
+    const matte = matteByFinish(rgb, loose, model, boxColorPrior(rgb, loose));
+    expect(matte).toBeDefined();
+    expect(matte!.alpha.data[(floorTop + 6) * W + BOX.x + 10]).toBe(0); // the floor between two balusters
+    expect(matte!.alpha.data[(floorTop + 6) * W + BOX.x + 41]).toBe(255); // a baluster over it
+    expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.95);
+  });
+
   test('a finish covering under a tenth of the box is refused (here 2 px members): the model stands', () => {
     // A frame of 2 px members, 6 % of the box: what a scatter of background specks also covers.
     const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };

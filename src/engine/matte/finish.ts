@@ -47,6 +47,39 @@ function dropThickDoubtful(solid: Uint8Array, doubtful: Uint8Array, w: number, h
   for (let k = 0; k < solid.length; k++) if (thick[labels[k]]) solid[k] = 0;
 }
 
+/**
+ * Drops the pieces that only their straight bars keep (see pickFinish) where the finish's
+ * colour, left by the model, carries on across the box's edge for at least the band's depth:
+ * a floor or a wall of the frame's colour running through the box, not a bar, which ends
+ * inside the box (or, cut by a box drawn too tight, is the model's outside it).
+ */
+function dropCrossingBars(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: ColorModel, solid: Uint8Array, barOnly: Uint8Array) {
+  const { width, height, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const { labels, sizes } = labelComponents(barOnly, w);
+  const crossing = new Float64Array(sizes.length);
+  const outsideIsFinish = (x: number, y: number) => {
+    if (x < 0 || y < 0 || x >= width || y >= height) return false;
+    const o = (y * width + x) * channels;
+    return model.data[y * width + x] < 128 && distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2;
+  };
+  const count = (x: number, y: number, ox: number, oy: number) => {
+    const label = labels[y * w + x];
+    if (label && outsideIsFinish(box.x + ox, box.y + oy)) crossing[label]++;
+  };
+  for (let x = 0; x < w; x++) {
+    count(x, 0, x, -1);
+    count(x, h - 1, x, h);
+  }
+  for (let y = 0; y < h; y++) {
+    count(0, y, -1, y);
+    count(w - 1, y, w, y);
+  }
+  const depth = bandDepth(box);
+  for (let k = 0; k < solid.length; k++) if (labels[k] && crossing[labels[k]] >= depth) solid[k] = 0;
+}
+
 /** Streaks of another colour narrower than twice this (px) inside a panel of the finish are its texture (wood grain, a seam), not a gap. */
 const GRAIN_RADIUS = 2;
 
@@ -406,19 +439,24 @@ function pickFinish(
   const solid = new Uint8Array(w * h);
   /** Off-bar pixels of a colour the background shares, held by the model, not close to the finish. */
   const doubtful = new Uint8Array(w * h);
+  /** Pixels of a colour the background shares that only their straight bar keeps (the model left them). */
+  const barOnly = new Uint8Array(w * h);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const k = y * w + x;
       if (!colored[k]) continue;
       const i = (box.y + y) * width + box.x + x;
-      if (ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING && !bars[k]) {
+      const shared = ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING;
+      if (shared && !bars[k]) {
         if (model.data[i] < 128) continue;
         if (!near[k]) doubtful[k] = 1;
       }
+      if (shared && bars[k] && model.data[i] < 128) barOnly[k] = 1;
       solid[k] = 1;
     }
   }
   dropThickDoubtful(solid, doubtful, w, h);
+  dropCrossingBars(rgb, box, model, finish, solid, barOnly);
   // The product is what holds together (across gaps of a pixel: thin bars break up): pieces
   // touching the box's band, or large ones.
   const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
@@ -532,10 +570,13 @@ function pickBest(plausible: FinishCandidate[]): FinishCandidate | undefined {
  * those commoner in the band than outside the box (a product's colour), and of them the one
  * whose matte lies most on straight bars (a frame is made of bars; a shadow or a pot of
  * another colour is not); undefined when none (then the model's matte stands). A box drawn
- * loosely is searched again inside its margin (finishInLooseBox).
+ * loosely is searched again inside its margin (finishInLooseBox) when no finish commoner in
+ * the band than outside was found: what that finds is the frame's own colour.
  */
 export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors): FinishMatte | undefined {
-  return finishInBox(rgb, box, model, colors, 0) ?? finishInLooseBox(rgb, box, model);
+  const whole = finishInBox(rgb, box, model, colors, 0);
+  if (whole?.lifted) return whole.matte;
+  return finishInLooseBox(rgb, box, model)?.matte ?? whole?.matte;
 }
 
 /**
@@ -544,14 +585,20 @@ export function matteByFinish(rgb: RawImage, box: BoundingBox, model: AlphaMask,
  * found is all but absent from the margin (OWN_COLOR_LIFT): else the margin held the frame's
  * outer bars and the inner box would cut them off.
  */
-function finishInLooseBox(rgb: RawImage, box: BoundingBox, model: AlphaMask): FinishMatte | undefined {
+function finishInLooseBox(rgb: RawImage, box: BoundingBox, model: AlphaMask): FoundFinish | undefined {
   const margin = bandDepth(box);
   const inner = { x: box.x + margin, y: box.y + margin, width: box.width - 2 * margin, height: box.height - 2 * margin };
   if (Math.min(inner.width, inner.height) < MIN_INNER_SIDE) return undefined;
   return finishInBox(rgb, inner, model, boxColorPrior(rgb, inner), OWN_COLOR_LIFT);
 }
 
-function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors, minLift: number): FinishMatte | undefined {
+interface FoundFinish {
+  matte: FinishMatte;
+  /** The finish is commoner in the band than outside the box (MIN_LIFT), not a last resort (pickBest). */
+  lifted: boolean;
+}
+
+function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: BoxColors, minLift: number): FoundFinish | undefined {
   const candidates = finishCandidates(rgb, box, model, colors).filter((c) => c.lift >= minLift);
   if (candidates.length === 0) return undefined;
   // A matte with nothing in common with the model's took something else of one colour,
@@ -564,7 +611,7 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   const best = pickBest(plausible);
   if (!best || coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
   return {
-    alpha: softMatte(rgb, box, model, best.finish, best.model),
-    finish: best.finish.mean.map(Math.round) as [number, number, number],
+    matte: { alpha: softMatte(rgb, box, model, best.finish, best.model), finish: best.finish.mean.map(Math.round) as [number, number, number] },
+    lifted: best.lift >= MIN_LIFT,
   };
 }
