@@ -202,6 +202,18 @@ describe('the matte of a framed product from its finish', () => {
     expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.95);
   });
 
+  test("a box reaching the photo's edges on most sides leaves too little ring to learn the background from; the margin inside it serves", () => {
+    // The window of the first test, boxed from the photo's left, top and right edges down to
+    // 6 px above its bottom: outside the box only that strip of clutter is left.
+    const { rgb, truth, model } = windowOverClutter();
+    const edgeToEdge = { x: 0, y: 0, width: W, height: H - 6 };
+    expect(boxColorPrior(rgb, edgeToEdge)).toEqual({});
+    // Inside the box, around the window, the clutter is the ring of the loose-box search.
+    const matte = matteByFinish(rgb, edgeToEdge, model, boxColorPrior(rgb, edgeToEdge));
+    expect(matte).toBeDefined();
+    expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.9);
+  });
+
   test('a finish covering under a tenth of the box is refused (here 2 px members): the model stands', () => {
     // A frame of 2 px members, 6 % of the box: what a scatter of background specks also covers.
     const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
