@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 
 import type { AlphaMask } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 import type { ShadowSettings } from '../presets/schema';
 
 /**
@@ -16,7 +17,7 @@ export interface ShadowLayer {
   opacity: number;
 }
 
-function lowestRow(alpha: AlphaMask, threshold = 128): number {
+function lowestRow(alpha: AlphaMask, threshold = SUBJECT_ALPHA): number {
   for (let y = alpha.height - 1; y >= 0; y--) {
     const row = y * alpha.width;
     for (let x = 0; x < alpha.width; x++) if (alpha.data[row + x] >= threshold) return y;
@@ -52,7 +53,7 @@ export async function contactShadow(alpha: AlphaMask, settings: NonNullable<Shad
   for (let y = floor; y >= 0 && floor - y < height; y--) {
     const row = y * width;
     let hit = false;
-    for (let x = 0; x < width && !hit; x++) hit = alpha.data[row + x] >= 128;
+    for (let x = 0; x < width && !hit; x++) hit = alpha.data[row + x] >= SUBJECT_ALPHA;
     if (!hit) break;
     top = y;
   }
@@ -61,7 +62,7 @@ export async function contactShadow(alpha: AlphaMask, settings: NonNullable<Shad
   let right = -1;
   for (let y = baseTop; y <= floor; y++) {
     for (let x = 0; x < width; x++) {
-      if (alpha.data[y * width + x] >= 128) {
+      if (alpha.data[y * width + x] >= SUBJECT_ALPHA) {
         if (x < left) left = x;
         if (x > right) right = x;
       }

@@ -6,6 +6,9 @@ export interface RawImage {
   channels: 1 | 3 | 4;
 }
 
+/** A matte's pixel is the subject's from this alpha up (at least half covered): every "is it the subject" test uses it. */
+export const SUBJECT_ALPHA = 128;
+
 /** A single-channel 8-bit alpha matte at an image's full resolution. */
 export interface AlphaMask {
   data: Buffer;

@@ -1,4 +1,5 @@
 import type { AlphaMask, RawImage } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 import { barMap } from './bars';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
@@ -29,7 +30,7 @@ export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
     for (let t = 0; t < length; t++) if (hit(t)) count++;
     return count >= 0.3 * length;
   };
-  const solid = (x: number, y: number) => mask.data[y * mask.width + x] >= 128;
+  const solid = (x: number, y: number) => mask.data[y * mask.width + x] >= SUBJECT_ALPHA;
   const anyAlong = (x0: number, y0: number, dx: number, dy: number) => {
     for (let k = 0; k < depth; k++) if (solid(x0 + dx * k, y0 + dy * k)) return true;
     return false;
@@ -143,8 +144,8 @@ export function preferColorPrior(model: AlphaMask, box: BoundingBox, colors: Box
 function priorIsMostlyPanels(prior: AlphaMask, model: AlphaMask, box: BoundingBox): boolean {
   const local = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++)
-    for (let x = 0; x < box.width; x++) local[y * box.width + x] = prior.data[(box.y + y) * prior.width + box.x + x] >= 128 ? 1 : 0;
-  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / box.width)) * model.width + box.x + (k % box.width)] >= 128;
+    for (let x = 0; x < box.width; x++) local[y * box.width + x] = prior.data[(box.y + y) * prior.width + box.x + x] >= SUBJECT_ALPHA ? 1 : 0;
+  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / box.width)) * model.width + box.x + (k % box.width)] >= SUBJECT_ALPHA;
   return unbackedPanelShare(local, box.width, box.height, modelHas) > MAX_UNBACKED_PANELS;
 }
 
@@ -155,7 +156,7 @@ function priorIsMostlyPanels(prior: AlphaMask, model: AlphaMask, box: BoundingBo
  */
 export function offBarShare(mask: AlphaMask, box: BoundingBox): number {
   const solid = new Uint8Array(mask.data.length);
-  for (let i = 0; i < solid.length; i++) solid[i] = mask.data[i] >= 128 ? 1 : 0;
+  for (let i = 0; i < solid.length; i++) solid[i] = mask.data[i] >= SUBJECT_ALPHA ? 1 : 0;
   const bars = barMap(solid, mask.width, box);
   let area = 0;
   let off = 0;
@@ -176,6 +177,6 @@ export function offBarShare(mask: AlphaMask, box: BoundingBox): number {
  */
 export function isFrameLike(mask: AlphaMask, box: BoundingBox): boolean {
   let filled = 0;
-  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (mask.data[y * mask.width + x] >= 128) filled++;
+  for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (mask.data[y * mask.width + x] >= SUBJECT_ALPHA) filled++;
   return sidesReached(mask, box) >= 3 && filled <= 0.6 * box.width * box.height;
 }

@@ -1,5 +1,6 @@
 import { resizeMask } from '../image/raw';
 import type { AlphaMask } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 import { labelComponents } from './components';
 
 /**
@@ -41,6 +42,34 @@ export interface ConfidenceSignals {
 }
 
 const WORK_SIDE = 512;
+/** Alpha strictly between these is semi-transparent (about 0.1 and 0.9): the uncertain band. */
+const SOFT_LOW = 25;
+const SOFT_HIGH = 230;
+/** The band's width is counted in the pixels of a model input this wide (IS-Net's; the matte is upscaled from it). */
+const MODEL_SIDE = 1024;
+/** A soft band this wide (model px) is a crisp matte; each further BAND_SPAN px takes the whole score away. */
+const CRISP_BAND = 2;
+const BAND_SPAN = 6;
+/** A piece under this share of the subject is dust, not counted among its pieces. */
+const PIECE_MIN_SHARE = 0.005;
+/** The score falls twice as fast as the share of the subject outside its largest piece: half outside is no product. */
+const STRAY_WEIGHT = 2;
+/** A side is touched when the subject covers more than this share of it... */
+const BORDER_MIN_SHARE = 0.02;
+/** ...and each side touched costs this much: a product cut off by the frame is often still usable. */
+const BORDER_COST = 0.15;
+/** A product usually covers this much of the photo; under the lower bound the score falls linearly to 0... */
+const MIN_COVERAGE = 0.03;
+const MAX_COVERAGE = 0.8;
+/** ...and over the upper one it falls to 0 over this much more. */
+const COVERAGE_FADE = 0.2;
+/** A quarter of the subject taken for background showing through makes the score 0. */
+const SEE_THROUGH_LIMIT = 0.25;
+/** Two runs agreeing at IoU 0.5 or less score 0; the score is whole this much above that (IoU 0.95). */
+const AGREEMENT_FLOOR = 0.5;
+const AGREEMENT_SPAN = 0.45;
+/** A factor under this is worth a reason in words. */
+const REASON_BELOW = 0.9;
 const round = (value: number) => Math.round(value * 1000) / 1000;
 const clamp01 = (value: number) => Math.max(0, Math.min(1, value));
 
@@ -52,19 +81,19 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
   let outline = 0;
   for (let i = 0; i < full.length; i++) {
     const a = full[i];
-    if (a > 25 && a < 230) uncertain++;
-    if (a >= 128) {
+    if (a > SOFT_LOW && a < SOFT_HIGH) uncertain++;
+    if (a >= SUBJECT_ALPHA) {
       const x = i % alpha.width;
       if (
-        (x > 0 && full[i - 1] < 128) ||
-        (x < alpha.width - 1 && full[i + 1] < 128) ||
-        (i >= alpha.width && full[i - alpha.width] < 128) ||
-        (i + alpha.width < full.length && full[i + alpha.width] < 128)
+        (x > 0 && full[i - 1] < SUBJECT_ALPHA) ||
+        (x < alpha.width - 1 && full[i + 1] < SUBJECT_ALPHA) ||
+        (i >= alpha.width && full[i - alpha.width] < SUBJECT_ALPHA) ||
+        (i + alpha.width < full.length && full[i + alpha.width] < SUBJECT_ALPHA)
       )
         outline++;
     }
   }
-  const upscale = Math.max(1, Math.max(alpha.width, alpha.height) / 1024);
+  const upscale = Math.max(1, Math.max(alpha.width, alpha.height) / MODEL_SIDE);
   const bandWidth = outline > 0 ? uncertain / outline / upscale : 0;
   // Pieces, border and coverage on a copy at most 512 px wide (nearest: no new soft pixels).
   const scale = Math.min(1, WORK_SIDE / Math.max(alpha.width, alpha.height));
@@ -74,7 +103,7 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
   const solid = new Uint8Array(data.length);
   let area = 0;
   for (let i = 0; i < data.length; i++) {
-    if (data[i] >= 128) {
+    if (data[i] >= SUBJECT_ALPHA) {
       solid[i] = 1;
       area++;
     }
@@ -92,9 +121,9 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
   }
   const { sizes } = labelComponents(solid, width);
   const largest = Math.max(...sizes);
-  const pieces = sizes.filter((size) => size >= 0.005 * area).length;
+  const pieces = sizes.filter((size) => size >= PIECE_MIN_SHARE * area).length;
   const strayShare = (area - largest) / area;
-  const edge = (count: number, length: number) => count > 0.02 * length;
+  const edge = (count: number, length: number) => count > BORDER_MIN_SHARE * length;
   let top = 0;
   let bottom = 0;
   let left = 0;
@@ -111,21 +140,24 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
   const coverage = area / data.length;
 
   const reasons: string[] = [];
-  const fUncertain = clamp01(1 - Math.max(0, bandWidth - 2) / 6);
-  if (fUncertain < 0.9) reasons.push(`uncertain edges: a soft band ${bandWidth.toFixed(1)} px wide (model pixels) around the subject`);
-  const fStray = clamp01(1 - 2 * strayShare);
-  if (fStray < 0.9) reasons.push(`fragmented: ${pieces} pieces, ${Math.round(strayShare * 100)} % of the subject outside the main one`);
-  const fBorder = 1 - 0.15 * borderSides;
+  const fUncertain = clamp01(1 - Math.max(0, bandWidth - CRISP_BAND) / BAND_SPAN);
+  if (fUncertain < REASON_BELOW) reasons.push(`uncertain edges: a soft band ${bandWidth.toFixed(1)} px wide (model pixels) around the subject`);
+  const fStray = clamp01(1 - STRAY_WEIGHT * strayShare);
+  if (fStray < REASON_BELOW) reasons.push(`fragmented: ${pieces} pieces, ${Math.round(strayShare * 100)} % of the subject outside the main one`);
+  const fBorder = 1 - BORDER_COST * borderSides;
   if (borderSides > 0) reasons.push(`cut off: the subject touches ${borderSides} side${borderSides > 1 ? 's' : ''} of the image`);
-  const fCoverage = coverage < 0.03 ? coverage / 0.03 : coverage > 0.8 ? clamp01((1 - coverage) / 0.2) : 1;
-  if (fCoverage < 0.9) reasons.push(`coverage ${(coverage * 100).toFixed(coverage < 0.1 ? 1 : 0)} % of the image (a product usually covers 3-80 %)`);
-  const fSeeThrough = clamp01(1 - (seeThroughShare ?? 0) / 0.25);
-  if (fSeeThrough < 0.9)
+  const fCoverage = coverage < MIN_COVERAGE ? coverage / MIN_COVERAGE : coverage > MAX_COVERAGE ? clamp01((1 - coverage) / COVERAGE_FADE) : 1;
+  if (fCoverage < REASON_BELOW)
+    reasons.push(
+      `coverage ${(coverage * 100).toFixed(coverage < 0.1 ? 1 : 0)} % of the image (a product usually covers ${MIN_COVERAGE * 100}-${MAX_COVERAGE * 100} %)`,
+    );
+  const fSeeThrough = clamp01(1 - (seeThroughShare ?? 0) / SEE_THROUGH_LIMIT);
+  if (fSeeThrough < REASON_BELOW)
     reasons.push(
       `background seen through: ${Math.round((seeThroughShare ?? 0) * 100)} % of the subject looks like the background showing through panes or gaps (see-through "gaps" or "glass" opens it)`,
     );
-  const fAgreement = agreement === undefined ? 1 : clamp01((agreement - 0.5) / 0.45);
-  if (agreement !== undefined && fAgreement < 0.9) reasons.push(`the two model runs disagree: IoU ${agreement.toFixed(2)}`);
+  const fAgreement = agreement === undefined ? 1 : clamp01((agreement - AGREEMENT_FLOOR) / AGREEMENT_SPAN);
+  if (agreement !== undefined && fAgreement < REASON_BELOW) reasons.push(`the two model runs disagree: IoU ${agreement.toFixed(2)}`);
   return {
     score: round(fUncertain * fStray * fBorder * fCoverage * fSeeThrough * fAgreement),
     reasons,
@@ -155,8 +187,8 @@ export function softMaskIoU(a: Uint8Array, b: Uint8Array): number {
   return union === 0 ? 1 : intersection / union;
 }
 
-/** IoU of two masks of the same size, thresholded (alpha 128 by default). */
-export function maskIoU(a: Uint8Array, b: Uint8Array, threshold = 128): number {
+/** IoU of two masks of the same size, thresholded (the subject's alpha by default). */
+export function maskIoU(a: Uint8Array, b: Uint8Array, threshold = SUBJECT_ALPHA): number {
   let intersection = 0;
   let union = 0;
   for (let i = 0; i < a.length; i++) {

@@ -1,4 +1,5 @@
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 import { boxBlur } from './boxBlur';
 import { bandDepth, type BoxColors, boxColorPrior, colorBin } from './boxPrior';
 import { labelComponents } from './components';
@@ -62,7 +63,7 @@ function dropCrossingBars(rgb: RawImage, box: BoundingBox, model: AlphaMask, fin
   const outsideIsFinish = (x: number, y: number) => {
     if (x < 0 || y < 0 || x >= width || y >= height) return false;
     const o = (y * width + x) * channels;
-    return model.data[y * width + x] < 128 && distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2;
+    return model.data[y * width + x] < SUBJECT_ALPHA && distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2;
   };
   const count = (x: number, y: number, ox: number, oy: number) => {
     const label = labels[y * w + x];
@@ -392,7 +393,7 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
   };
   const bandOwn = (i: number) => inBand(i) && productish[colorBin(data, i, channels)] === 1;
   const finishes = [
-    dominantFinish(rgb, box, (i) => (model.data[i] >= 128 ? (inBand(i) ? 3 : 1) : 0)),
+    dominantFinish(rgb, box, (i) => (model.data[i] >= SUBJECT_ALPHA ? (inBand(i) ? 3 : 1) : 0)),
     dominantFinish(rgb, box, (i) => (bandOwn(i) ? 1 : 0)),
     // The band's rarest-outside colour: a thin frame's finish is a small share of the band,
     // outnumbered there by what shows through it, but all but absent from the ring.
@@ -448,10 +449,10 @@ function pickFinish(
       const i = (box.y + y) * width + box.x + x;
       const shared = ringShare[colorBin(data, i, channels)] >= COMMON_IN_RING;
       if (shared && !bars[k]) {
-        if (model.data[i] < 128) continue;
+        if (model.data[i] < SUBJECT_ALPHA) continue;
         if (!near[k]) doubtful[k] = 1;
       }
-      if (shared && bars[k] && model.data[i] < 128) barOnly[k] = 1;
+      if (shared && bars[k] && model.data[i] < SUBJECT_ALPHA) barOnly[k] = 1;
       solid[k] = 1;
     }
   }
@@ -489,7 +490,7 @@ function pickFinish(
   }
   // A box is drawn around the product: its matte spans most of the box both ways.
   if (x1 - x0 + 1 < 0.75 * w || y1 - y0 + 1 < 0.75 * h) return undefined;
-  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= 128;
+  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= SUBJECT_ALPHA;
   // Mostly panels the model calls background: the finish's colour is the background's here.
   if (unbackedPanelShare(solid, w, h, modelHas) > MAX_UNBACKED_PANELS) return undefined;
   dropStrayPieces(solid, w, h, modelHas);
@@ -605,7 +606,7 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   // unless its colour is all but absent outside the box: then the model took something else.
   const own = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++)
-    for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= 128 ? 1 : 0;
+    for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= SUBJECT_ALPHA ? 1 : 0;
   const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || maskIoU(c.model.solid, own, 1) >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible);

@@ -1,12 +1,10 @@
 import sharp from 'sharp';
 
 import type { AlphaMask, BoundingBox } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 
-/** Alpha at or above this counts as "subject" for the bounding box. */
-export const SUBJECT_THRESHOLD = 8;
-
-/** Alpha at which a pixel is as much subject as background. */
-const HALF = 128;
+/** Alpha at or above this counts toward the subject's bounding box: any visible pixel, so cropping never cuts a soft edge (the subject itself is SUBJECT_ALPHA). */
+export const BOX_ALPHA = 8;
 
 /**
  * Softens the matte's edge by about `px` pixels (a Gaussian of sigma px/2). With `keepThin`
@@ -22,12 +20,12 @@ export async function featherMask(mask: AlphaMask, px: number, keepThin = false)
     .extractChannel(0)
     .raw()
     .toBuffer();
-  if (keepThin) for (let i = 0; i < data.length; i++) if (mask.data[i] >= HALF && data[i] < HALF) data[i] = mask.data[i];
+  if (keepThin) for (let i = 0; i < data.length; i++) if (mask.data[i] >= SUBJECT_ALPHA && data[i] < SUBJECT_ALPHA) data[i] = mask.data[i];
   return { data, width: mask.width, height: mask.height };
 }
 
 export interface MaskStats {
-  /** Tight box around pixels with alpha >= SUBJECT_THRESHOLD; undefined when empty. */
+  /** Tight box around pixels with alpha >= BOX_ALPHA; undefined when empty. */
   bbox?: BoundingBox;
   /** Mean alpha over the whole image, 0..1. */
   coverage: number;
@@ -46,7 +44,7 @@ export function maskStats(mask: AlphaMask): MaskStats {
     for (let x = 0; x < width; x++) {
       const a = data[row + x];
       sum += a;
-      if (a >= SUBJECT_THRESHOLD) {
+      if (a >= BOX_ALPHA) {
         rowHit = true;
         if (x < x0) x0 = x;
         if (x > x1) x1 = x;

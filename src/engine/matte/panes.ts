@@ -43,7 +43,7 @@ export interface PaneInput {
   image: Buffer;
   width: number;
   height: number;
-  /** 1 = subject (alpha >= 128). */
+  /** 1 = subject (alpha >= SUBJECT_ALPHA). */
   subject: Uint8Array;
   /** Distance of subject pixels to the outside (capped); the outer ring is dist <= ring. */
   dist: Uint16Array;

@@ -1,4 +1,5 @@
 import type { AlphaMask } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 import { boxBlur } from './boxBlur';
 import { labelComponents } from './components';
 
@@ -14,7 +15,7 @@ export function applyPoints(
 ): { alpha: AlphaMask; dropped: number; warnings: string[] } {
   const { width, height } = alpha;
   const solid = new Uint8Array(alpha.data.length);
-  for (let i = 0; i < solid.length; i++) solid[i] = alpha.data[i] >= 128 ? 1 : 0;
+  for (let i = 0; i < solid.length; i++) solid[i] = alpha.data[i] >= SUBJECT_ALPHA ? 1 : 0;
   const { labels, sizes } = labelComponents(solid, width);
   const warnings: string[] = [];
   const labelAt = (p: { x: number; y: number }, kind: string) => {

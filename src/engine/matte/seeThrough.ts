@@ -1,5 +1,6 @@
 import { resizeMask, sharpFromRaw, toRaw } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
 import { findContinuingPanes } from './panes';
 import { FloodFill } from './components';
 
@@ -10,7 +11,7 @@ import { FloodFill } from './components';
  * around it and make them transparent ("gaps") or faintly tinted glass ("glass").
  *
  * Working on a copy at most WORK_SIDE px on its long side:
- *  1. sure background = alpha < 32; the subject = alpha >= 128; the subject's outer ring =
+ *  1. sure background = alpha < 32; the subject = alpha >= SUBJECT_ALPHA; the subject's outer ring =
  *     subject pixels within RING px of the background (for a frame: the frame itself);
  *  2. colour models (16^3-bin histograms) of the background near the subject and of the ring;
  *  3. candidates = subject pixels off the ring where P(background | colour) > CANDIDATE_P,
@@ -248,7 +249,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
   let x1 = -1;
   let y1 = -1;
   for (let i = 0; i < pixels; i++) {
-    if (smallAlpha[i] >= 128) {
+    if (smallAlpha[i] >= SUBJECT_ALPHA) {
       subject[i] = 1;
       subjectArea++;
       const x = i % width;

@@ -6,6 +6,7 @@ import { readEngineConfig } from '../../core/config';
 import { EngineError } from '../../core/errors';
 import { resizeMask, sharpFromRaw, toRaw } from '../../image/raw';
 import type { AlphaMask, RawImage } from '../../image/types';
+import { SUBJECT_ALPHA } from '../../image/types';
 import { boxBlur } from '../../matte/boxBlur';
 import type { BackdropRequest, BackgroundEngine, EngineOutput } from '../engine';
 import { readSdxlLayout } from './modelDir';
@@ -45,7 +46,7 @@ function modelDirFor(request: Pick<BackdropRequest, 'sdxl'>): string {
 /** The region to repaint at generation size: not subject, grown into the subject's edge. */
 export function outpaintMask(alpha: AlphaMask, growPx = OUTPAINT_GROW_PX): Uint8Array {
   const subject = new Float32Array(alpha.data.length);
-  for (let i = 0; i < subject.length; i++) subject[i] = alpha.data[i] >= 128 ? 1 : 0;
+  for (let i = 0; i < subject.length; i++) subject[i] = alpha.data[i] >= SUBJECT_ALPHA ? 1 : 0;
   // A pixel stays (0) only when its whole (2r+1)^2 window is subject: an erosion by a box filter.
   const kept = growPx > 0 ? boxBlur(subject, alpha.width, alpha.height, growPx) : subject;
   const mask = new Uint8Array(subject.length);
