@@ -106,7 +106,7 @@ export class BackgroundCleanup implements INodeType {
             name: 'enhanceFg',
             type: 'boolean',
             default: false,
-            description: "Whether to apply a mild, bounded sharpening and saturation boost to the subject (the seed's enhanceFg)",
+            description: "Whether to apply a mild, bounded sharpening and saturation boost to the subject (the old background service's enhanceFg)",
           },
           {
             displayName: 'Feather (Px)',

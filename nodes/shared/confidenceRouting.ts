@@ -7,7 +7,7 @@ import { isErrorItem } from './itemRunner';
  * "Route by confidence" for Background Cleanup and Replace: cut-outs whose confidence
  * score is under a threshold leave by a second output, "Needs Review", with the reasons in
  * `json.review`, so a workflow can send them to a person (Photoroom's uncertainty score,
- * the seed's decisions.reasons). Off, the node keeps its single output.
+ * the old background service's decisions.reasons). Off, the node keeps its single output.
  */
 export const confidenceProperties: INodeProperties[] = [
   {

@@ -143,7 +143,7 @@ function errorItem(ctx: IExecuteFunctions, itemIndex: number, error: unknown, no
 
 /**
  * Runs `work` for every input item with the engine's bounded concurrency (BG_CONCURRENCY,
- * default 5 as in the seed), keeps item order and pairedItem, and applies n8n's
+ * default 5 as in the old background service), keeps item order and pairedItem, and applies n8n's
  * continue-on-fail: a failed item keeps its input JSON and binary, with `error` and
  * `details` (errorCode...), routed to the error output when the node is set to, and the
  * rest of the batch still finishes.

@@ -190,7 +190,7 @@ describe('the nodes in a real n8n', () => {
     expect((failed[0] as { binary?: { data?: { fileName?: string } } }).binary?.data?.fileName).toBe('corrupt.jpg');
     const cleaned = result.data.resultData.runData['Background Cleanup'][0].data.main[0];
     expect(cleaned.map((item) => (item.json.background as { cleanupMode: string }).cleanupMode)).toEqual(['transparent', 'transparent']);
-    // Replace reused the cut-outs' alpha (no second segmentation) and wrote the seed's block.
+    // Replace reused the cut-outs' alpha (no second segmentation) and wrote the old background service's block.
     const replaced = result.data.resultData.runData['Background Replace'][0].data.main[0];
     expect(replaced.map((item) => item.json.background)).toEqual([
       expect.objectContaining({ mode: 'replace', engine: 'studio', promptType: 'garden', matteSource: 'input-alpha', fileName: 'apple-cutout-replaced.jpg' }),

@@ -41,7 +41,7 @@ describe('Background Preset node', () => {
 });
 
 describe('Background Replace node', () => {
-  test('uses the upstream backgroundPreset and returns the seed sidecar block', async () => {
+  test('uses the upstream backgroundPreset and returns the sidecar block of the old background service', async () => {
     const presetContext = fakeExecuteFunctions({
       items: [binaryItem(readPhoto('apple.jpg'), 'apple.jpg', 'image/jpeg', { mediaId: 7 })],
       parameters: { operation: 'get', preset: '', promptType: 'lifestyle', options: {} },

@@ -50,7 +50,7 @@ describe('vitrinealu-bg CLI', () => {
     expect(fs.readdirSync(path.join(dir, 'out'))).toEqual(['butterfly-mask.png']);
   });
 
-  test('replace --json writes the seed sidecar block; presets lists the prompt types', async () => {
+  test('replace --json writes the sidecar block of the old background service; presets lists the prompt types', async () => {
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'cli-')), 'apple.jpg');
     const result = await cli([
       'replace',

@@ -7,7 +7,7 @@ import { readEngineConfig } from '../../src/engine/core/config';
 import { listPresets, loadPresetFile, parsePresetList, resolvePreset } from '../../src/engine/presets';
 
 describe('brand presets', () => {
-  test.each(['studio', 'garden', 'minimal', 'lifestyle'])('vitrinealu/%s resolves with the seed settings', (promptType) => {
+  test.each(['studio', 'garden', 'minimal', 'lifestyle'])('vitrinealu/%s resolves with the settings of the old background service', (promptType) => {
     const preset = resolvePreset({ name: 'vitrinealu', promptType }, {});
     expect(preset.prompt.length).toBeGreaterThan(10);
     expect(preset.negativePrompt).toMatch(/watermark/);

@@ -142,7 +142,7 @@ describe('Background Replace (studio engine)', () => {
     );
   });
 
-  test('layout, image backdrop and metadata: the seed sidecar block', async () => {
+  test('layout, image backdrop and metadata: the sidecar block of the old background service', async () => {
     const backdrop = await sharp(readPhoto('butterfly.jpg')).jpeg().toBuffer();
     const result = await replaceBackground(cutout, { outputSize: '800x1000', padding: '8%', backgroundImage: backdrop, format: 'webp' }, context());
     expect(await sharp(result.data).metadata()).toMatchObject({ format: 'webp', width: 800, height: 1000 });

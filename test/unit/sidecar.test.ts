@@ -7,7 +7,7 @@ import { siblingPath } from '../../src/engine/core/fileNames';
 import { resolvePreset } from '../../src/engine/presets';
 import { alreadyProcessed, backgroundBlockFrom, plannedProcessing, readSidecar, resolveInRoot, sourceSha256, writeSidecar } from '../../src/engine/sidecar';
 
-/** The seed's example sidecar, plus a field no schema knows (it must survive every write). */
+/** The old background service's example sidecar, plus a field no schema knows (it must survive every write). */
 const SEED_SIDECAR = {
   source: 'gdrive',
   original_path: '/path/to/original.jpg',
@@ -74,7 +74,7 @@ describe('sidecar store', () => {
     expect(fs.readdirSync(root).sort()).toEqual([name, 'sample.json'].sort());
   });
 
-  test('update keeps every other field (unknown ones too) and writes the seed block', async () => {
+  test('update keeps every other field (unknown ones too) and writes the block of the old background service', async () => {
     const file = await readSidecar(root, 'sample.json');
     const block = backgroundBlockFrom(replaceMetadata(), sourceSha256(Buffer.from('photo')), '/out/sample-replaced.jpg');
     await writeSidecar(root, 'sample.json', { ...file.sidecar, background: block }, { expectedVersion: file.version });

@@ -13,7 +13,7 @@ export const RUNTIME_CHOICES = ['auto', 'native', 'wasm'] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
 
 /**
- * Settings read from the environment, with the seed's names where the seed had one
+ * Settings read from the environment, with the old background service's names where it had one
  * (DEVICE, BG_MODEL_PATH). Validated once, with messages naming the variable.
  */
 const deviceSchema = z.enum(['cpu', 'cuda', 'auto']);
@@ -38,7 +38,7 @@ const envSchema = z.object({
   BG_INFERENCE_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   BG_INFERENCE_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
   BG_GRAPH_OPTIMIZATION: z.enum(['basic', 'extended', 'all']).default('all'),
-  // Remote engines (Runway), with the seed's client settings as defaults.
+  // Remote engines (Runway), with the old background service's client settings as defaults.
   BACKGROUND_TIMEOUT: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   BACKGROUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
   BACKGROUND_RETRY_DELAY: z.coerce.number().int().min(0).max(60_000).default(1000),
@@ -48,10 +48,10 @@ const envSchema = z.object({
   RUNWAY_CONCURRENCY: z.coerce.number().int().min(1).max(50).default(2),
   RUNWAY_POLL_INTERVAL: z.coerce.number().int().min(10).max(60_000).default(5000),
   MEDIA_SIDECAR_ROOT: z.string().trim().optional(),
-  // The seed's preset defaults (Background Preset and Replace use them when no preset is chosen).
+  // The old background service's preset defaults (Background Preset and Replace use them when no preset is chosen).
   MEDIA_INGEST_BACKGROUND_PRESET: z.string().trim().optional(),
   MEDIA_INGEST_BACKGROUND_PROMPT_TYPE: z.string().trim().optional(),
-  // Local SDXL: an ONNX export on disk (never downloaded). MODEL_ID is the seed's Hugging
+  // Local SDXL: an ONNX export on disk (never downloaded). MODEL_ID is the old background service's Hugging
   // Face id, only quoted in messages.
   SDXL_MODEL_DIR: z.string().trim().optional(),
   MODEL_ID: z.string().trim().optional(),

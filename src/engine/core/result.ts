@@ -7,7 +7,7 @@ import { zodIssue } from './validation';
  * The background result as it crosses node boundaries: what Background Cleanup and Replace
  * put in `json.background`, and what Media Sidecar, the confidence routing and the weekly
  * template read back. The pipelines' metadata types must satisfy it (checked by the compiler
- * where they are declared); a workflow may also build one itself (the seed's media-record
+ * where they are declared); a workflow may also build one itself (the old background service's media-record
  * fields: mode, engine, processedAt, prompt, settings, outJpg). Only the fields readers rely on
  * are listed; parsing keeps those (the item itself is passed on unchanged).
  */
@@ -20,13 +20,13 @@ export const cutoutConfidenceSchema = z.object({
 });
 
 const common = {
-  /** Missing in a hand-made result: onnx for a cleanup, studio for a replace (as the seed's batch). */
+  /** Missing in a hand-made result: onnx for a cleanup, studio for a replace (as the old background service's batch). */
   engine: z.string().min(1).optional(),
   /** Missing in a hand-made result: the time it is recorded. */
   processedAt: z.string().datetime({ offset: true }).optional(),
   /** The result file's name (set by the node). */
   fileName: z.string().min(1).optional(),
-  /** Where the result was written (the seed's name), when a workflow set it itself. */
+  /** Where the result was written (the old background service's name), when a workflow set it itself. */
   outJpg: z.string().min(1).optional(),
   format: z.string().min(1).optional(),
   width: z.number().int().min(1).optional(),

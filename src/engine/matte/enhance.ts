@@ -10,7 +10,7 @@ const LUMA = [0.2126, 0.7152, 0.0722];
 const SATURATION_MATRIX = [0, 1, 2].map((row) => [0, 1, 2].map((col) => (1 - SATURATION) * LUMA[col] + (row === col ? SATURATION : 0)));
 
 /**
- * The seed's enhanceFg flag: a gentle 4-neighbour sharpen and +6 % saturation (luminance
+ * The old background service's enhanceFg flag: a gentle 4-neighbour sharpen and +6 % saturation (luminance
  * kept), then each channel's change clamped to +/-ENHANCE_MAX_DELTA levels. One pass in
  * plain RGB, and only where the subject is (alpha > 0): the rest is never seen, and a 12 MP
  * photo's background is most of its pixels. Image edges repeat their last pixel.

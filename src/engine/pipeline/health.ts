@@ -50,7 +50,7 @@ function ownVersion(): string {
   return 'unknown';
 }
 
-/** The seed's /health, without a service: what this worker runs, checked by running it. */
+/** The old background service's /health, without a service: what this worker runs, checked by running it. */
 export async function health(overrides: Partial<EngineConfig> = {}, probe: typeof probeRuntime = probeRuntime): Promise<HealthReport> {
   const problems: string[] = [];
   let config: EngineConfig;

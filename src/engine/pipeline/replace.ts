@@ -76,7 +76,7 @@ export const replaceOptionsSchema = z
 export type ReplaceOptionsInput = z.input<typeof replaceOptionsSchema>;
 type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { format: 'png' | 'webp' | 'jpeg'; strategy: Strategy };
 
-/** The seed's sidecar `background` block, plus what a reviewer needs to reproduce it. */
+/** The old background service's sidecar `background` block, plus what a reviewer needs to reproduce it. */
 export interface ReplaceMetadata {
   mode: 'replace';
   engine: string;

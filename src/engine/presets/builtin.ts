@@ -1,7 +1,7 @@
 import type { PresetInput } from './schema';
 
 /**
- * The seed's brand preset. Prompts serve the generative engines (SDXL, Runway); the
+ * The old background service's brand preset. Prompts serve the generative engines (SDXL, Runway); the
  * backdrop is what the deterministic studio engine renders for the same prompt type.
  */
 export const VITRINEALU_PRESET: PresetInput = {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /**
- * The media-ingest sidecar JSON (the seed's format). Known fields are typed; anything else
+ * The media-ingest sidecar JSON (the old background service's format). Known fields are typed; anything else
  * is kept as it is (passthrough), because other tools in the pipeline own those fields.
  */
 export const backgroundSettingsSchema = z

@@ -223,7 +223,7 @@ export async function changeSidecar(
 
 /**
  * Records a Background Cleanup / Replace result in a sidecar (Media Sidecar's Update), in one
- * transaction: the seed's `background` block, `scores.cutout` and the review reasons set in the
+ * transaction: the old background service's `background` block, `scores.cutout` and the review reasons set in the
  * file as it is now; every other byte stays. `expectedVersion`: the version an earlier Read saw.
  */
 export function recordBackground(
@@ -313,7 +313,7 @@ export function alreadyProcessed(sidecar: Sidecar, source: string, plan: Process
 }
 
 /**
- * The seed's background block from a Background Cleanup / Replace result (its metadata in the
+ * The old background service's background block from a Background Cleanup / Replace result (its metadata in the
  * item JSON), with the source hash and processing key for later re-runs.
  */
 export function backgroundBlockFrom(result: BackgroundResult, source?: string, outputPath?: string): BackgroundBlock {
@@ -326,7 +326,7 @@ export function backgroundBlockFrom(result: BackgroundResult, source?: string, o
   const block = {
     mode: result.mode,
     engine: result.engine ?? (result.mode === 'cleanup' ? 'onnx' : 'studio'),
-    // outJpg: the seed's name for where the result was written (whatever the format), else its file name.
+    // outJpg: the old background service's name for where the result was written (whatever the format), else its file name.
     ...(outputPath || result.outJpg || result.fileName ? { outJpg: outputPath || result.outJpg || result.fileName } : {}),
     processedAt: result.processedAt ?? new Date().toISOString(),
     ...(result.mode === 'replace' ? { prompt: result.prompt } : {}),

@@ -31,7 +31,7 @@ export type { RunwayConnection };
 export interface RunwayClientOptions extends RunwayConnection {
   /** The deadline for one whole generation (create + polls + download), from when it gets a slot. */
   timeoutMs: number;
-  /** Tries per request (the seed's BACKGROUND_RETRY_ATTEMPTS) and the first backoff. */
+  /** Tries per request (the old background service's BACKGROUND_RETRY_ATTEMPTS) and the first backoff. */
   retryAttempts: number;
   retryDelayMs: number;
   /** Runway asks for no more than one poll per 5 s; only a loopback test server may go faster. */
