@@ -65,6 +65,20 @@ export function bandDepth(box: { width: number; height: number }): number {
   return Math.max(2, Math.round(BAND * Math.min(box.width, box.height)));
 }
 
+/**
+ * Visits each pixel of the box's band (`inBand`: inside, within `depth` of its edges) and of
+ * the ring as deep just outside it, within the photo, row by row.
+ */
+export function visitBandAndRing(width: number, height: number, box: BoundingBox, depth: number, visit: (i: number, inBand: boolean) => void) {
+  for (let y = Math.max(0, box.y - depth); y < Math.min(height, box.y + box.height + depth); y++) {
+    for (let x = Math.max(0, box.x - depth); x < Math.min(width, box.x + box.width + depth); x++) {
+      const inside = x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
+      if (!inside) visit(y * width + x, false);
+      else if (Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y) < depth) visit(y * width + x, true);
+    }
+  }
+}
+
 export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const { width, height, channels } = rgb;
   const depth = bandDepth(box);
@@ -72,24 +86,16 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const outside = new Float64Array(512);
   let nIn = 0;
   let nOut = 0;
-  const x0 = Math.max(0, box.x - depth);
-  const y0 = Math.max(0, box.y - depth);
-  const x1 = Math.min(width, box.x + box.width + depth);
-  const y1 = Math.min(height, box.y + box.height + depth);
-  const inBox = (x: number, y: number) => x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
-  const edgeDistance = (x: number, y: number) => Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
-  for (let y = y0; y < y1; y++) {
-    for (let x = x0; x < x1; x++) {
-      const b = colorBin(rgb.data, y * width + x, channels);
-      if (!inBox(x, y)) {
-        outside[b]++;
-        nOut++;
-      } else if (edgeDistance(x, y) < depth) {
-        inside[b]++;
-        nIn++;
-      }
+  visitBandAndRing(width, height, box, depth, (i, inBand) => {
+    const b = colorBin(rgb.data, i, channels);
+    if (inBand) {
+      inside[b]++;
+      nIn++;
+    } else {
+      outside[b]++;
+      nOut++;
     }
-  }
+  });
   // A box reaching the photo's edges on most sides leaves too little ring to tell the
   // background's colours from the product's.
   if (nIn === 0 || nOut < MIN_RING * nIn) return {};
@@ -106,12 +112,9 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const { labels, sizes } = labelComponents(candidate, width);
   // Pieces that lie in the band over a meaningful length are the product.
   const inBand = new Float64Array(sizes.length);
-  for (let y = box.y; y < box.y + box.height; y++) {
-    for (let x = box.x; x < box.x + box.width; x++) {
-      const label = labels[y * width + x];
-      if (label && edgeDistance(x, y) < depth) inBand[label]++;
-    }
-  }
+  visitBandAndRing(width, height, box, depth, (i, band) => {
+    if (band && labels[i]) inBand[labels[i]]++;
+  });
   const keep = new Uint8Array(sizes.length);
   let kept = 0;
   for (let label = 1; label < sizes.length; label++) {

@@ -1,7 +1,7 @@
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { SUBJECT_ALPHA } from '../image/types';
 import { boxBlur } from './boxBlur';
-import { bandDepth, type BoxColors, boxColorPrior, colorBin } from './boxPrior';
+import { bandDepth, type BoxColors, boxColorPrior, colorBin, visitBandAndRing } from './boxPrior';
 import { labelComponents } from './components';
 import { maskIoU } from './confidence';
 import { dilate, MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from './panels';
@@ -304,24 +304,19 @@ function lift(rgb: RawImage, box: BoundingBox, depth: number, finish: ColorModel
   let bandAll = 0;
   let ring = 0;
   let ringAll = 0;
-  for (let y = Math.max(0, box.y - depth); y < Math.min(height, box.y + box.height + depth); y++) {
-    for (let x = Math.max(0, box.x - depth); x < Math.min(width, box.x + box.width + depth); x++) {
-      const inside = x >= box.x && y >= box.y && x < box.x + box.width && y < box.y + box.height;
-      const edgeDistance = Math.min(x - box.x, y - box.y, box.x + box.width - 1 - x, box.y + box.height - 1 - y);
-      if (inside && edgeDistance >= depth) continue;
-      const o = (y * width + x) * channels;
-      const hit = distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2 ? 1 : 0;
-      if (inside) {
-        band += hit;
-        bandAll++;
-      } else {
-        ring += hit;
-        ringAll++;
-      }
+  visitBandAndRing(width, height, box, depth, (i, inBand) => {
+    const o = i * channels;
+    const hit = distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2 ? 1 : 0;
+    if (inBand) {
+      band += hit;
+      bandAll++;
+    } else {
+      ring += hit;
+      ringAll++;
     }
-  }
+  });
   // A ring cut off by the photo's edge counts as clear of the finish.
-  return band / Math.max(1, bandAll) / Math.max(ring / Math.max(1, ringAll), 0.002);
+  return band / Math.max(1, bandAll) / Math.max(ring / Math.max(1, ringAll), RING_SHARE_FLOOR);
 }
 
 /** Ring shares under this are counted as this: a colour absent from the ring is not infinitely the product's. */
