@@ -121,7 +121,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   let device: ExecutionProvider | undefined;
   let inferenceMs = 0;
   let matteSource: Subject['matteSource'] = 'segmented';
-  /** The matte was fitted to the photo's edges: the feather must not fade the thin parts it found. */
+  /** The matte used was fitted to the photo's edges (not the cross-check's): the feather must not fade the thin parts it found. */
   let guided = false;
   let agreement: number | undefined;
   let appliedHint: Subject['hint'];
@@ -141,7 +141,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     });
     model = resolvedModel;
     /** The model's matte for one region of the photo (all of it by default), placed in a full-size mask. */
-    const segmentRegion = async (region?: BoundingBox): Promise<AlphaMask> => {
+    const segmentRegion = async (region?: BoundingBox): Promise<{ matte: AlphaMask; guided: boolean }> => {
       const source = region ? await cropRaw(decoded.image, region) : decoded.image;
       throwIfCancelled(context, 'before segmentation');
       const segmentation = await segmentImage(source, {
@@ -155,10 +155,9 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
         signal: context.signal,
       });
       device = segmentation.provider;
-      guided ||= segmentation.guided;
       inferenceMs += segmentation.timings.inferenceMs;
       const matte = snapMatte(segmentation.mask);
-      return region ? placeInFrame(matte, region, rgb.width, rgb.height) : matte;
+      return { matte: region ? placeInFrame(matte, region, rgb.width, rgb.height) : matte, guided: segmentation.guided };
     };
     const box = hint?.box;
     let modelAlpha: AlphaMask;
@@ -166,7 +165,9 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
     if (box) {
       // The model sees the box plus some context, so the product fills its input.
       const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
-      modelAlpha = keepInside(await segmentRegion(view), box);
+      const segmented = await segmentRegion(view);
+      guided = segmented.guided;
+      modelAlpha = keepInside(segmented.matte, box);
       // A framed product (windows, doors, pergolas): when the model misses the box's sides or
       // took in what shows through the panes, the band's colours give the product (matte/boxPrior.ts).
       const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
@@ -179,14 +180,18 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
         modelAlpha = colors.prior;
         colorPrior = true;
       }
-    } else modelAlpha = await segmentRegion();
+    } else {
+      const segmented = await segmentRegion();
+      guided = segmented.guided;
+      modelAlpha = segmented.matte;
+    }
     if (options.crossCheck) {
       // The other view of the same photo: the whole frame when hinted, else the found subject's crop.
       const found = maskStats(modelAlpha).bbox;
       const second = box
-        ? keepInside(await segmentRegion(), box)
+        ? keepInside((await segmentRegion()).matte, box)
         : found
-          ? await segmentRegion(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height))
+          ? (await segmentRegion(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height))).matte
           : undefined;
       agreement = second ? maskIoU(modelAlpha.data, second.data) : 0;
     }
