@@ -149,32 +149,50 @@ export class RunwayClient {
   }
 
   private async create(body: TextToImageRequest, deadline: number, signal?: AbortSignal): Promise<{ taskId: string; attempts: number }> {
-    for (let attempt = 1; ; attempt++) {
+    return this.withRetries<{ taskId: string; attempts: number }>('Runway create: ', deadline, signal, async (attempt) => {
       const outcome = await this.send('POST', '/v1/text_to_image', body, this.requestDeadline(deadline), signal);
       if (outcome.kind === 'aborted') throw new EngineError('CANCELLED', 'The execution was cancelled before Runway answered');
-      let failure: EngineError;
-      let retryAfterMs = 0;
       if (outcome.kind === 'network') {
+        // The one rule: a create that may have reached Runway is never sent again.
         if (outcome.sent) {
           throw this.error(
             'API_TIMEOUT',
             `Runway did not answer the generation request (${outcome.reason}); not retried, because it may already have created (and billed) a task`,
           );
         }
-        failure = this.error('API_FAILED', `Runway could not be reached (${outcome.reason})`);
-      } else {
-        const { status } = outcome.response;
-        if (status >= 200 && status < 300) {
-          const created = this.parse(outcome.response, createTaskResponseSchema, 'the new task', 'not retried, because the task may exist and be billed');
-          return { taskId: created.id, attempts: attempt };
-        }
-        failure = this.statusError(outcome.response, 'starting the generation');
-        if (!RETRYABLE_CREATE.has(status)) throw failure;
-        retryAfterMs = retryAfter(outcome.response);
+        return { failure: this.error('API_FAILED', `Runway could not be reached (${outcome.reason})`) };
       }
-      const wait = this.backoff(attempt, retryAfterMs);
-      if (attempt >= this.options.retryAttempts || Date.now() + wait >= deadline) throw failure;
-      this.options.log?.(`Runway create: ${failure.message}; retry ${attempt + 1}/${this.options.retryAttempts} in ${wait} ms`);
+      const { status } = outcome.response;
+      if (status >= 200 && status < 300) {
+        const created = this.parse(outcome.response, createTaskResponseSchema, 'the new task', 'not retried, because the task may exist and be billed');
+        return { done: { taskId: created.id, attempts: attempt } };
+      }
+      const failure = this.statusError(outcome.response, 'starting the generation');
+      if (!RETRYABLE_CREATE.has(status)) throw failure;
+      return { failure, retryAfterMs: retryAfter(outcome.response) };
+    });
+  }
+
+  /**
+   * Runs `tryOnce` until it is done, throws, or has failed retryAttempts times; waits the
+   * backoff between tries (a server's Retry-After when longer) and gives up early when the
+   * wait would pass the deadline. `again` retries at once (a fresh copy of the task, not a
+   * failure); `logPrefix` names the request in the log (none: not logged).
+   */
+  private async withRetries<T>(
+    logPrefix: string | undefined,
+    deadline: number,
+    signal: AbortSignal | undefined,
+    tryOnce: (attempt: number) => Promise<{ done: T } | { again: true } | { failure: EngineError; retryAfterMs?: number }>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const result = await tryOnce(attempt);
+      if ('done' in result) return result.done;
+      if ('again' in result) continue;
+      const wait = this.backoff(attempt, result.retryAfterMs ?? 0);
+      if (attempt >= this.options.retryAttempts || Date.now() + wait >= deadline) throw result.failure;
+      if (logPrefix !== undefined)
+        this.options.log?.(`${logPrefix}${result.failure.message}; retry ${attempt + 1}/${this.options.retryAttempts} in ${wait} ms`);
       await sleep(wait, signal);
     }
   }
@@ -226,30 +244,22 @@ export class RunwayClient {
    * not JSON) are retried within the attempts. Returns the parsed JSON body.
    */
   private async read(method: 'GET', path: string, deadline: number, signal: AbortSignal | undefined, what: string): Promise<JsonAnswer> {
-    for (let attempt = 1; ; attempt++) {
+    return this.withRetries<JsonAnswer>('Runway: ', deadline, signal, async () => {
       const outcome = await this.send(method, path, undefined, this.requestDeadline(deadline), signal);
       if (outcome.kind === 'aborted') throw new EngineError('CANCELLED', `The execution was cancelled while ${what}`);
-      let failure: EngineError;
-      let retryAfterMs = 0;
       if (outcome.kind === 'network') {
-        failure = this.error(outcome.sent ? 'API_TIMEOUT' : 'API_FAILED', `Runway did not answer ${what} (${outcome.reason})`);
-      } else {
-        const { status } = outcome.response;
-        if (status >= 200 && status < 300) {
-          const json = jsonBody(outcome.response);
-          if (json !== NOT_JSON) return { json, status };
-          failure = this.error('API_FAILED', `Runway sent an unreadable answer ${what} (status ${status})`, status);
-        } else {
-          failure = this.statusError(outcome.response, what);
-          if (status !== 429 && status < 500) throw failure;
-          retryAfterMs = retryAfter(outcome.response);
-        }
+        return { failure: this.error(outcome.sent ? 'API_TIMEOUT' : 'API_FAILED', `Runway did not answer ${what} (${outcome.reason})`) };
       }
-      const wait = this.backoff(attempt, retryAfterMs);
-      if (attempt >= this.options.retryAttempts || Date.now() + wait >= deadline) throw failure;
-      this.options.log?.(`Runway: ${failure.message}; retry ${attempt + 1}/${this.options.retryAttempts} in ${wait} ms`);
-      await sleep(wait, signal);
-    }
+      const { status } = outcome.response;
+      if (status >= 200 && status < 300) {
+        const json = jsonBody(outcome.response);
+        if (json !== NOT_JSON) return { done: { json, status } };
+        return { failure: this.error('API_FAILED', `Runway sent an unreadable answer ${what} (status ${status})`, status) };
+      }
+      const failure = this.statusError(outcome.response, what);
+      if (status !== 429 && status < 500) throw failure;
+      return { failure, retryAfterMs: retryAfter(outcome.response) };
+    });
   }
 
   /**
@@ -260,7 +270,7 @@ export class RunwayClient {
     const maxBytes = this.options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES;
     let current = task;
     let refreshed = false;
-    for (let attempt = 1; ; attempt++) {
+    return this.withRetries<{ data: Buffer; mimeType: string }>(undefined, deadline, signal, async () => {
       const url = current.output?.[0];
       if (!url) throw this.error('API_OUTPUT', `Runway task ${task.id} succeeded without an output URL`);
       let parsed: URL;
@@ -275,39 +285,34 @@ export class RunwayClient {
       }
       const outcome = await this.fetchOutput(url, maxBytes, this.requestDeadline(deadline), signal);
       if (outcome.kind === 'aborted') throw new EngineError('CANCELLED', `The execution was cancelled while downloading task ${task.id}'s output`);
-      let failure: EngineError;
       if (outcome.kind === 'network') {
         if (outcome.reason.startsWith('larger than'))
           throw this.error('API_OUTPUT', `Runway task ${task.id}'s output is ${outcome.reason} (the limit is ${maxBytes} bytes)`);
-        failure = this.error('API_OUTPUT', `Downloading task ${task.id}'s output failed (${outcome.reason})`);
-      } else {
-        const { status } = outcome.response;
-        const type = String(outcome.response.headers['content-type'] ?? '')
-          .split(';')[0]
-          .trim()
-          .toLowerCase();
-        if (status === 200) {
-          if (!type.startsWith('image/'))
-            throw this.error('API_OUTPUT', `Runway task ${task.id}'s output URL returned ${type || 'no content type'} instead of an image`);
-          return { data: Buffer.from(outcome.response.data as ArrayBuffer), mimeType: type };
-        }
-        if ([401, 403, 404, 410].includes(status)) {
-          if (refreshed)
-            throw this.error(
-              'API_OUTPUT',
-              `Runway task ${task.id}'s output has expired or is gone (status ${status}, also after fetching the task again)`,
-              status,
-            );
-          refreshed = true;
-          current = await this.readTask(task.id, deadline, signal);
-          continue;
-        }
-        failure = this.error('API_OUTPUT', `Downloading task ${task.id}'s output failed (status ${status})`, status);
+        return { failure: this.error('API_OUTPUT', `Downloading task ${task.id}'s output failed (${outcome.reason})`) };
       }
-      const wait = this.backoff(attempt, 0);
-      if (attempt >= this.options.retryAttempts || Date.now() + wait >= deadline) throw failure;
-      await sleep(wait, signal);
-    }
+      const { status } = outcome.response;
+      const type = String(outcome.response.headers['content-type'] ?? '')
+        .split(';')[0]
+        .trim()
+        .toLowerCase();
+      if (status === 200) {
+        if (!type.startsWith('image/'))
+          throw this.error('API_OUTPUT', `Runway task ${task.id}'s output URL returned ${type || 'no content type'} instead of an image`);
+        return { done: { data: Buffer.from(outcome.response.data as ArrayBuffer), mimeType: type } };
+      }
+      if ([401, 403, 404, 410].includes(status)) {
+        if (refreshed)
+          throw this.error(
+            'API_OUTPUT',
+            `Runway task ${task.id}'s output has expired or is gone (status ${status}, also after fetching the task again)`,
+            status,
+          );
+        refreshed = true;
+        current = await this.readTask(task.id, deadline, signal);
+        return { again: true as const };
+      }
+      return { failure: this.error('API_OUTPUT', `Downloading task ${task.id}'s output failed (status ${status})`, status) };
+    });
   }
 
   private async fetchOutput(url: string, maxBytes: number, deadline: number, signal?: AbortSignal): Promise<Outcome> {
