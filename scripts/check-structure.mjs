@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The engine's layers, checked on every lint (npm run lint, so CI): imports run only
-// downward (core <- image, runtime, segment, matte, compose, generate, presets, sidecar <-
+// downward (core <- image, runtime, segment, matte, frame, compose, generate, presets, sidecar <-
 // pipeline <- index), the concern folders import each other without loops, the engine never
 // imports n8n or the nodes, the nodes and the CLI reach the engine only through its index, and
 // scripts/ and test/ share code only through testkit/.
@@ -10,7 +10,7 @@ import path from 'node:path';
 
 const root = path.resolve(process.argv[2] ?? path.join(path.dirname(new URL(import.meta.url).pathname), '..'));
 const engine = path.join(root, 'src', 'engine');
-const RANK = { core: 0, image: 1, runtime: 1, segment: 1, matte: 1, compose: 1, generate: 1, presets: 1, sidecar: 1, pipeline: 2, index: 3 };
+const RANK = { core: 0, image: 1, runtime: 1, segment: 1, matte: 1, frame: 1, compose: 1, generate: 1, presets: 1, sidecar: 1, pipeline: 2, index: 3 };
 const IMPORT = /(?:^|\n)\s*(?:import|export)\b[^'"]*?from\s*['"]([^'"]+)['"]|\b(?:require|import)\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function walk(dir) {

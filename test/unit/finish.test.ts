@@ -1,6 +1,6 @@
-import { boxColorPrior } from '../../src/engine/matte/boxPrior';
+import { boxColorPrior } from '../../src/engine/frame/boxPrior';
 import { maskIoU } from '../../src/engine/matte/confidence';
-import { matteByFinish } from '../../src/engine/matte/finish';
+import { matteByFinish } from '../../src/engine/frame/finish';
 import type { AlphaMask, RawImage } from '../../src/engine/image/types';
 import { FRAME_KINDS, frameScene } from '../../testkit/frameScenes';
 import { mulberry32 } from '../../testkit/windowScene';

@@ -1,6 +1,6 @@
 import { parseSubjectHint, resolveHint } from '../../src/engine/segment/hint';
 import { cutoutConfidence, maskIoU, softMaskIoU } from '../../src/engine/matte/confidence';
-import { offBarShare, preferColorPrior } from '../../src/engine/matte/boxPrior';
+import { offBarShare, preferColorPrior } from '../../src/engine/frame/boxPrior';
 import { applyPoints } from '../../src/engine/matte/points';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { cutoutDecisions } from '../../src/engine/sidecar';

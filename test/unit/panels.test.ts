@@ -1,4 +1,4 @@
-import { MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from '../../src/engine/matte/panels';
+import { MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from '../../src/engine/frame/panels';
 import { binaryMap } from '../../testkit/images';
 
 const W = 200;

@@ -1,8 +1,8 @@
 import sharp from 'sharp';
 
-import { barMap, closeBarGaps, HORIZONTAL_BAR, VERTICAL_BAR } from '../../src/engine/matte/bars';
+import { barMap, closeBarGaps, HORIZONTAL_BAR, VERTICAL_BAR } from '../../src/engine/frame/bars';
 import { cutoutConfidence } from '../../src/engine/matte/confidence';
-import { applySeeThrough, detectSeeThrough } from '../../src/engine/matte/seeThrough';
+import { applySeeThrough, detectSeeThrough } from '../../src/engine/frame/seeThrough';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { extractSubject } from '../../src/engine/pipeline/subject';
 import { iou, modelCacheDir, photoPath, PHOTOS, readPhoto, referenceMask } from '../../testkit/fixtures';

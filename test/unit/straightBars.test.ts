@@ -1,4 +1,4 @@
-import { straightBarPixels } from '../../src/engine/matte/straightBars';
+import { straightBarPixels } from '../../src/engine/frame/straightBars';
 import { binaryMap } from '../../testkit/images';
 
 const W = 200;

@@ -13,7 +13,7 @@ import { labelComponents } from './components';
  * - cut off: the subject touches the image border (each side costs 0.15);
  * - coverage: under 3 % or over 80 % of the image is rarely one product;
  * - background seen through: the share of the subject that the see-through detector
- *   (matte/seeThrough.ts) takes for background showing through panes or gaps, when nothing
+ *   (frame/seeThrough.ts) takes for background showing through panes or gaps, when nothing
  *   opened them (see-through off); a quarter of the subject or more makes the score 0;
  * - disagreement: IoU of the two runs (hinted or cropped vs full), when there are two.
  * It cannot see a clean, confident mask of the wrong object (a cup in front of the window

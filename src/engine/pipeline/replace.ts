@@ -17,7 +17,7 @@ import { encodeImage, validateEncodeOptions } from '../image/encode';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { choosePreset, type Preset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
-import type { SeeThroughMode } from '../matte/seeThrough';
+import type { SeeThroughMode } from '../frame/seeThrough';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';

@@ -10,12 +10,12 @@ import { resolveHint, type SubjectHint, subjectHintSchema } from '../segment/hin
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
-import { boxColorPrior, preferColorPrior } from '../matte/boxPrior';
-import { matteByFinish } from '../matte/finish';
+import { boxColorPrior, preferColorPrior } from '../frame/boxPrior';
+import { matteByFinish } from '../frame/finish';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
 import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
-import { applySeeThrough, detectSeeThrough, type GlassOptions, SEE_THROUGH_MODES, type SeeThroughMode } from '../matte/seeThrough';
+import { applySeeThrough, detectSeeThrough, type GlassOptions, SEE_THROUGH_MODES, type SeeThroughMode } from '../frame/seeThrough';
 import { resolveModel, type ResolvedModel } from '../segment/model';
 import type { ExecutionProvider } from '../runtime/backend';
 import { segmentImage } from '../segment/segmenter';
@@ -125,7 +125,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   let guided = false;
   let agreement: number | undefined;
   let appliedHint: Subject['hint'];
-  /** The matte is the frame's finish (matte/finish.ts): what shows through it is already clear. */
+  /** The matte is the frame's finish (frame/finish.ts): what shows through it is already clear. */
   let byFinishColors = false;
   if (options.inputIs === 'cutout' && !inputAlpha) {
     throw new EngineError('INVALID_OPTION', 'Input Is: Cut-Out, but the image has no alpha channel (use Auto or Photo, or pass a PNG/WebP cut-out)');
@@ -169,7 +169,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
       guided = segmented.guided;
       modelAlpha = keepInside(segmented.matte, box);
       // A framed product (windows, doors, pergolas): when the model misses the box's sides or
-      // took in what shows through the panes, the band's colours give the product (matte/boxPrior.ts).
+      // took in what shows through the panes, the band's colours give the product (frame/boxPrior.ts).
       const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
       const byFinish = colors ? matteByFinish(rgb, box, modelAlpha, colors) : undefined;
       if (byFinish) {

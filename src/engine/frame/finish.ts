@@ -1,9 +1,9 @@
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { SUBJECT_ALPHA } from '../image/types';
-import { boxBlur } from './boxBlur';
+import { boxBlur } from '../matte/boxBlur';
 import { bandDepth, type BoxColors, boxColorPrior, colorBin, visitBandAndRing } from './boxPrior';
-import { labelComponents } from './components';
-import { maskIoU } from './confidence';
+import { labelComponents } from '../matte/components';
+import { maskIoU } from '../matte/confidence';
 import { dilate, MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from './panels';
 import { straightBarPixels } from './straightBars';
 

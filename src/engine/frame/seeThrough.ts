@@ -2,7 +2,7 @@ import { resizeMask, sharpFromRaw, toRaw } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
 import { SUBJECT_ALPHA } from '../image/types';
 import { findContinuingPanes } from './panes';
-import { FloodFill } from './components';
+import { FloodFill } from '../matte/components';
 
 /**
  * See-through regions. Windows, doors and pergola frames enclose panes or gaps through

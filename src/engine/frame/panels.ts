@@ -1,5 +1,5 @@
-import { boxBlur } from './boxBlur';
-import { labelComponents } from './components';
+import { boxBlur } from '../matte/boxBlur';
+import { labelComponents } from '../matte/components';
 
 /**
  * Panels: the parts of a box-local binary matte wider every way than any bar of a frame. A

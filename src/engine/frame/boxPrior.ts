@@ -1,8 +1,8 @@
 import type { AlphaMask, RawImage } from '../image/types';
 import { SUBJECT_ALPHA } from '../image/types';
 import { barMap } from './bars';
-import { labelComponents } from './components';
-import { maskIoU } from './confidence';
+import { labelComponents } from '../matte/components';
+import { maskIoU } from '../matte/confidence';
 import { MAX_UNBACKED_PANELS, unbackedPanelShare } from './panels';
 import type { BoundingBox } from '../image/types';
 
@@ -153,7 +153,7 @@ function priorIsMostlyPanels(prior: AlphaMask, model: AlphaMask, box: BoundingBo
 }
 
 /**
- * The share of a mask's pixels inside the box that lie on no straight bar (matte/bars.ts): a
+ * The share of a mask's pixels inside the box that lie on no straight bar (frame/bars.ts): a
  * window's frame is ~0 (its junctions only); a cup or a leaf kept in a pane, solid or a rim,
  * is not.
  */

@@ -1,6 +1,6 @@
 import { barMap, closeBarGaps } from './bars';
 import type { BoundingBox } from '../image/types';
-import { FloodFill } from './components';
+import { FloodFill } from '../matte/components';
 
 /**
  * Panes that continue the world behind the frame. The colour test in seeThrough.ts opens a
