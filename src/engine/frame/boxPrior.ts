@@ -21,6 +21,18 @@ const BAND = 0.1;
  * and its finish followed the grey of the wall: bench:frames pergola 10004).
  */
 const MIN_RING = 0.2;
+/** A side is reached when the mask lies in the band along this share of it. */
+const SIDE_REACHED = 0.3;
+/** A colour bin is the band's own when it holds more than this share of the band (not a few stray pixels)... */
+const PRODUCTISH_MIN_SHARE = 0.002;
+/** ...and more than this share of its pixels near the box edge lie inside the band rather than in the ring. */
+const PRODUCTISH_BAND_SHARE = 0.8;
+/** A piece of the band's own colours is the product's when it lies in the band over this share of the band. */
+const PRIOR_MIN_BAND = 0.05;
+/** The model and the colour prior disagree under this IoU. */
+const PRIOR_DISAGREES = 0.5;
+/** A frame leaves most of its box open: a mask filling more than this share of it took the background too. */
+export const MAX_FRAME_FILL = 0.6;
 
 /** Sides of the box along which the mask reaches the band for at least 30 % of the side. */
 export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
@@ -28,7 +40,7 @@ export function sidesReached(mask: AlphaMask, box: BoundingBox): number {
   const reach = (length: number, hit: (t: number) => boolean) => {
     let count = 0;
     for (let t = 0; t < length; t++) if (hit(t)) count++;
-    return count >= 0.3 * length;
+    return count >= SIDE_REACHED * length;
   };
   const solid = (x: number, y: number) => mask.data[y * mask.width + x] >= SUBJECT_ALPHA;
   const anyAlong = (x0: number, y0: number, dx: number, dy: number) => {
@@ -104,7 +116,7 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   for (let b = 0; b < 512; b++) {
     const pIn = inside[b] / nIn;
     const pOut = outside[b] / nOut;
-    if (pIn > 0.002 && pIn / (pIn + pOut) > 0.8) productish[b] = 1;
+    if (pIn > PRODUCTISH_MIN_SHARE && pIn / (pIn + pOut) > PRODUCTISH_BAND_SHARE) productish[b] = 1;
   }
   const candidate = new Uint8Array(width * height);
   for (let y = box.y; y < box.y + box.height; y++)
@@ -118,7 +130,7 @@ export function boxColorPrior(rgb: RawImage, box: BoundingBox): BoxColors {
   const keep = new Uint8Array(sizes.length);
   let kept = 0;
   for (let label = 1; label < sizes.length; label++) {
-    if (inBand[label] >= 0.05 * nIn) {
+    if (inBand[label] >= PRIOR_MIN_BAND * nIn) {
       keep[label] = 1;
       kept++;
     }
@@ -140,7 +152,7 @@ export function preferColorPrior(model: AlphaMask, box: BoundingBox, colors: Box
   const prior = colors.prior;
   if (!prior || !isFrameLike(prior, box) || priorIsMostlyPanels(prior, model, box)) return false;
   if (sidesReached(model, box) < 3 || !isFrameLike(model, box)) return true;
-  return maskIoU(model.data, prior.data) < 0.5 && offBarShare(model, box) > offBarShare(prior, box);
+  return maskIoU(model.data, prior.data) < PRIOR_DISAGREES && offBarShare(model, box) > offBarShare(prior, box);
 }
 
 /** Whether most of the prior inside the box is panels (panels.ts) the model calls background: the band's colour was the background's too. */
@@ -181,5 +193,5 @@ export function offBarShare(mask: AlphaMask, box: BoundingBox): number {
 export function isFrameLike(mask: AlphaMask, box: BoundingBox): boolean {
   let filled = 0;
   for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (mask.data[y * mask.width + x] >= SUBJECT_ALPHA) filled++;
-  return sidesReached(mask, box) >= 3 && filled <= 0.6 * box.width * box.height;
+  return sidesReached(mask, box) >= 3 && filled <= MAX_FRAME_FILL * box.width * box.height;
 }

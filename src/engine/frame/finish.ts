@@ -1,7 +1,7 @@
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { SUBJECT_ALPHA } from '../image/types';
 import { boxBlur } from '../matte/boxBlur';
-import { bandDepth, type BoxColors, boxColorPrior, colorBin, visitBandAndRing } from './boxPrior';
+import { bandDepth, type BoxColors, boxColorPrior, colorBin, MAX_FRAME_FILL, visitBandAndRing } from './boxPrior';
 import { labelComponents } from '../matte/components';
 import { maskIoU } from '../matte/confidence';
 import { dilate, MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from './panels';
@@ -152,12 +152,7 @@ const OWN_COLOR_LIFT = 20;
 const LIFT_DOMINANCE = 10;
 /** A finish is at least this much commoner in the band than in the ring (see lift). */
 const MIN_LIFT = 1.5;
-/**
- * A finish no commoner in the band than outside is the frame's only if its matte leaves most
- * of the box open, as a frame does (isFrameLike's limit): the olive between a railing's close
- * balusters, which the model filled, covers 0.66 of its box (bench:frames railing 9004).
- */
-const MAX_UNLIFTED_COVER = 0.6;
+
 /** Per-channel spread never assumed tighter than this (8-bit levels): noise and JPEG. */
 const MIN_SIGMA = 6;
 /** Finish and background closer than this (8-bit levels) cannot be told apart by colour. */
@@ -554,7 +549,9 @@ function pickBest(plausible: FinishCandidate[]): FinishCandidate | undefined {
   const lifted = plausible.filter((c) => c.lift >= MIN_LIFT).sort((a, b) => b.lift - a.lift);
   if (lifted.length === 0) {
     const best = plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
-    return coverOf(best.model.solid) <= MAX_UNLIFTED_COVER ? best : undefined;
+    // Its matte must leave most of the box open, as a frame does: the olive between a railing's
+    // close balusters, which the model filled, covers 0.66 of its box (bench:frames railing 9004).
+    return coverOf(best.model.solid) <= MAX_FRAME_FILL ? best : undefined;
   }
   if (lifted.length === 1 || lifted[0].lift >= LIFT_DOMINANCE * lifted[1].lift) return lifted[0];
   return lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a));
