@@ -66,6 +66,32 @@ function windowOverClutter(options: { darkLeaf?: boolean; grainPanel?: boolean }
   return { rgb, truth, model: modelMatte };
 }
 
+/**
+ * A W x H scene painted pixel by pixel: `at` gives each pixel's colour (before +-3 levels of
+ * noise), whether the model took it, and whether it is the frame (the truth). x, y are
+ * relative to BOX, inBox whether the pixel lies in it.
+ */
+function paintScene(
+  seed: number,
+  at: (pixel: { px: number; py: number; x: number; y: number; inBox: boolean }) => { color: number[]; model: boolean; frame: boolean },
+) {
+  const random = mulberry32(seed);
+  const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
+  const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
+  const truth = Buffer.alloc(W * H);
+  for (let py = 0; py < H; py++)
+    for (let px = 0; px < W; px++) {
+      const i = py * W + px;
+      const x = px - BOX.x;
+      const y = py - BOX.y;
+      const pixel = at({ px, py, x, y, inBox: x >= 0 && y >= 0 && x < BOX.width && y < BOX.height });
+      for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = Math.max(0, Math.min(255, Math.round(pixel.color[k] + (random() - 0.5) * 6)));
+      model.data[i] = pixel.model ? 255 : 0;
+      truth[i] = pixel.frame ? 255 : 0;
+    }
+  return { rgb, model, truth };
+}
+
 describe('the matte of a framed product from its finish', () => {
   test('follows the frame: what shows through it is dropped, a thin bar keeps its partial coverage', () => {
     const { rgb, truth, model } = windowOverClutter();
@@ -118,25 +144,14 @@ describe('the matte of a framed product from its finish', () => {
     // A tan subject (a cat's face) fills most of the box and spills just past its sides, so the
     // band holds more of it than of the lattice;
     // a white lattice of 3 px bars, shaded across, lies over it. The model took the subject.
-    const random = mulberry32(11);
     const TAN = [196, 158, 122];
-    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
-    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
-    const truth = Buffer.alloc(W * H);
-    for (let py = 0; py < H; py++)
-      for (let px = 0; px < W; px++) {
-        const i = py * W + px;
-        const x = px - BOX.x;
-        const y = py - BOX.y;
-        const inBox = x >= 0 && y >= 0 && x < BOX.width && y < BOX.height;
-        const bar = inBox && (x % 28 < 3 || y % 28 < 3);
-        const subject = (px - 120) ** 2 / 85 ** 2 + (py - 90) ** 2 / 62 ** 2 < 1;
-        const white = 228 + (27 * x) / BOX.width;
-        const behind = subject ? TAN : [90 + ((px >> 3) % 3) * 30, 130, 150 - ((py >> 3) % 2) * 40];
-        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = Math.max(0, Math.min(255, Math.round((bar ? white : behind[k]) + (random() - 0.5) * 6)));
-        model.data[i] = subject && inBox ? 255 : 0;
-        truth[i] = bar ? 255 : 0;
-      }
+    const { rgb, model, truth } = paintScene(11, ({ px, py, x, y, inBox }) => {
+      const bar = inBox && (x % 28 < 3 || y % 28 < 3);
+      const subject = (px - 120) ** 2 / 85 ** 2 + (py - 90) ** 2 / 62 ** 2 < 1;
+      const white = 228 + (27 * x) / BOX.width;
+      const behind = subject ? TAN : [90 + ((px >> 3) % 3) * 30, 130, 150 - ((py >> 3) % 2) * 40];
+      return { color: bar ? [white, white, white] : behind, model: subject && inBox, frame: bar };
+    });
     const matte = matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX));
     expect(matte).toBeDefined();
     expect(matte!.finish[0]).toBeGreaterThan(220);
@@ -147,23 +162,11 @@ describe('the matte of a framed product from its finish', () => {
     // A dark window on a plain wall, a large purple object behind its panes that the model
     // took with it: the band of the loose box holds only wall, the model's commonest colour is
     // the object's.
-    const random = mulberry32(5);
-    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
-    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
-    const truth = Buffer.alloc(W * H);
-    for (let py = 0; py < H; py++)
-      for (let px = 0; px < W; px++) {
-        const i = py * W + px;
-        const x = px - BOX.x;
-        const y = py - BOX.y;
-        const inBox = x >= 0 && y >= 0 && x < BOX.width && y < BOX.height;
-        const bar = inBox && (x < 6 || y < 6 || x >= BOX.width - 6 || y >= BOX.height - 6 || (x >= 78 && x < 82));
-        const object = (px - 120) ** 2 / 50 ** 2 + (py - 90) ** 2 / 44 ** 2 < 1;
-        const color = bar ? FINISH : object ? [110, 40, 170] : [226, 224, 218];
-        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = Math.max(0, Math.min(255, Math.round(color[k] + (random() - 0.5) * 6)));
-        model.data[i] = bar || object ? 255 : 0;
-        truth[i] = bar ? 255 : 0;
-      }
+    const { rgb, model, truth } = paintScene(5, ({ px, py, x, y, inBox }) => {
+      const bar = inBox && (x < 6 || y < 6 || x >= BOX.width - 6 || y >= BOX.height - 6 || (x >= 78 && x < 82));
+      const object = (px - 120) ** 2 / 50 ** 2 + (py - 90) ** 2 / 44 ** 2 < 1;
+      return { color: bar ? FINISH : object ? [110, 40, 170] : [226, 224, 218], model: bar || object, frame: bar };
+    });
     const loose = { x: BOX.x - 18, y: BOX.y - 18, width: BOX.width + 36, height: BOX.height + 36 };
     const matte = matteByFinish(rgb, loose, model, boxColorPrior(rgb, loose));
     expect(matte).toBeDefined();
@@ -176,25 +179,13 @@ describe('the matte of a framed product from its finish', () => {
     // A grey railing (a top rail, 4 px balusters) on a lilac wall; a grey floor crosses the
     // whole photo under it, 13 rows of the loosely drawn box (thin enough to pass for a bar).
     // The model took the railing only.
-    const random = mulberry32(3);
     const GREY = [153, 155, 161];
-    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
-    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
-    const truth = Buffer.alloc(W * H);
     const loose = { x: BOX.x - 4, y: BOX.y - 4, width: BOX.width + 8, height: BOX.height + 8 };
     const floorTop = loose.y + loose.height - 13;
-    for (let py = 0; py < H; py++)
-      for (let px = 0; px < W; px++) {
-        const i = py * W + px;
-        const x = px - BOX.x;
-        const y = py - BOX.y;
-        const inBox = x >= 0 && y >= 0 && x < BOX.width && y < BOX.height;
-        const bar = inBox && (y < 6 || x % 20 < 4 || x >= BOX.width - 4);
-        const color = bar ? GREY : py >= floorTop ? [148, 150, 156] : [182, 170, 200];
-        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = Math.max(0, Math.min(255, Math.round(color[k] + (random() - 0.5) * 6)));
-        model.data[i] = bar ? 255 : 0;
-        truth[i] = bar ? 255 : 0;
-      }
+    const { rgb, model, truth } = paintScene(3, ({ py, x, y, inBox }) => {
+      const bar = inBox && (y < 6 || x % 20 < 4 || x >= BOX.width - 4);
+      return { color: bar ? GREY : py >= floorTop ? [148, 150, 156] : [182, 170, 200], model: bar, frame: bar };
+    });
     const matte = matteByFinish(rgb, loose, model, boxColorPrior(rgb, loose));
     expect(matte).toBeDefined();
     expect(matte!.alpha.data[(floorTop + 6) * W + BOX.x + 10]).toBe(0); // the floor between two balusters
