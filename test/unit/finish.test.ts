@@ -205,6 +205,26 @@ describe('the matte of a framed product from its finish', () => {
     expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.9);
   });
 
+  test('a finish the background has as much as the band (a last resort): blobs of its colour between the bars are dropped, a diagonal brace kept', () => {
+    // A bronze frame with a mullion and a 45-degree brace, in front of a light sheet, on a
+    // bronze-brown wall all around the box (so the finish is no commoner in the band than
+    // outside it); behind the right pane a dark-bronze disc (a tyre) that the model took.
+    const BRONZE = [93, 75, 60];
+    const { rgb, model, truth } = paintScene(9, ({ x, y, inBox }) => {
+      const bar = inBox && (x < 5 || y < 5 || x >= BOX.width - 5 || y >= BOX.height - 5 || (x >= 78 && x < 83));
+      const brace = inBox && x < 78 && Math.abs(x + y - 45) <= 3;
+      const tyre = (x - 120) ** 2 + (y - 60) ** 2 < 16 ** 2;
+      const color = bar || brace || tyre ? BRONZE : inBox ? [226, 222, 214] : [101, 80, 62];
+      return { color, model: bar || brace || tyre, frame: bar || brace };
+    });
+    const matte = matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX));
+    expect(matte).toBeDefined();
+    const at = (x: number, y: number) => matte!.alpha.data[(BOX.y + y) * W + BOX.x + x];
+    expect(at(120, 60)).toBe(0); // the tyre seen through the pane
+    expect(at(22, 23)).toBe(255); // the brace
+    expect(maskIoU(matte!.alpha.data, truth)).toBeGreaterThan(0.9);
+  });
+
   test('a finish covering under a tenth of the box is refused (here 2 px members): the model stands', () => {
     // A frame of 2 px members, 6 % of the box: what a scatter of background specks also covers.
     const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };

@@ -30,6 +30,60 @@ function dropStrayPieces(solid: Uint8Array, w: number, h: number, modelHas: (k: 
   }
 }
 
+/** Off the straight bars, a piece at least this elongated (long over short axis of its second moments) is a bar the line search missed: a brace, a slat cut short. */
+const BAR_ELONGATION = 5;
+/** An off-bar piece covering this share of the box is a panel (a door's leaf, a glazing bead's frame), not a blob seen through the frame. */
+const PANEL_MIN_SHARE = 0.05;
+
+/** Long over short axis of each labelled piece, from its second moments (index: label). */
+function elongations(labels: Int32Array, sizes: number[], w: number): Float64Array {
+  const sums = new Float64Array(sizes.length * 5);
+  for (let k = 0; k < labels.length; k++) {
+    const label = labels[k];
+    if (!label) continue;
+    const x = k % w;
+    const y = (k - x) / w;
+    const o = label * 5;
+    sums[o] += x;
+    sums[o + 1] += y;
+    sums[o + 2] += x * x;
+    sums[o + 3] += y * y;
+    sums[o + 4] += x * y;
+  }
+  const result = new Float64Array(sizes.length);
+  for (let label = 1; label < sizes.length; label++) {
+    const n = sizes[label];
+    const o = label * 5;
+    const mx = sums[o] / n;
+    const my = sums[o + 1] / n;
+    const xx = sums[o + 2] / n - mx * mx;
+    const yy = sums[o + 3] / n - my * my;
+    const xy = sums[o + 4] / n - mx * my;
+    const half = (xx + yy) / 2;
+    const spread = Math.sqrt(((xx - yy) / 2) ** 2 + xy * xy);
+    // A one-pixel line's short axis is a pixel's own spread (1/12), not zero.
+    result[label] = Math.sqrt((half + spread) / Math.max(half - spread, 1 / 12));
+  }
+  return result;
+}
+
+/**
+ * Drops the off-bar pieces that are neither bar-like nor panel-sized: for a finish the
+ * background has as much as the band, what the model took between the bars in that colour is
+ * what shows through the frame (a motorcycle's dark parts behind a bronze pergola).
+ */
+function dropBlobs(solid: Uint8Array, w: number, h: number) {
+  const bars = straightBarPixels(solid, w, h);
+  const off = new Uint8Array(w * h);
+  for (let k = 0; k < off.length; k++) off[k] = solid[k] && !bars[k] ? 1 : 0;
+  const { labels, sizes } = labelComponents(off, w);
+  const elongation = elongations(labels, sizes, w);
+  for (let k = 0; k < off.length; k++) {
+    const label = labels[k];
+    if (label && elongation[label] < BAR_ELONGATION && sizes[label] < PANEL_MIN_SHARE * w * h) solid[k] = 0;
+  }
+}
+
 /** A doubtful piece (see pickFinish) with a square this many px from its centre to its side wholly inside it is no thin bar's mixed edge. */
 const THICK_RADIUS = 2;
 
@@ -585,6 +639,18 @@ function finishInLooseBox(rgb: RawImage, box: BoundingBox, model: AlphaMask): Fo
   return finishInBox(rgb, inner, model, boxColorPrior(rgb, inner), OWN_COLOR_LIFT);
 }
 
+/**
+ * A last-resort finish's matte (no commoner in the band than outside the box, see pickBest)
+ * without its blobs (dropBlobs): such a colour is the frame's only by its shape, so off the
+ * straight bars only bar-like pieces and panels are. Applied to the finish chosen, after the
+ * choice, so that it does not raise a blob-ridden candidate's share of bars.
+ */
+function withoutBlobs(rgb: RawImage, box: BoundingBox, edges: EdgeModel): EdgeModel {
+  const solid = Uint8Array.from(edges.solid);
+  dropBlobs(solid, box.width, box.height);
+  return edgeModel(rgb, box, solid);
+}
+
 interface FoundFinish {
   matte: FinishMatte;
   /** The finish is commoner in the band than outside the box (MIN_LIFT), not a last resort (pickBest). */
@@ -603,8 +669,9 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible);
   if (!best || coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
+  const edges = best.lift < MIN_LIFT ? withoutBlobs(rgb, box, best.model) : best.model;
   return {
-    matte: { alpha: softMatte(rgb, box, model, best.finish, best.model), finish: best.finish.mean.map(Math.round) as [number, number, number] },
+    matte: { alpha: softMatte(rgb, box, model, best.finish, edges), finish: best.finish.mean.map(Math.round) as [number, number, number] },
     lifted: best.lift >= MIN_LIFT,
   };
 }
