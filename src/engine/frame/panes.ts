@@ -64,7 +64,7 @@ export interface PaneResult {
 }
 
 /** The frame's colour: mean and spread of the ring pixels near its dominant coarse colour. */
-function frameColor(input: PaneInput): { mean: [number, number, number]; radius: number } | undefined {
+function frameColor(input: PaneInput): FrameColor | undefined {
   const { image, subject, dist, ring } = input;
   const counts = new Uint32Array(512);
   const pixels = input.width * input.height;
@@ -194,16 +194,15 @@ function shuffled(count: number): Int32Array {
   return order;
 }
 
-export function findContinuingPanes(input: PaneInput): PaneResult {
-  const { image, width, height, subject, box, barReach } = input;
-  const pixels = width * height;
-  const opened = new Uint8Array(pixels);
-  const contradicted = new Uint8Array(pixels);
-  const none = { opened, contradicted, panes: 0, area: 0 };
-  const frame = frameColor(input);
-  if (!frame) return none;
+type FrameColor = { mean: [number, number, number]; radius: number };
+type Pair = [number, number];
+/** A region of the box that is not bar. enclosed: walled in by bars (a pane, whatever it holds); ok: a pane with enough subject to open. */
+type Pane = { area: number; enclosed: boolean; ok: boolean };
 
-  const frameColored = new Uint8Array(pixels);
+/** The frame's bars (step 1): subject pixels of its colour on long thin straight runs, closed across interruptions. */
+function frameBars(input: PaneInput, frame: FrameColor): { frameColored: Uint8Array; bar: Uint8Array } | undefined {
+  const { image, width, height, subject, box } = input;
+  const frameColored = new Uint8Array(width * height);
   for (let y = box.y; y < box.y + box.height; y++) {
     for (let x = box.x; x < box.x + box.width; x++) {
       const i = y * width + x;
@@ -211,27 +210,30 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
     }
   }
   const boxBars = closeBarGaps(barMap(frameColored, width, box), box.width, box.height, MAX_BAR_GAP);
-  const bar = new Uint8Array(pixels);
+  const bar = new Uint8Array(width * height);
   let barPixels = 0;
   for (let k = 0; k < boxBars.length; k++) {
     if (!boxBars[k]) continue;
     bar[(box.y + Math.floor(k / box.width)) * width + box.x + (k % box.width)] = 1;
     barPixels++;
   }
-  if (barPixels === 0) return none;
+  return barPixels > 0 ? { frameColored, bar } : undefined;
+}
 
-  // Panes: the holes of the bar structure, found as regions of the box that are not bar;
-  // a pane is walled in by bars (it barely touches the box's edge: a region that does lies
-  // outside the frame, or leaks through a bar we missed). Its subject pixels are what opens.
-  const label = new Int32Array(pixels);
+/**
+ * Panes (step 2): the holes of the bar structure, found as regions of the box that are not
+ * bar; a pane is walled in by bars (it barely touches the box's edge: a region that does lies
+ * outside the frame, or leaks through a bar we missed). Its subject pixels are what opens.
+ * label: each box pixel's region (index into panes; 0 on bars and outside the box).
+ */
+function labelPanes(input: PaneInput, bar: Uint8Array, frameColored: Uint8Array): { label: Int32Array; panes: Pane[] } {
+  const { width, height, subject, box } = input;
+  const label = new Int32Array(width * height);
   const flood = new FloodFill(width, height, box);
-  // enclosed: walled in by bars (a pane, whatever it holds); ok: a pane with enough subject to open.
-  const panes: Array<{ area: number; enclosed: boolean; ok: boolean }> = [{ area: 0, enclosed: false, ok: false }];
-  const x1 = box.x + box.width - 1;
-  const y1 = box.y + box.height - 1;
+  const panes: Pane[] = [{ area: 0, enclosed: false, ok: false }];
   const perimeter = 2 * (box.width + box.height);
-  for (let y = box.y; y <= y1; y++) {
-    for (let x = box.x; x <= x1; x++) {
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
       const seed = y * width + x;
       if (bar[seed] || label[seed]) continue;
       const id = panes.length;
@@ -266,16 +268,22 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       panes.push({ area, enclosed, ok });
     }
   }
-  if (!panes.some((pane) => pane.ok)) return none;
+  return { label, panes };
+}
 
-  // Pairs across the bars: pane side (a little way in) against the far side.
-  const patch = patchColors(image, width, height);
-  const frameLike = (i: number) => colorDistance(image, i, frame.mean) <= frame.radius;
-  // Pairs across the frame's outer bars, one list per side (the direction stepped).
-  const outer: Array<Array<Array<[number, number]>>> = panes.map(() => DIRECTIONS.map(() => []));
+/**
+ * Pairs across the bars (step 3), from each pixel of an openable pane next to a bar: the
+ * pixel a little way in against the one as far past the bar. outer: across the frame's outer
+ * bars, per pane and side (the direction stepped); across: into another enclosed pane (across
+ * a mullion), per pane and that pane, as a flat list near, far, near, far...
+ */
+function pairsAcrossBars(input: PaneInput, bar: Uint8Array, label: Int32Array, panes: Pane[], frameLike: (i: number) => boolean) {
+  const { width, height, box, barReach } = input;
+  const outer: Pair[][][] = panes.map(() => DIRECTIONS.map(() => []));
   const across: Array<Map<number, number[]>> = panes.map(() => new Map());
-  for (let py = box.y; py <= y1; py++) {
-    for (let px = box.x; px <= x1; px++) {
+  const inImage = (fx: number, fy: number) => fx >= 0 && fy >= 0 && fx < width && fy < height;
+  for (let py = box.y; py < box.y + box.height; py++) {
+    for (let px = box.x; px < box.x + box.width; px++) {
       const i = py * width + px;
       const id = label[i];
       if (!panes[id].ok) continue;
@@ -286,7 +294,6 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
         if (x < 0 || y < 0 || x >= width || y >= height || !bar[y * width + x]) continue;
         // Across the bar, then past a thin edge of it the bar map missed (still frame-coloured);
         // content of the frame's colour beyond that edge is content (a dark pot behind it).
-        const inImage = (fx: number, fy: number) => fx >= 0 && fy >= 0 && fx < width && fy < height;
         let steps = 0;
         while (inImage(x, y) && bar[y * width + x] && steps <= barReach) {
           x += dx;
@@ -310,7 +317,7 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
         inY -= dy * STEP_IN;
         const farX = x + dx * STEP_IN;
         const farY = y + dy * STEP_IN;
-        if (farX < 0 || farY < 0 || farX >= width || farY >= height || inX < 0 || inY < 0 || inX >= width || inY >= height) continue;
+        if (!inImage(farX, farY) || !inImage(inX, inY)) continue;
         const near = inY * width + inX;
         const far = farY * width + farX;
         if (label[near] !== id) continue;
@@ -328,30 +335,21 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       }
     }
   }
+  return { outer, across };
+}
 
-  const distance = (a: number, b: number) => {
-    const pa = patch(a);
-    const pb = patch(b);
-    const dr = pa[0] - pb[0];
-    const dg = pa[1] - pb[1];
-    const db = pa[2] - pb[2];
-    return Math.sqrt(dr * dr + dg * dg + db * db);
-  };
-  const continues = (pairs: Array<[number, number]>) => measureContinuity(pairs, distance).continues;
-  // The world continues behind the frame as a whole, and no side says otherwise: a side where
-  // hardly any pair matches ends the pane's colours at the bar (a framed picture whose
-  // backdrop happens to match the wall on one side, a bar we missed on another).
-  const continuesBehindFrame = (sides: Array<Array<[number, number]>>) => {
-    const all: Array<[number, number]> = [];
-    for (const pairs of sides) {
-      if (pairs.length >= MIN_PAIRS && measureContinuity(pairs, distance).inPlace < MAX_CONTRADICTING_MATCHES) return false;
-      all.push(...pairs);
-    }
-    return continues(all);
-  };
-
-  const contradicts = (sides: Array<Array<[number, number]>>) =>
+/**
+ * Which panes open and which end at a bar (steps 3-4). A pane opens when the world continues
+ * behind the frame as a whole and no side says otherwise: a side where hardly any pair
+ * matches ends the pane's colours at the bar (a framed picture whose backdrop happens to
+ * match the wall on one side, a bar we missed on another). A pane that continues across a
+ * mullion into an opened pane shows the same world and opens too.
+ */
+function decidePanes(panes: Pane[], outer: Pair[][][], across: Array<Map<number, number[]>>, distance: (a: number, b: number) => number) {
+  const continues = (pairs: Pair[]) => measureContinuity(pairs, distance).continues;
+  const contradicts = (sides: Pair[][]) =>
     sides.some((pairs) => pairs.length >= MIN_PAIRS && measureContinuity(pairs, distance).inPlace < MAX_CONTRADICTING_MATCHES);
+  const continuesBehindFrame = (sides: Pair[][]) => !contradicts(sides) && continues(sides.flat());
   const open = new Uint8Array(panes.length);
   const ended = new Uint8Array(panes.length);
   for (let id = 1; id < panes.length; id++) if (panes[id].ok && contradicts(outer[id])) ended[id] = 1;
@@ -362,14 +360,13 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       queue.push(id);
     }
   }
-  // A pane that continues across a mullion into an opened pane shows the same world.
   while (queue.length > 0) {
     const id = queue.pop()!;
     for (let other = 1; other < panes.length; other++) {
       if (open[other] || !panes[other].ok) continue;
       const list = across[other].get(id);
       if (!list) continue;
-      const pairs: Array<[number, number]> = [];
+      const pairs: Pair[] = [];
       for (let k = 0; k < list.length; k += 2) pairs.push([list[k], list[k + 1]]);
       if (continues(pairs)) {
         open[other] = 1;
@@ -377,6 +374,34 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
       }
     }
   }
+  return { open, ended };
+}
+
+export function findContinuingPanes(input: PaneInput): PaneResult {
+  const { image, width, height, subject, box } = input;
+  const pixels = width * height;
+  const opened = new Uint8Array(pixels);
+  const contradicted = new Uint8Array(pixels);
+  const none = { opened, contradicted, panes: 0, area: 0 };
+  const frame = frameColor(input);
+  const bars = frame && frameBars(input, frame);
+  if (!frame || !bars) return none;
+  const { bar } = bars;
+  const { label, panes } = labelPanes(input, bar, bars.frameColored);
+  if (!panes.some((pane) => pane.ok)) return none;
+
+  const frameLike = (i: number) => colorDistance(image, i, frame.mean) <= frame.radius;
+  const { outer, across } = pairsAcrossBars(input, bar, label, panes, frameLike);
+  const patch = patchColors(image, width, height);
+  const distance = (a: number, b: number) => {
+    const pa = patch(a);
+    const pb = patch(b);
+    const dr = pa[0] - pb[0];
+    const dg = pa[1] - pb[1];
+    const db = pa[2] - pb[2];
+    return Math.sqrt(dr * dr + dg * dg + db * db);
+  };
+  const { open, ended } = decidePanes(panes, outer, across, distance);
 
   let count = 0;
   let area = 0;
@@ -385,8 +410,8 @@ export function findContinuingPanes(input: PaneInput): PaneResult {
     count++;
     area += panes[id].area;
   }
-  for (let y = box.y; y <= y1; y++) {
-    for (let x = box.x; x <= x1; x++) {
+  for (let y = box.y; y < box.y + box.height; y++) {
+    for (let x = box.x; x < box.x + box.width; x++) {
       const i = y * width + x;
       if (subject[i] && open[label[i]]) opened[i] = 255;
       if (ended[label[i]]) contradicted[i] = 1;

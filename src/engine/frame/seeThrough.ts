@@ -1,5 +1,5 @@
 import { resizeMask, sharpFromRaw, toRaw } from '../image/raw';
-import type { AlphaMask, RawImage } from '../image/types';
+import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { SUBJECT_ALPHA } from '../image/types';
 import { findContinuingPanes } from './panes';
 import { FloodFill } from '../matte/components';
@@ -229,94 +229,104 @@ function keepRims(accepted: Uint8Array, subject: Uint8Array, width: number, heig
   return rim.length;
 }
 
-export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise<SeeThroughResult> {
-  const scale = Math.min(1, WORK_SIDE / Math.max(rgb.width, rgb.height));
-  const width = Math.max(8, Math.round(rgb.width * scale));
-  const height = Math.max(8, Math.round(rgb.height * scale));
-  const pixels = width * height;
-  const small = scale < 1 ? await toRaw(sharpFromRaw(rgb).resize(width, height, { fit: 'fill' })) : rgb;
-  const smallAlpha = scale < 1 ? (await resizeMask(alpha, width, height, 'lanczos3')).data : alpha.data;
-  const empty = (): SeeThroughResult => ({
-    map: { data: Buffer.alloc(alpha.width * alpha.height), width: alpha.width, height: alpha.height },
-    regions: 0,
-    share: 0,
-  });
-
-  const subject = new Uint8Array(pixels);
-  let subjectArea = 0;
+/** The subject at the working size (step 1): alpha >= SUBJECT_ALPHA, its area and bounding box. */
+function subjectAt(alpha: Buffer | Uint8Array, width: number, height: number) {
+  const subject = new Uint8Array(width * height);
+  let area = 0;
   let x0 = width;
   let y0 = height;
   let x1 = -1;
   let y1 = -1;
-  for (let i = 0; i < pixels; i++) {
-    if (smallAlpha[i] >= SUBJECT_ALPHA) {
-      subject[i] = 1;
-      subjectArea++;
-      const x = i % width;
-      const y = (i - x) / width;
-      if (x < x0) x0 = x;
-      if (x > x1) x1 = x;
-      if (y < y0) y0 = y;
-      if (y > y1) y1 = y;
-    }
+  for (let i = 0; i < subject.length; i++) {
+    if (alpha[i] < SUBJECT_ALPHA) continue;
+    subject[i] = 1;
+    area++;
+    const x = i % width;
+    const y = (i - x) / width;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
   }
-  if (subjectArea < 64) return empty();
-  const ring = Math.max(2, Math.round(Math.max(width, height) * RING_FRACTION));
-  // A pane sits behind a thin bar: somewhere it lies within this distance of the outside.
-  const barReach = Math.max(ring + 1, Math.ceil(Math.max(x1 - x0, y1 - y0) * MAX_BAR_FRACTION));
-  const dist = distanceToOutside(subject, width, height, barReach + 1);
-  // Background near the subject: its box grown by a quarter on each side.
-  const gx = Math.round((x1 - x0) * 0.25);
-  const gy = Math.round((y1 - y0) * 0.25);
+  return { subject, area, box: { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 } };
+}
+
+/**
+ * P(background | colour) per 16^3 bin (step 2), from the background near the subject (its
+ * box grown by a quarter on each side) against the subject's outer ring.
+ */
+function backgroundOdds(image: Buffer, alpha: Buffer | Uint8Array, width: number, box: BoundingBox, inRing: (i: number) => boolean) {
+  const gx = Math.round((box.width - 1) * 0.25);
+  const gy = Math.round((box.height - 1) * 0.25);
   const near = (i: number) => {
     const x = i % width;
     const y = (i - x) / width;
-    return x >= x0 - gx && x <= x1 + gx && y >= y0 - gy && y <= y1 + gy;
+    return x >= box.x - gx && x <= box.x + box.width - 1 + gx && y >= box.y - gy && y <= box.y + box.height - 1 + gy;
   };
-  const image = small.data;
-  const hBackground = histogram(image, (i) => smallAlpha[i] < 32 && near(i), pixels);
-  const hRing = histogram(image, (i) => subject[i] === 1 && dist[i] <= ring, pixels);
+  const pixels = alpha.length;
+  const hBackground = histogram(image, (i) => alpha[i] < 32 && near(i), pixels);
+  const hRing = histogram(image, inRing, pixels);
   const pBackground = new Float32Array(hBackground.length);
   for (let k = 0; k < pBackground.length; k++) pBackground[k] = (hBackground[k] + 1e-5) / (hBackground[k] + hRing[k] + 2e-5);
+  return { hBackground, pBackground };
+}
 
-  // Candidates, then a 3x3 majority vote against speckle.
+/** Candidates (step 3): subject pixels off the ring of a background colour, then a 3x3 majority vote against speckle. */
+function colorCandidates(image: Buffer, width: number, height: number, offRing: (i: number) => boolean, pBackground: Float32Array) {
+  const pixels = width * height;
   const raw = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) {
-    if (subject[i] && dist[i] > ring && pBackground[bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2])] > CANDIDATE_P) raw[i] = 1;
+    if (offRing(i) && pBackground[bin(image[i * 3], image[i * 3 + 1], image[i * 3 + 2])] > CANDIDATE_P) raw[i] = 1;
   }
   const candidate = new Uint8Array(pixels);
-  let candidates = 0;
+  let count = 0;
   for (let y = 1; y < height - 1; y++) {
     for (let x = 1; x < width - 1; x++) {
       let votes = 0;
       for (let dy = -1; dy <= 1; dy++) for (let dx = -1; dx <= 1; dx++) votes += raw[(y + dy) * width + x + dx];
       if (votes >= 5) {
         candidate[y * width + x] = 1;
-        candidates++;
+        count++;
       }
     }
   }
-  const minArea = subjectArea * MIN_AREA_FRACTION;
-  const box = { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
-  const panes = findContinuingPanes({ image: small.data, width, height, subject, dist, ring, box, barReach, minArea });
-  // No region could be large enough: the usual answer for a product photo, found early.
-  if (candidates < minArea && panes.panes === 0) return empty();
+  return { candidate, count };
+}
 
+interface ColorRegionInput {
+  image: Buffer;
+  width: number;
+  height: number;
+  subject: Uint8Array;
+  dist: Uint16Array;
+  candidate: Uint8Array;
+  hBackground: Float64Array;
+  pBackground: Float32Array;
+  barReach: number;
+  minArea: number;
+  /** 1 in panes whose content ends at a bar (panes.ts). */
+  contradicted: Uint8Array;
+}
+
+/**
+ * The candidates' connected components that are see-through by colour (step 4), marked 255
+ * in `accepted`; returns how many regions and how much area they add.
+ */
+function acceptColorRegions(input: ColorRegionInput, accepted: Uint8Array): { regions: number; area: number } {
+  const { image, width, height, subject, dist, candidate, hBackground, pBackground, barReach } = input;
+  const pixels = width * height;
   // The subject left once the candidates are taken out ("walls"), and how thick it is: a pane
   // is walled in by thin bars on every side, a cup's coffee by a thick cup on one side.
   const wall = new Uint8Array(pixels);
   for (let i = 0; i < pixels; i++) wall[i] = subject[i] && !candidate[i] ? 1 : 0;
   const wallDepth = distanceToOutside(wall, width, height, barReach + 1);
   const seen = new Int32Array(pixels);
-
   const label = new Int32Array(pixels);
   const flood = new FloodFill(width, height);
-  // Panes that continue the world behind the frame are open whatever their colours.
-  const accepted = panes.opened;
-  let regions = panes.panes;
-  let acceptedArea = panes.area;
+  let regions = 0;
+  let added = 0;
   let next = 0;
-  for (let seed = 0; seed < pixels && candidates >= minArea; seed++) {
+  for (let seed = 0; seed < pixels; seed++) {
     if (!candidate[seed] || label[seed]) continue;
     next++;
     const members: number[] = [];
@@ -352,7 +362,7 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
       },
     );
     const area = members.length;
-    if (area < minArea) continue;
+    if (area < input.minArea) continue;
     const bhattacharyya = coarseBhattacharyya(hComponent, area, hBackground);
     const wallThickness = thickestWallAround(members, next, wall, wallDepth, seen, width, height, barReach);
     const meanP = sumP / area;
@@ -365,13 +375,54 @@ export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise
     // A pane whose content ends at the bar is no window onto the background, whatever its
     // colours (a framed picture of a garden in front of a garden).
     let ended = 0;
-    for (const i of members) ended += panes.contradicted[i];
+    for (const i of members) ended += input.contradicted[i];
     if (ended > area / 2) continue;
     regions++;
     for (const i of members) {
-      if (!accepted[i]) acceptedArea++;
+      if (!accepted[i]) added++;
       accepted[i] = 255;
     }
+  }
+  return { regions, area: added };
+}
+
+export async function detectSeeThrough(rgb: RawImage, alpha: AlphaMask): Promise<SeeThroughResult> {
+  const scale = Math.min(1, WORK_SIDE / Math.max(rgb.width, rgb.height));
+  const width = Math.max(8, Math.round(rgb.width * scale));
+  const height = Math.max(8, Math.round(rgb.height * scale));
+  const small = scale < 1 ? await toRaw(sharpFromRaw(rgb).resize(width, height, { fit: 'fill' })) : rgb;
+  const smallAlpha = scale < 1 ? (await resizeMask(alpha, width, height, 'lanczos3')).data : alpha.data;
+  const empty = (): SeeThroughResult => ({
+    map: { data: Buffer.alloc(alpha.width * alpha.height), width: alpha.width, height: alpha.height },
+    regions: 0,
+    share: 0,
+  });
+
+  const { subject, area: subjectArea, box } = subjectAt(smallAlpha, width, height);
+  if (subjectArea < 64) return empty();
+  const ring = Math.max(2, Math.round(Math.max(width, height) * RING_FRACTION));
+  // A pane sits behind a thin bar: somewhere it lies within this distance of the outside.
+  const barReach = Math.max(ring + 1, Math.ceil(Math.max(box.width - 1, box.height - 1) * MAX_BAR_FRACTION));
+  const dist = distanceToOutside(subject, width, height, barReach + 1);
+  const image = small.data;
+  const { hBackground, pBackground } = backgroundOdds(image, smallAlpha, width, box, (i) => subject[i] === 1 && dist[i] <= ring);
+  const { candidate, count: candidates } = colorCandidates(image, width, height, (i) => subject[i] === 1 && dist[i] > ring, pBackground);
+  const minArea = subjectArea * MIN_AREA_FRACTION;
+  const panes = findContinuingPanes({ image: small.data, width, height, subject, dist, ring, box, barReach, minArea });
+  // No region could be large enough: the usual answer for a product photo, found early.
+  if (candidates < minArea && panes.panes === 0) return empty();
+
+  // Panes that continue the world behind the frame are open whatever their colours.
+  const accepted = panes.opened;
+  let regions = panes.panes;
+  let acceptedArea = panes.area;
+  if (candidates >= minArea) {
+    const byColor = acceptColorRegions(
+      { image, width, height, subject, dist, candidate, hBackground, pBackground, barReach, minArea, contradicted: panes.contradicted },
+      accepted,
+    );
+    regions += byColor.regions;
+    acceptedArea += byColor.area;
   }
   if (regions === 0) return empty();
   acceptedArea += fillIslands(accepted, subject, dist, ring, width, height);

@@ -73,9 +73,11 @@ const REASON_BELOW = 0.9;
 const round = (value: number) => Math.round(value * 1000) / 1000;
 const clamp01 = (value: number) => Math.max(0, Math.min(1, value));
 
-export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThroughShare }: ConfidenceSignals = {}): Promise<CutoutConfidence> {
-  // Soft band on the full-resolution matte: semi-transparent pixels per pixel of outline is
-  // the band's mean width, counted in model pixels (the matte is upscaled from ~1024 px).
+/**
+ * The soft band on the full-resolution matte: semi-transparent pixels per pixel of outline is
+ * the band's mean width, counted in model pixels (the matte is upscaled from ~1024 px).
+ */
+function softBand(alpha: AlphaMask): { bandWidth: number; softArea: number } {
   const full = alpha.data;
   let uncertain = 0;
   let outline = 0;
@@ -94,8 +96,11 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
     }
   }
   const upscale = Math.max(1, Math.max(alpha.width, alpha.height) / MODEL_SIDE);
-  const bandWidth = outline > 0 ? uncertain / outline / upscale : 0;
-  // Pieces, border and coverage on a copy at most 512 px wide (nearest: no new soft pixels).
+  return { bandWidth: outline > 0 ? uncertain / outline / upscale : 0, softArea: uncertain / full.length };
+}
+
+/** Pieces, sides touched and coverage, on a copy at most WORK_SIDE px wide (nearest: no new soft pixels); undefined for an empty mask. */
+async function shape(alpha: AlphaMask) {
   const scale = Math.min(1, WORK_SIDE / Math.max(alpha.width, alpha.height));
   const small =
     scale < 1 ? await resizeMask(alpha, Math.max(1, Math.round(alpha.width * scale)), Math.max(1, Math.round(alpha.height * scale)), 'nearest') : alpha;
@@ -108,21 +113,10 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
       area++;
     }
   }
-  const signals = {
-    ...(seeThroughShare !== undefined ? { seeThrough: round(seeThroughShare) } : {}),
-    ...(agreement !== undefined ? { agreement: round(agreement) } : {}),
-  };
-  if (area === 0) {
-    return {
-      score: 0,
-      reasons: ['empty mask: no subject found'],
-      features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...signals },
-    };
-  }
+  if (area === 0) return undefined;
   const { sizes } = labelComponents(solid, width);
   const largest = Math.max(...sizes);
   const pieces = sizes.filter((size) => size >= PIECE_MIN_SHARE * area).length;
-  const strayShare = (area - largest) / area;
   const edge = (count: number, length: number) => count > BORDER_MIN_SHARE * length;
   let top = 0;
   let bottom = 0;
@@ -137,8 +131,12 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
     right += solid[y * width + width - 1];
   }
   const borderSides = [edge(top, width), edge(bottom, width), edge(left, height), edge(right, height)].filter(Boolean).length;
-  const coverage = area / data.length;
+  return { pieces, strayShare: (area - largest) / area, borderSides, coverage: area / data.length };
+}
 
+/** Each sign of trouble as a factor in 0..1, and a reason in words for those under REASON_BELOW. */
+function factors(bandWidth: number, found: NonNullable<Awaited<ReturnType<typeof shape>>>, { agreement, seeThroughShare }: ConfidenceSignals) {
+  const { pieces, strayShare, borderSides, coverage } = found;
   const reasons: string[] = [];
   const fUncertain = clamp01(1 - Math.max(0, bandWidth - CRISP_BAND) / BAND_SPAN);
   if (fUncertain < REASON_BELOW) reasons.push(`uncertain edges: a soft band ${bandWidth.toFixed(1)} px wide (model pixels) around the subject`);
@@ -158,17 +156,36 @@ export async function cutoutConfidence(alpha: AlphaMask, { agreement, seeThrough
     );
   const fAgreement = agreement === undefined ? 1 : clamp01((agreement - AGREEMENT_FLOOR) / AGREEMENT_SPAN);
   if (agreement !== undefined && fAgreement < REASON_BELOW) reasons.push(`the two model runs disagree: IoU ${agreement.toFixed(2)}`);
+  return { score: fUncertain * fStray * fBorder * fCoverage * fSeeThrough * fAgreement, reasons };
+}
+
+export async function cutoutConfidence(alpha: AlphaMask, signals: ConfidenceSignals = {}): Promise<CutoutConfidence> {
+  const { agreement, seeThroughShare } = signals;
+  const { bandWidth, softArea } = softBand(alpha);
+  const found = await shape(alpha);
+  const measured = {
+    ...(seeThroughShare !== undefined ? { seeThrough: round(seeThroughShare) } : {}),
+    ...(agreement !== undefined ? { agreement: round(agreement) } : {}),
+  };
+  if (!found) {
+    return {
+      score: 0,
+      reasons: ['empty mask: no subject found'],
+      features: { softBand: 0, softArea: 0, strayShare: 0, pieces: 0, borderSides: 0, coverage: 0, ...measured },
+    };
+  }
+  const { score, reasons } = factors(bandWidth, found, signals);
   return {
-    score: round(fUncertain * fStray * fBorder * fCoverage * fSeeThrough * fAgreement),
+    score: round(score),
     reasons,
     features: {
       softBand: round(bandWidth),
-      softArea: round(uncertain / full.length),
-      strayShare: round(strayShare),
-      pieces,
-      borderSides,
-      coverage: round(coverage),
-      ...signals,
+      softArea: round(softArea),
+      strayShare: round(found.strayShare),
+      pieces: found.pieces,
+      borderSides: found.borderSides,
+      coverage: round(found.coverage),
+      ...measured,
     },
   };
 }

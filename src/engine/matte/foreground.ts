@@ -169,108 +169,151 @@ function tilesWithEdges(alpha: Uint8Array, width: number, height: number): { fla
   return { flags, columns, count };
 }
 
+/** One edge tile and its halo of the window radius (the region the narrow pass reads). */
+interface TileRegion {
+  tx0: number;
+  ty0: number;
+  tx1: number;
+  ty1: number;
+  rx0: number;
+  ry0: number;
+  rw: number;
+  rh: number;
+}
+
+function tileRegion(t: number, columns: number, width: number, height: number): TileRegion {
+  const tx0 = (t % columns) * TILE;
+  const ty0 = Math.floor(t / columns) * TILE;
+  const tx1 = Math.min(width, tx0 + TILE);
+  const ty1 = Math.min(height, ty0 + TILE);
+  const rx0 = Math.max(0, tx0 - NARROW_RADIUS);
+  const ry0 = Math.max(0, ty0 - NARROW_RADIUS);
+  return { tx0, ty0, tx1, ty1, rx0, ry0, rw: Math.min(width, tx1 + NARROW_RADIUS) - rx0, rh: Math.min(height, ty1 + NARROW_RADIUS) - ry0 };
+}
+
+/** The narrow pass's buffers, one tile-with-halo in size, reused from tile to tile. */
+function narrowBuffers() {
+  const side = TILE + 2 * NARROW_RADIUS;
+  return {
+    a: new Float32Array(side * side),
+    blurA: new Float32Array(side * side),
+    blurWB: new Float32Array(side * side),
+    f1a: [0, 1, 2].map(() => new Float32Array(side * side)),
+    b1b: [0, 1, 2].map(() => new Float32Array(side * side)),
+    scratch: new Float32Array(side * side),
+  };
+}
+type NarrowBuffers = ReturnType<typeof narrowBuffers>;
+
+/** First estimates over a tile's region: F1 (from the wide means) and B^ per channel, and the weights, each box-blurred. */
+function firstEstimates(region: TileRegion, rgb: Uint8Array, alpha: Uint8Array, width: number, coarse: ReturnType<typeof coarseMeans>, work: NarrowBuffers) {
+  const { rx0, ry0, rw, rh } = region;
+  const { a, blurA, blurWB, f1a, b1b, scratch } = work;
+  const n = rw * rh;
+  for (let y = 0; y < rh; y++) {
+    for (let x = 0; x < rw; x++) {
+      const raw = alpha[(y + ry0) * width + x + rx0];
+      a[y * rw + x] = raw / 255;
+      blurA[y * rw + x] = WEIGHT_F[raw] / 255;
+      blurWB[y * rw + x] = WEIGHT_B[raw] / 255;
+    }
+  }
+  boxBlur(blurA.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+  boxBlur(blurWB.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+  for (let k = 0; k < 3; k++) {
+    const fk = f1a[k];
+    const bk = b1b[k];
+    for (let y = 0; y < rh; y++) {
+      const gy = (y + ry0 + 0.5) / coarse.scale - 0.5;
+      for (let x = 0; x < rw; x++) {
+        const j = y * rw + x;
+        const i = (y + ry0) * width + x + rx0;
+        const av = a[j];
+        const image = rgb[i * 3 + k] / 255;
+        if (av >= 1) {
+          fk[j] = image;
+          bk[j] = 0;
+          continue;
+        }
+        const gx = (x + rx0 + 0.5) / coarse.scale - 0.5;
+        const wideB = sampleBilinear(coarse.meanB[k], coarse.cw, coarse.ch, gx, gy);
+        bk[j] = wideB * (WEIGHT_B[Math.round(av * 255)] / 255);
+        if (av <= 0) {
+          fk[j] = 0;
+          continue;
+        }
+        const wideF = sampleBilinear(coarse.meanF[k], coarse.cw, coarse.ch, gx, gy);
+        fk[j] = clamp01(wideF + av * (image - av * wideF - (1 - av) * wideB)) * (WEIGHT_F[Math.round(av * 255)] / 255);
+      }
+    }
+    boxBlur(fk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+    boxBlur(bk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+  }
+}
+
+/** The final colour of each soft pixel of a tile, written to `out`. */
+function correctTile(
+  region: TileRegion,
+  rgb: Uint8Array,
+  alpha: Uint8Array,
+  width: number,
+  blocks: ReturnType<typeof blockRanges>,
+  work: NarrowBuffers,
+  out: Uint8Array,
+) {
+  const { tx0, ty0, tx1, ty1, rx0, ry0, rw } = region;
+  const { blurA, blurWB, f1a, b1b } = work;
+  const meanF = [0, 0, 0];
+  const meanB = [0, 0, 0];
+  const residual = [0, 0, 0];
+  const low = [0, 0, 0];
+  const high = [0, 0, 0];
+  for (let y = ty0; y < ty1; y++) {
+    for (let x = tx0; x < tx1; x++) {
+      const i = y * width + x;
+      const raw = alpha[i];
+      if (raw === 0 || raw === 255) continue;
+      const j = (y - ry0) * rw + x - rx0;
+      const av = raw / 255;
+      let dot = 0;
+      let norm = 0;
+      for (let k = 0; k < 3; k++) {
+        meanF[k] = f1a[k][j] / (blurA[j] + EPS);
+        meanB[k] = b1b[k][j] / (blurWB[j] + EPS);
+        residual[k] = rgb[i * 3 + k] / 255 - av * meanF[k] - (1 - av) * meanB[k];
+        const towardBackground = meanB[k] - meanF[k];
+        dot += residual[k] * towardBackground;
+        norm += towardBackground * towardBackground;
+      }
+      // A residual that points from F^ toward the background colour means the matte is
+      // too opaque here (background shows through), not subject detail: drop that part.
+      const spill = dot > 0 && norm > 1e-6 ? dot / norm : 0;
+      // Never a colour the photo does not show here: each channel stays within what the
+      // photo has around it (BOUND_BLOCK: no purple on a tail over leaves).
+      localRange(blocks, x, y, low, high);
+      for (let k = 0; k < 3; k++) {
+        const correction = residual[k] - spill * (meanB[k] - meanF[k]);
+        const value = Math.round(clamp01(meanF[k] + av * correction) * 255);
+        out[i * 3 + k] = value < low[k] ? low[k] : value > high[k] ? high[k] : value;
+      }
+    }
+  }
+}
+
 export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: number, height: number): Uint8Array {
   const out = new Uint8Array(rgb);
   const tiles = tilesWithEdges(alpha, width, height);
   if (tiles.count === 0) return out;
   const coarse = coarseMeans(rgb, alpha, width, height);
   const blocks = blockRanges(rgb, width, height);
-  const side = TILE + 2 * NARROW_RADIUS;
-  const a = new Float32Array(side * side);
-  const blurA = new Float32Array(side * side);
-  const blurWB = new Float32Array(side * side);
-  const f1a = [0, 1, 2].map(() => new Float32Array(side * side));
-  const b1b = [0, 1, 2].map(() => new Float32Array(side * side));
-  const scratch = new Float32Array(side * side);
-  const meanF = [0, 0, 0];
-  const meanB = [0, 0, 0];
-  const residual = [0, 0, 0];
-  const low = [0, 0, 0];
-  const high = [0, 0, 0];
-
+  const work = narrowBuffers();
   // The narrow pass runs tile by tile over tiles that contain soft edges, each with a
   // halo of its window radius, so its cost follows the edge length, not the image area.
   for (let t = 0; t < tiles.flags.length; t++) {
     if (!tiles.flags[t]) continue;
-    const tx0 = (t % tiles.columns) * TILE;
-    const ty0 = Math.floor(t / tiles.columns) * TILE;
-    const tx1 = Math.min(width, tx0 + TILE);
-    const ty1 = Math.min(height, ty0 + TILE);
-    const rx0 = Math.max(0, tx0 - NARROW_RADIUS);
-    const ry0 = Math.max(0, ty0 - NARROW_RADIUS);
-    const rw = Math.min(width, tx1 + NARROW_RADIUS) - rx0;
-    const rh = Math.min(height, ty1 + NARROW_RADIUS) - ry0;
-    const n = rw * rh;
-    for (let y = 0; y < rh; y++) {
-      for (let x = 0; x < rw; x++) {
-        const raw = alpha[(y + ry0) * width + x + rx0];
-        a[y * rw + x] = raw / 255;
-        blurA[y * rw + x] = WEIGHT_F[raw] / 255;
-        blurWB[y * rw + x] = WEIGHT_B[raw] / 255;
-      }
-    }
-    boxBlur(blurA.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-    boxBlur(blurWB.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-    for (let k = 0; k < 3; k++) {
-      // First estimate F1 (from the wide means) and B^ at every pixel of the region.
-      const fk = f1a[k];
-      const bk = b1b[k];
-      for (let y = 0; y < rh; y++) {
-        const gy = (y + ry0 + 0.5) / coarse.scale - 0.5;
-        for (let x = 0; x < rw; x++) {
-          const j = y * rw + x;
-          const i = (y + ry0) * width + x + rx0;
-          const av = a[j];
-          const image = rgb[i * 3 + k] / 255;
-          if (av >= 1) {
-            fk[j] = image;
-            bk[j] = 0;
-            continue;
-          }
-          const gx = (x + rx0 + 0.5) / coarse.scale - 0.5;
-          const wideB = sampleBilinear(coarse.meanB[k], coarse.cw, coarse.ch, gx, gy);
-          bk[j] = wideB * (WEIGHT_B[Math.round(av * 255)] / 255);
-          if (av <= 0) {
-            fk[j] = 0;
-            continue;
-          }
-          const wideF = sampleBilinear(coarse.meanF[k], coarse.cw, coarse.ch, gx, gy);
-          fk[j] = clamp01(wideF + av * (image - av * wideF - (1 - av) * wideB)) * (WEIGHT_F[Math.round(av * 255)] / 255);
-        }
-      }
-      boxBlur(fk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-      boxBlur(bk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-    }
-    for (let y = ty0; y < ty1; y++) {
-      for (let x = tx0; x < tx1; x++) {
-        const i = y * width + x;
-        const raw = alpha[i];
-        if (raw === 0 || raw === 255) continue;
-        const j = (y - ry0) * rw + x - rx0;
-        const av = raw / 255;
-        let dot = 0;
-        let norm = 0;
-        for (let k = 0; k < 3; k++) {
-          meanF[k] = f1a[k][j] / (blurA[j] + EPS);
-          meanB[k] = b1b[k][j] / (blurWB[j] + EPS);
-          residual[k] = rgb[i * 3 + k] / 255 - av * meanF[k] - (1 - av) * meanB[k];
-          const towardBackground = meanB[k] - meanF[k];
-          dot += residual[k] * towardBackground;
-          norm += towardBackground * towardBackground;
-        }
-        // A residual that points from F^ toward the background colour means the matte is
-        // too opaque here (background shows through), not subject detail: drop that part.
-        const spill = dot > 0 && norm > 1e-6 ? dot / norm : 0;
-        // Never a colour the photo does not show here: each channel stays within what the
-        // photo has around it (BOUND_BLOCK: no purple on a tail over leaves).
-        localRange(blocks, x, y, low, high);
-        for (let k = 0; k < 3; k++) {
-          const correction = residual[k] - spill * (meanB[k] - meanF[k]);
-          const value = Math.round(clamp01(meanF[k] + av * correction) * 255);
-          out[i * 3 + k] = value < low[k] ? low[k] : value > high[k] ? high[k] : value;
-        }
-      }
-    }
+    const region = tileRegion(t, tiles.columns, width, height);
+    firstEstimates(region, rgb, alpha, width, coarse, work);
+    correctTile(region, rgb, alpha, width, blocks, work, out);
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { planColorMatch } from '../compose/colorMatch';
 import { checkLayoutOptions, computeLayout, placeSubject } from '../compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from '../compose/shadow';
 import { EngineError, isEngineError } from '../core/errors';
-import { STRATEGIES, type Strategy } from '../generate/engine';
+import { type BackdropRequest, type SdxlRequestOptions, STRATEGIES, type Strategy } from '../generate/engine';
 import { getEngine } from '../generate/registry';
 import { RUNWAY_MODELS } from '../generate/runway/protocol';
 import { SCHEDULERS } from '../generate/sdxl/schedulers';
@@ -16,13 +16,13 @@ import { readImageHeader } from '../image/decode';
 import { encodeImage, validateEncodeOptions } from '../image/encode';
 import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
-import { choosePreset, type Preset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
+import { choosePreset, type Preset, type ResolvedPreset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
 import type { SeeThroughMode } from '../frame/seeThrough';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
 import type { ReplaceResultContract, Satisfies } from '../core/result';
-import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields } from './subject';
+import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields, type SubjectOptions } from './subject';
 
 export const replaceOptionsSchema = z
   .object({
@@ -141,6 +141,81 @@ function parseReplaceOptions(input: ReplaceOptionsInput): ReplaceOptions {
   return options;
 }
 
+type Engine = ReturnType<typeof getEngine>;
+
+/** The subject's options: the node's, else the preset's (subject hint, enhancement, feather). */
+function subjectOptionsOf(options: ReplaceOptions, preset: ResolvedPreset, composite: { enhanceFg: boolean; featherEdges: boolean }): SubjectOptions {
+  return {
+    featherPx: composite.featherEdges ? 1 : 0,
+    decontaminate: options.decontaminate,
+    enhanceFg: composite.enhanceFg,
+    modelPath: options.modelPath,
+    modelFamily: options.modelFamily,
+    hint: options.hint ?? preset.subjectHint,
+    crossCheck: options.crossCheck,
+    inputIs: options.inputIs,
+    seeThrough: options.seeThrough,
+    glass: glassOf(options),
+  };
+}
+
+/** Everything that can be checked without the photo's pixels, before the segmentation: the engine (unless a backdrop override means it is never asked), the layout, the background image's header. */
+async function checkBeforeSegmenting(options: ReplaceOptions, engine: Engine, sdxl: SdxlRequestOptions, maxPixels: number, context: EngineContext) {
+  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, sdxl, context });
+  checkLayoutOptions(options, maxPixels);
+  if (options.backgroundImage) {
+    await readImageHeader(options.backgroundImage, { maxPixels }).catch((error: Error) => {
+      throw new EngineError(isEngineError(error) ? error.code : 'INPUT_CORRUPT', `Background image: ${error.message}`);
+    });
+  }
+}
+
+/** The backdrop: the given image, a plain colour (rendered by the studio engine), or the engine's picture for the preset. */
+async function renderBackdrop(options: ReplaceOptions, preset: ResolvedPreset, engine: Engine, request: Omit<BackdropRequest, 'backdrop'>, maxPixels: number) {
+  if (options.backgroundImage) {
+    const image = await imageBackdrop(options.backgroundImage, request.width, request.height, options.backgroundFit, maxPixels).catch((error: Error) => {
+      throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
+    });
+    return { image, name: `image (${options.backgroundFit})`, final: false };
+  }
+  if (options.backgroundColor) {
+    const output = await getEngine('studio').render({ ...request, backdrop: { type: 'solid', color: options.backgroundColor } });
+    return { image: output.image, name: `color ${options.backgroundColor}`, final: false };
+  }
+  const output = await engine.render({ ...request, backdrop: preset.backdrop });
+  const strategy = options.strategy === engine.strategies[0] ? '' : ` (${options.strategy})`;
+  return { image: output.image, name: `${engine.name}${strategy}: ${preset.preset}/${preset.promptType}`, final: output.final, details: output.details };
+}
+
+/**
+ * Shadows, colour matching and the subject over the backdrop. The backdrop is this call's own
+ * (rendered, generated or decoded here): shadows and the subject go straight into it, with no
+ * full-size copies. A creative engine's picture is final: its product is the engine's own.
+ */
+async function composeOver(
+  placed: { subject: RawImage; alpha: { data: Buffer; width: number; height: number } },
+  backdrop: { image: RawImage; final: boolean },
+  options: ReplaceOptions,
+  preset: ResolvedPreset,
+  colorMatch: boolean,
+) {
+  const shadows = backdrop.final ? {} : shadowSettings(options.shadow, preset.composite.shadow);
+  const layers: ShadowLayer[] = [];
+  if (shadows.contact) {
+    const layer = await contactShadow(placed.alpha, shadows.contact);
+    if (layer) layers.push(layer);
+  }
+  if (shadows.drop) layers.push(await dropShadow(placed.alpha, shadows.drop));
+  // Colour matching reads the backdrop's light before the shadows darken it.
+  const matched =
+    colorMatch && !backdrop.final
+      ? planColorMatch(placed.subject, placed.alpha, backdrop.image, preset.composite.matchStrength, preset.composite.matchMaxDeltaE)
+      : undefined;
+  applyShadows(backdrop.image.data, layers);
+  const composed = backdrop.final ? backdrop.image : compositeOver(placed.subject, placed.alpha, backdrop.image, { tables: matched?.tables, inPlace: true });
+  return { composed, shadow: Object.keys(shadows), colorShift: matched ? Math.round(matched.deltaE * 100) / 100 : 0 };
+}
+
 export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
   const config = engineConfig(context);
@@ -149,37 +224,14 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
     config.presetDefaults,
   );
   const engine = getEngine(options.engine);
-  // A backdrop override means the engine is never asked; otherwise fail before segmenting.
   const sdxl = { modelDir: options.sdxlModelDir, scheduler: options.scheduler, strength: options.strength, guidanceRescale: options.guidanceRescale };
-  if (!options.backgroundImage && !options.backgroundColor) engine.check?.({ strategy: options.strategy, runwayModel: options.runwayModel, sdxl, context });
-  // Everything that can be checked without the photo's pixels, before the segmentation.
-  checkLayoutOptions(options, config.maxPixels);
-  if (options.backgroundImage) {
-    await readImageHeader(options.backgroundImage, { maxPixels: config.maxPixels }).catch((error: Error) => {
-      throw new EngineError(isEngineError(error) ? error.code : 'INPUT_CORRUPT', `Background image: ${error.message}`);
-    });
-  }
+  await checkBeforeSegmenting(options, engine, sdxl, config.maxPixels, context);
   const enhanceFg = options.enhanceFg ?? preset.composite.enhanceFg;
   const colorMatch = options.matchColors ?? preset.composite.matchColors;
   const featherEdges = options.featherEdges ?? preset.composite.featherEdges;
   const start = performance.now();
 
-  const subject = await extractSubject(
-    input,
-    {
-      featherPx: featherEdges ? 1 : 0,
-      decontaminate: options.decontaminate,
-      enhanceFg,
-      modelPath: options.modelPath,
-      modelFamily: options.modelFamily,
-      hint: options.hint ?? preset.subjectHint,
-      crossCheck: options.crossCheck,
-      inputIs: options.inputIs,
-      seeThrough: options.seeThrough,
-      glass: glassOf(options),
-    },
-    context,
-  );
+  const subject = await extractSubject(input, subjectOptionsOf(options, preset, { enhanceFg, featherEdges }), context);
   const layout = computeLayout(subject.stats.bbox, subject.rgb.width, subject.rgb.height, options, subject.config.maxPixels);
   const placed = await placeSubject(subject.foreground, subject.alpha, subject.stats.bbox, layout);
   const tPlaced = performance.now();
@@ -192,11 +244,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
     ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}),
   };
   const seed = seedFor(input, preset.generation, options.seed);
-  let backdrop: RawImage;
-  let backdropName: string;
-  let finalPicture = false;
-  let engineDetails: Record<string, string | number> | undefined;
-  const backdropRequest = {
+  const request = {
     width: layout.width,
     height: layout.height,
     prompt,
@@ -210,47 +258,23 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
     sdxl,
     context,
   };
-  if (options.backgroundImage) {
-    backdrop = await imageBackdrop(options.backgroundImage, layout.width, layout.height, options.backgroundFit, subject.config.maxPixels).catch(
-      (error: Error) => {
-        throw new EngineError('INPUT_CORRUPT', `Background image: ${error.message}`);
-      },
-    );
-    backdropName = `image (${options.backgroundFit})`;
-  } else if (options.backgroundColor) {
-    backdrop = (await getEngine('studio').render({ ...backdropRequest, backdrop: { type: 'solid', color: options.backgroundColor } })).image;
-    backdropName = `color ${options.backgroundColor}`;
-  } else {
-    const output = await engine.render({ ...backdropRequest, backdrop: preset.backdrop });
-    backdrop = output.image;
-    finalPicture = output.final;
-    engineDetails = output.details;
-    backdropName = `${engine.name}${options.strategy === engine.strategies[0] ? '' : ` (${options.strategy})`}: ${preset.preset}/${preset.promptType}`;
-  }
+  const backdrop = await renderBackdrop(options, preset, engine, request, subject.config.maxPixels);
   const tBackdrop = performance.now();
-
-  const shadows = finalPicture ? {} : shadowSettings(options.shadow, preset.composite.shadow);
-  const layers: ShadowLayer[] = [];
-  if (shadows.contact) {
-    const layer = await contactShadow(placed.alpha, shadows.contact);
-    if (layer) layers.push(layer);
-  }
-  if (shadows.drop) layers.push(await dropShadow(placed.alpha, shadows.drop));
-  // Colour matching reads the backdrop's light before the shadows darken it.
-  const matched =
-    colorMatch && !finalPicture
-      ? planColorMatch(placed.subject, placed.alpha, backdrop, preset.composite.matchStrength, preset.composite.matchMaxDeltaE)
-      : undefined;
-  const colorShift = matched ? Math.round(matched.deltaE * 100) / 100 : 0;
-  // The backdrop is this call's own (rendered, generated or decoded here): shadows and the
-  // subject go straight into it, with no full-size copies.
-  applyShadows(backdrop.data, layers);
-  // A creative engine's picture is final: its product is the engine's own, not the photo's.
-  const composed = finalPicture ? backdrop : compositeOver(placed.subject, placed.alpha, backdrop, { tables: matched?.tables, inPlace: true });
+  const { composed, shadow, colorShift } = await composeOver(placed, backdrop, options, preset, colorMatch);
   const tCompose = performance.now();
   const data = await encodeImage(composed, { format: options.format, quality: options.quality, pngCompression: 2 });
   const tEncode = performance.now();
   const round = (ms: number) => Math.round(ms * 10) / 10;
+  const timings = {
+    decodeMs: round(subject.timings.decodeMs),
+    segmentMs: round(subject.timings.segmentMs),
+    inferenceMs: round(subject.timings.inferenceMs),
+    matteMs: round(subject.timings.matteMs),
+    backdropMs: round(tBackdrop - tPlaced),
+    composeMs: round(tCompose - tBackdrop),
+    encodeMs: round(tEncode - tCompose),
+    totalMs: round(tEncode - start),
+  };
   return {
     data,
     mimeType: MIME_TYPES[options.format],
@@ -260,36 +284,34 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
       engine: engine.name,
       processedAt: new Date().toISOString(),
       prompt,
-      settings: { steps: generation.steps, guidanceScale: generation.guidanceScale, enhanceFg, matchColors: colorMatch && !finalPicture, featherEdges },
+      settings: { steps: generation.steps, guidanceScale: generation.guidanceScale, enhanceFg, matchColors: colorMatch && !backdrop.final, featherEdges },
       preset: preset.preset,
       promptType: preset.promptType,
       negativePrompt,
       seed,
-      backdrop: backdropName,
+      backdrop: backdrop.name,
       matteSource: subject.matteSource,
       strategy: options.strategy,
-      ...(engineDetails ? { engineDetails } : {}),
-      seeThrough: subject.seeThrough,
-      confidence: subject.confidence,
-      ...(subject.hint ? { hint: subject.hint } : {}),
-      ...(subject.model ? { model: { name: subject.model.name, family: subject.model.family.name, sha256: subject.model.sha256 } } : {}),
-      ...(subject.device ? { device: subject.device } : {}),
+      ...(backdrop.details ? { engineDetails: backdrop.details } : {}),
+      ...subjectMetadata(subject),
       format: options.format,
       width: layout.width,
       height: layout.height,
       bbox: layout.placed,
-      shadow: Object.keys(shadows),
+      shadow,
       colorShift,
-      timings: {
-        decodeMs: round(subject.timings.decodeMs),
-        segmentMs: round(subject.timings.segmentMs),
-        inferenceMs: round(subject.timings.inferenceMs),
-        matteMs: round(subject.timings.matteMs),
-        backdropMs: round(tBackdrop - tPlaced),
-        composeMs: round(tCompose - tBackdrop),
-        encodeMs: round(tEncode - tCompose),
-        totalMs: round(tEncode - start),
-      },
+      timings,
     },
+  };
+}
+
+/** What the result records of the subject: see-through, confidence, hint, model and device. */
+function subjectMetadata(subject: Subject) {
+  return {
+    seeThrough: subject.seeThrough,
+    confidence: subject.confidence,
+    ...(subject.hint ? { hint: subject.hint } : {}),
+    ...(subject.model ? { model: { name: subject.model.name, family: subject.model.family.name, sha256: subject.model.sha256 } } : {}),
+    ...(subject.device ? { device: subject.device } : {}),
   };
 }

@@ -106,188 +106,240 @@ export function isCutoutAlpha(alpha: AlphaMask | undefined): alpha is AlphaMask 
   return clear >= 0.02 * alpha.data.length && opaque >= 0.01 * alpha.data.length;
 }
 
+/** The matte before feathering, and how it was made. */
+interface Matte {
+  alpha: AlphaMask;
+  source: Subject['matteSource'];
+  model?: ResolvedModel;
+  device?: ExecutionProvider;
+  inferenceMs: number;
+  /** Fitted to the photo's edges (not the cross-check's): the feather must not fade the thin parts it found. */
+  guided: boolean;
+  /** IoU of the cross-check's second run with the matte, when it ran. */
+  agreement?: number;
+  hint?: Subject['hint'];
+  /** The matte is the frame's finish (frame/finish.ts): what shows through it is already clear. */
+  byFinishColors: boolean;
+}
+
+/** One model run over a region of the photo as decoded (all of it by default), placed in a full-size mask. */
+type RegionSegmenter = (region?: BoundingBox) => Promise<{ matte: AlphaMask; guided: boolean; device: ExecutionProvider; inferenceMs: number }>;
+
+function regionSegmenter(image: RawImage, model: ResolvedModel, config: EngineConfig, context: EngineContext): RegionSegmenter {
+  return async (region) => {
+    const source = region ? await cropRaw(image, region) : image;
+    throwIfCancelled(context, 'before segmentation');
+    const segmentation = await segmentImage(source, {
+      model,
+      runtime: config.runtime,
+      device: config.device,
+      threads: config.inferenceThreads,
+      graphOptimization: config.graphOptimization,
+      cacheDir: config.modelCacheDir,
+      warn: context.warn,
+      signal: context.signal,
+    });
+    const matte = snapMatte(segmentation.mask);
+    return {
+      matte: region ? placeInFrame(matte, region, image.width, image.height) : matte,
+      guided: segmentation.guided,
+      device: segmentation.provider,
+      inferenceMs: segmentation.timings.inferenceMs,
+    };
+  };
+}
+
+/**
+ * The model's matte inside a hinted box: the model sees the box plus some context, so the
+ * product fills its input. A framed product (windows, doors, pergolas): when the model misses
+ * the box's sides or took in what shows through the panes, the band's colours give the
+ * product (frame/boxPrior.ts, frame/finish.ts).
+ */
+async function boxedMatte(rgb: RawImage, box: BoundingBox, hint: NonNullable<ReturnType<typeof resolveHint>>, segment: RegionSegmenter) {
+  const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
+  const segmented = await segment(view);
+  const modelAlpha = keepInside(segmented.matte, box);
+  const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
+  const byFinish = colors ? matteByFinish(rgb, box, modelAlpha, colors) : undefined;
+  const run = { guided: segmented.guided, device: segmented.device, inferenceMs: segmented.inferenceMs };
+  if (byFinish) return { ...run, alpha: byFinish.alpha, colorPrior: true, byFinishColors: true };
+  if (colors && preferColorPrior(modelAlpha, box, colors)) return { ...run, alpha: colors.prior, colorPrior: true, byFinishColors: false };
+  return { ...run, alpha: modelAlpha, colorPrior: false, byFinishColors: false };
+}
+
+/** The cross-check's second view of the same photo: the whole frame when hinted, else the found subject's crop. */
+async function secondView(alpha: AlphaMask, rgb: RawImage, box: BoundingBox | undefined, segment: RegionSegmenter) {
+  if (box) {
+    const run = await segment();
+    return { ...run, matte: keepInside(run.matte, box) };
+  }
+  const found = maskStats(alpha).bbox;
+  return found ? segment(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height)) : undefined;
+}
+
+/** The matte from the model (boxed, checked, pieces picked by the hint's points), limited by the photo's own alpha if it has one. */
+async function segmentedMatte(
+  photo: RawImage,
+  rgb: RawImage,
+  inputAlpha: AlphaMask | undefined,
+  options: SubjectOptions,
+  hint: ReturnType<typeof resolveHint> | undefined,
+  config: EngineConfig,
+  context: EngineContext,
+): Promise<Matte> {
+  const model = resolveModel({
+    modelPath: options.modelPath || config.modelPath,
+    family: options.modelFamily || config.modelFamily,
+    cacheDir: config.modelCacheDir,
+  });
+  const segment = regionSegmenter(photo, model, config, context);
+  const box = hint?.box;
+  const first = box && hint ? await boxedMatte(rgb, box, hint, segment) : { ...(await segment()), colorPrior: false, byFinishColors: false };
+  let alpha = 'alpha' in first ? first.alpha : first.matte;
+  let device = first.device;
+  let inferenceMs = first.inferenceMs;
+  let agreement: number | undefined;
+  if (options.crossCheck) {
+    const second = await secondView(alpha, rgb, box, segment);
+    if (second) {
+      device = second.device;
+      inferenceMs += second.inferenceMs;
+    }
+    agreement = second ? maskIoU(alpha.data, second.matte.data) : 0;
+  }
+  let piecesDropped = 0;
+  if (hint && (hint.include.length > 0 || hint.exclude.length > 0)) {
+    const picked = applyPoints(alpha, hint.include, hint.exclude);
+    alpha = picked.alpha;
+    piecesDropped = picked.dropped;
+    for (const warning of picked.warnings) context.warn?.(warning);
+  }
+  const applied: Subject['hint'] = hint && {
+    ...(box ? { box } : {}),
+    include: hint.include.length,
+    exclude: hint.exclude.length,
+    piecesDropped,
+    ...(first.colorPrior ? { source: 'box colours' as const } : {}),
+  };
+  return {
+    alpha: inputAlpha ? multiplyMasks(alpha, inputAlpha) : alpha,
+    source: 'segmented',
+    model,
+    device,
+    inferenceMs,
+    guided: first.guided,
+    ...(agreement !== undefined ? { agreement } : {}),
+    ...(applied ? { hint: applied } : {}),
+    byFinishColors: first.byFinishColors,
+  };
+}
+
+/** The input's own alpha when it is a cut-out (Input Is: Cut-Out, or Auto on a real cut-out), else the model's matte. */
+async function matteOf(
+  photo: RawImage,
+  rgb: RawImage,
+  inputAlpha: AlphaMask | undefined,
+  options: SubjectOptions,
+  hint: ReturnType<typeof resolveHint> | undefined,
+  config: EngineConfig,
+  context: EngineContext,
+): Promise<Matte> {
+  if (options.inputIs === 'cutout' && !inputAlpha) {
+    throw new EngineError('INVALID_OPTION', 'Input Is: Cut-Out, but the image has no alpha channel (use Auto or Photo, or pass a PNG/WebP cut-out)');
+  }
+  if (options.inputIs === 'cutout' || (options.inputIs === 'auto' && isCutoutAlpha(inputAlpha))) {
+    return { alpha: inputAlpha!, source: 'input-alpha', inferenceMs: 0, guided: false, byFinishColors: false };
+  }
+  return segmentedMatte(photo, rgb, inputAlpha, options, hint, config, context);
+}
+
+type Edges = { alpha: AlphaMask; stats: Subject['stats']; foreground: RawImage };
+
+/** Feather, the subject's box, and the edge colours (in the pool) for the final alpha. */
+async function finishEdges(rgb: RawImage, matte: Matte, alpha: AlphaMask, color: RawImage, options: SubjectOptions, context: EngineContext): Promise<Edges> {
+  const feathered = await featherMask(alpha, options.featherPx, matte.guided);
+  const stats = maskStats(feathered);
+  if (!stats.bbox) {
+    throw new EngineError(
+      'NO_SUBJECT',
+      matte.source === 'input-alpha'
+        ? 'The cut-out is fully transparent: there is no subject to place'
+        : 'No foreground subject was found in the image (the mask is empty)',
+    );
+  }
+  let foreground: RawImage = color;
+  if (options.decontaminate) {
+    const estimated = await estimateForegroundInPool({
+      signal: context.signal,
+      width: rgb.width,
+      height: rgb.height,
+      rgb: new Uint8Array(color.data),
+      alpha: new Uint8Array(feathered.data),
+    });
+    foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
+  }
+  return { alpha: feathered, stats: { ...stats, bbox: stats.bbox }, foreground };
+}
+
+/**
+ * The see-through detector looks at every cut-out: with see-through on it opens what it
+ * finds; with it off, what it finds (background left in the panes) lowers the confidence,
+ * and the edge colours are estimated in the pool meanwhile (they do not depend on it).
+ */
+async function seeThroughAndEdges(rgb: RawImage, matte: Matte, options: SubjectOptions, context: EngineContext) {
+  const mode = options.seeThrough ?? 'off';
+  const { alpha, agreement } = matte;
+  const edgesOf = (a: AlphaMask, color: RawImage) => finishEdges(rgb, matte, a, color, options, context);
+  if (mode === 'off') {
+    const scored = detectSeeThrough(rgb, alpha).then((found) => cutoutConfidence(alpha, { agreement, seeThroughShare: found.share }));
+    const [confidence, edges] = await Promise.all([scored, edgesOf(alpha, rgb)]);
+    return { confidence, edges, seeThrough: { mode, regions: 0, share: 0 } };
+  }
+  // Most photos have nothing to open: the edges are finished meanwhile for the alpha as it
+  // is, and done again only when the detector opens something.
+  const speculative = edgesOf(alpha, rgb);
+  speculative.catch(() => undefined);
+  // A finish matte has cleared the panes by colour already; opening more would only take
+  // bar pixels mixed with the background (glass still needs the panes found).
+  const found = matte.byFinishColors && mode === 'gaps' ? undefined : await detectSeeThrough(rgb, alpha);
+  const confidence = await cutoutConfidence(alpha, { agreement });
+  const seeThrough = { mode, regions: found?.regions ?? 0, share: Math.round((found?.share ?? 0) * 1000) / 1000 };
+  if (!found || found.regions === 0) return { confidence, edges: await speculative, seeThrough };
+  const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
+  const opened = applySeeThrough(alpha, rgb, found.map, mode, glass);
+  // The pool's copy of the first estimate is of no use now; wait for it so the pool is free.
+  await speculative.catch(() => undefined);
+  return { confidence, edges: await edgesOf(opened.alpha, opened.foreground), seeThrough };
+}
+
 export async function extractSubject(input: Buffer, options: SubjectOptions, context: EngineContext = {}): Promise<Subject> {
   const config = engineConfig(context);
   const t0 = performance.now();
   const decoded = await decodeImage(input, { maxPixels: config.maxPixels });
   const t1 = performance.now();
   const { rgb, alpha: inputAlpha } = splitAlpha(decoded.image);
-
   // A bad hint fails before any inference.
   const given = options.hint;
   const hint = given && (given.box || given.include?.length || given.exclude?.length) ? resolveHint(given, rgb.width, rgb.height) : undefined;
-  let alpha: AlphaMask;
-  let model: ResolvedModel | undefined;
-  let device: ExecutionProvider | undefined;
-  let inferenceMs = 0;
-  let matteSource: Subject['matteSource'] = 'segmented';
-  /** The matte used was fitted to the photo's edges (not the cross-check's): the feather must not fade the thin parts it found. */
-  let guided = false;
-  let agreement: number | undefined;
-  let appliedHint: Subject['hint'];
-  /** The matte is the frame's finish (frame/finish.ts): what shows through it is already clear. */
-  let byFinishColors = false;
-  if (options.inputIs === 'cutout' && !inputAlpha) {
-    throw new EngineError('INVALID_OPTION', 'Input Is: Cut-Out, but the image has no alpha channel (use Auto or Photo, or pass a PNG/WebP cut-out)');
-  }
-  if (options.inputIs === 'cutout' || (options.inputIs === 'auto' && isCutoutAlpha(inputAlpha))) {
-    alpha = inputAlpha!;
-    matteSource = 'input-alpha';
-  } else {
-    const resolvedModel = resolveModel({
-      modelPath: options.modelPath || config.modelPath,
-      family: options.modelFamily || config.modelFamily,
-      cacheDir: config.modelCacheDir,
-    });
-    model = resolvedModel;
-    /** The model's matte for one region of the photo (all of it by default), placed in a full-size mask. */
-    const segmentRegion = async (region?: BoundingBox): Promise<{ matte: AlphaMask; guided: boolean }> => {
-      const source = region ? await cropRaw(decoded.image, region) : decoded.image;
-      throwIfCancelled(context, 'before segmentation');
-      const segmentation = await segmentImage(source, {
-        model: resolvedModel,
-        runtime: config.runtime,
-        device: config.device,
-        threads: config.inferenceThreads,
-        graphOptimization: config.graphOptimization,
-        cacheDir: config.modelCacheDir,
-        warn: context.warn,
-        signal: context.signal,
-      });
-      device = segmentation.provider;
-      inferenceMs += segmentation.timings.inferenceMs;
-      const matte = snapMatte(segmentation.mask);
-      return { matte: region ? placeInFrame(matte, region, rgb.width, rgb.height) : matte, guided: segmentation.guided };
-    };
-    const box = hint?.box;
-    let modelAlpha: AlphaMask;
-    let colorPrior = false;
-    if (box) {
-      // The model sees the box plus some context, so the product fills its input.
-      const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
-      const segmented = await segmentRegion(view);
-      guided = segmented.guided;
-      modelAlpha = keepInside(segmented.matte, box);
-      // A framed product (windows, doors, pergolas): when the model misses the box's sides or
-      // took in what shows through the panes, the band's colours give the product (frame/boxPrior.ts).
-      const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
-      const byFinish = colors ? matteByFinish(rgb, box, modelAlpha, colors) : undefined;
-      if (byFinish) {
-        modelAlpha = byFinish.alpha;
-        colorPrior = true;
-        byFinishColors = true;
-      } else if (colors && preferColorPrior(modelAlpha, box, colors)) {
-        modelAlpha = colors.prior;
-        colorPrior = true;
-      }
-    } else {
-      const segmented = await segmentRegion();
-      guided = segmented.guided;
-      modelAlpha = segmented.matte;
-    }
-    if (options.crossCheck) {
-      // The other view of the same photo: the whole frame when hinted, else the found subject's crop.
-      const found = maskStats(modelAlpha).bbox;
-      const second = box
-        ? keepInside((await segmentRegion()).matte, box)
-        : found
-          ? (await segmentRegion(expandBox(found, Math.round(0.1 * Math.max(found.width, found.height)), rgb.width, rgb.height))).matte
-          : undefined;
-      agreement = second ? maskIoU(modelAlpha.data, second.data) : 0;
-    }
-    let piecesDropped = 0;
-    if (hint && (hint.include.length > 0 || hint.exclude.length > 0)) {
-      const picked = applyPoints(modelAlpha, hint.include, hint.exclude);
-      modelAlpha = picked.alpha;
-      piecesDropped = picked.dropped;
-      for (const warning of picked.warnings) context.warn?.(warning);
-    }
-    if (hint)
-      appliedHint = {
-        ...(box ? { box } : {}),
-        include: hint.include.length,
-        exclude: hint.exclude.length,
-        piecesDropped,
-        ...(colorPrior ? { source: 'box colours' as const } : {}),
-      };
-    alpha = inputAlpha ? multiplyMasks(modelAlpha, inputAlpha) : modelAlpha;
-  }
+  const matte = await matteOf(decoded.image, rgb, inputAlpha, options, hint, config, context);
   const t2 = performance.now();
   throwIfCancelled(context, 'after segmentation');
-
-  /** Feather, the subject's box, and the edge colours (in the pool) for the final alpha. */
-  const finishEdges = async (matte: AlphaMask, color: RawImage) => {
-    const feathered = await featherMask(matte, options.featherPx, guided);
-    const stats = maskStats(feathered);
-    if (!stats.bbox) {
-      throw new EngineError(
-        'NO_SUBJECT',
-        matteSource === 'input-alpha'
-          ? 'The cut-out is fully transparent: there is no subject to place'
-          : 'No foreground subject was found in the image (the mask is empty)',
-      );
-    }
-    let foreground: RawImage = color;
-    if (options.decontaminate) {
-      const estimated = await estimateForegroundInPool({
-        signal: context.signal,
-        width: rgb.width,
-        height: rgb.height,
-        rgb: new Uint8Array(color.data),
-        alpha: new Uint8Array(feathered.data),
-      });
-      foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
-    }
-    return { alpha: feathered, stats: { ...stats, bbox: stats.bbox }, foreground };
-  };
-
-  // The see-through detector looks at every cut-out: with see-through on it opens what it
-  // finds; with it off, what it finds (background left in the panes) lowers the confidence,
-  // and the edge colours are estimated in the pool meanwhile (they do not depend on it).
-  const seeThroughMode = options.seeThrough ?? 'off';
-  let seeThrough: Subject['seeThrough'] = { mode: seeThroughMode, regions: 0, share: 0 };
-  let confidence: CutoutConfidence;
-  let edges: Awaited<ReturnType<typeof finishEdges>>;
-  if (seeThroughMode === 'off') {
-    const scored = detectSeeThrough(rgb, alpha).then((found) => cutoutConfidence(alpha, { agreement, seeThroughShare: found.share }));
-    [confidence, edges] = await Promise.all([scored, finishEdges(alpha, rgb)]);
-  } else {
-    // Most photos have nothing to open: the edges are finished meanwhile for the alpha as it
-    // is, and done again only when the detector opens something.
-    const speculative = finishEdges(alpha, rgb);
-    speculative.catch(() => undefined);
-    // A finish matte has cleared the panes by colour already; opening more would only take
-    // bar pixels mixed with the background (glass still needs the panes found).
-    const found = byFinishColors && seeThroughMode === 'gaps' ? undefined : await detectSeeThrough(rgb, alpha);
-    confidence = await cutoutConfidence(alpha, { agreement });
-    seeThrough = { mode: seeThroughMode, regions: found?.regions ?? 0, share: Math.round((found?.share ?? 0) * 1000) / 1000 };
-    if (!found || found.regions === 0) edges = await speculative;
-    else {
-      const glass = options.glass ?? { opacity: 0.15, tint: { r: 226, g: 234, b: 238 } };
-      const opened = applySeeThrough(alpha, rgb, found.map, seeThroughMode, glass);
-      // The pool's copy of the first estimate is of no use now; wait for it so the pool is free.
-      await speculative.catch(() => undefined);
-      edges = await finishEdges(opened.alpha, opened.foreground);
-    }
-  }
-  alpha = edges.alpha;
-  const stats = edges.stats;
-  let foreground = edges.foreground;
-  if (options.enhanceFg) foreground = await enhanceForeground(foreground, alpha);
+  const { confidence, edges, seeThrough } = await seeThroughAndEdges(rgb, matte, options, context);
+  const foreground = options.enhanceFg ? await enhanceForeground(edges.foreground, edges.alpha) : edges.foreground;
   const t3 = performance.now();
   return {
     decoded,
     rgb,
-    alpha,
+    alpha: edges.alpha,
     foreground,
-    stats,
-    matteSource,
+    stats: edges.stats,
+    matteSource: matte.source,
     seeThrough,
     confidence,
-    ...(appliedHint ? { hint: appliedHint } : {}),
-    model,
-    device,
+    ...(matte.hint ? { hint: matte.hint } : {}),
+    model: matte.model,
+    device: matte.device,
     config,
-    timings: { decodeMs: t1 - t0, segmentMs: t2 - t1, inferenceMs, matteMs: t3 - t2 },
+    timings: { decodeMs: t1 - t0, segmentMs: t2 - t1, inferenceMs: matte.inferenceMs, matteMs: t3 - t2 },
   };
 }
