@@ -1,8 +1,12 @@
+import { join } from 'node:path';
+import sharp from 'sharp';
+
 import { boxColorPrior } from '../../src/engine/frame/boxPrior';
 import { maskIoU } from '../../src/engine/matte/confidence';
 import { matteByFinish } from '../../src/engine/frame/finish';
 import type { AlphaMask, RawImage } from '../../src/engine/image/types';
 import { FRAME_KINDS, frameScene } from '../../testkit/frameScenes';
+import { FIXTURES } from '../../testkit/fixtures';
 import { mulberry32 } from '../../testkit/windowScene';
 
 const W = 240;
@@ -258,6 +262,25 @@ describe('the matte of a framed product from its finish', () => {
       }
     }
     expect(matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX))).toBeUndefined();
+  });
+});
+
+describe('a bench:frames scene with the model matte IS-Net gave it (test/fixtures/frames)', () => {
+  test("a two-tone white trellis on a sweep (lit and shaded slats, held-out seed 12002): the finish whose matte is the model's own wins over the lit white alone, far rarer outside the box", async () => {
+    const scene = await frameScene('trellis', 12002);
+    const { data, info } = await sharp(scene.image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const rgb: RawImage = { data, width: info.width, height: info.height, channels: 3 };
+    const model: AlphaMask = {
+      data: await sharp(join(FIXTURES, 'frames', 'trellis-12002-model.png'))
+        .greyscale()
+        .raw()
+        .toBuffer(),
+      width: info.width,
+      height: info.height,
+    };
+    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
+    expect(matte).toBeDefined();
+    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
   });
 });
 

@@ -204,6 +204,8 @@ const MIN_INNER_SIDE = 24;
 const OWN_COLOR_LIFT = 20;
 /** A finish this many times commoner in the band (relative to the ring) than every other finish is the product's, whatever its shape. */
 const LIFT_DOMINANCE = 10;
+/** IoU with the model's matte from which a finish's matte is the model's own product (see pickBest). */
+const MODEL_AGREES = 0.9;
 /** A finish is at least this much commoner in the band than in the ring (see lift). */
 const MIN_LIFT = 1.5;
 
@@ -594,12 +596,13 @@ function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: Co
 }
 
 /**
- * Of the plausible finishes: those commoner in the band than outside the box; of them the one
- * far commoner there than any other (LIFT_DOMINANCE), else the one lying most on straight bars.
+ * Of the plausible finishes: those commoner in the band than outside the box; of them one whose
+ * matte the model's agrees with (MODEL_AGREES), else the one far commoner there than any other
+ * (LIFT_DOMINANCE), else the one lying most on straight bars.
  * Without any, the one with the highest lift if its matte leaves most of the box open: a
  * colour no commoner in the band than outside is a frame's only by its shape.
  */
-function pickBest(plausible: FinishCandidate[]): FinishCandidate | undefined {
+function pickBest(plausible: FinishCandidate[], agreement: (c: FinishCandidate) => number): FinishCandidate | undefined {
   const lifted = plausible.filter((c) => c.lift >= MIN_LIFT).sort((a, b) => b.lift - a.lift);
   if (lifted.length === 0) {
     const best = plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
@@ -607,6 +610,10 @@ function pickBest(plausible: FinishCandidate[]): FinishCandidate | undefined {
     // close balusters, which the model filled, covers 0.66 of its box (bench:frames railing 9004).
     return coverOf(best.model.solid) <= MAX_FRAME_FILL ? best : undefined;
   }
+  // A finish whose matte is the model's own: two views agree on the product (a two-tone
+  // finish, lit and shaded slats, against the lit side alone, far rarer outside the box).
+  const agreed = lifted.find((c) => agreement(c) >= MODEL_AGREES);
+  if (agreed) return agreed;
   if (lifted.length === 1 || lifted[0].lift >= LIFT_DOMINANCE * lifted[1].lift) return lifted[0];
   return lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a));
 }
@@ -665,9 +672,10 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   const own = new Uint8Array(box.width * box.height);
   for (let y = 0; y < box.height; y++)
     for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= SUBJECT_ALPHA ? 1 : 0;
-  const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || maskIoU(c.model.solid, own, 1) >= MIN_OVERLAP);
+  const agreement = new Map(candidates.map((c) => [c, maskIoU(c.model.solid, own, 1)]));
+  const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || agreement.get(c)! >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
-  const best = pickBest(plausible);
+  const best = pickBest(plausible, (c) => agreement.get(c)!);
   if (!best || coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
   const edges = best.lift < MIN_LIFT ? withoutBlobs(rgb, box, best.model) : best.model;
   return {
