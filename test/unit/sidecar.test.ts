@@ -5,7 +5,16 @@ import path from 'node:path';
 
 import { siblingPath } from '../../src/engine/core/fileNames';
 import { resolvePreset } from '../../src/engine/presets';
-import { alreadyProcessed, backgroundBlockFrom, plannedProcessing, readSidecar, resolveInRoot, sourceSha256, writeSidecar } from '../../src/engine/sidecar';
+import {
+  alreadyProcessed,
+  backgroundBlockFrom,
+  plannedProcessing,
+  processingKey,
+  readSidecar,
+  resolveInRoot,
+  sourceSha256,
+  writeSidecar,
+} from '../../src/engine/sidecar';
 
 /** The old background service's example sidecar, plus a field no schema knows (it must survive every write). */
 const SEED_SIDECAR = {
@@ -42,6 +51,23 @@ const replaceMetadata = (promptType = 'studio') => {
     timings: { totalMs: 5 },
   };
 };
+
+describe('the processing key', () => {
+  test('is stable: sidecars recorded by earlier versions still match the same plan', () => {
+    // A change here makes every recorded background look unprocessed (the weekly batch redoes it all).
+    const base = resolvePreset({ name: 'vitrinealu', promptType: 'studio' });
+    const plan = plannedProcessing('replace', 'studio', {
+      ...base,
+      preset: 'x',
+      promptType: 'studio',
+      prompt: 'p',
+      generation: { ...base.generation, steps: 30, guidanceScale: 7 },
+      composite: { ...base.composite, enhanceFg: true, matchColors: false, featherEdges: true },
+    });
+    expect(processingKey(plan)).toBe('77b8c0bccaefb45cbfc4f484d0d3fcace6d5d615ac11cb0342060697ea016db8');
+    expect(processingKey({ mode: 'cleanup', engine: 'onnx' })).toBe('ec11e48a0cd35483672b2c77ceab9644e481700e2ba2ff6aac1e59e441ba663d');
+  });
+});
 
 describe('sidecar store', () => {
   let root: string;

@@ -30,16 +30,26 @@ import { FloodFill } from '../matte/components';
 export type SeeThroughMode = 'off' | 'gaps' | 'glass';
 export const SEE_THROUGH_MODES: readonly SeeThroughMode[] = ['off', 'gaps', 'glass'];
 
+/** Long side (px) of the copy the detector works on: panes are large, so their decision needs no more; the map is scaled back smoothly. */
 const WORK_SIDE = 768;
+/** Levels per channel of the colour histograms (16^3 bins): fine enough to tell a frame's grey from a sky's, coarse enough to fill from one photo. */
 const BINS = 16;
+/** Depth of the subject's outer ring, as a share of the working copy's long side: a frame's outer bar, whose colours are the frame's. */
 const RING_FRACTION = 0.012;
+/** A pixel is a candidate when its colour is this much likelier background than ring (P(background | colour), 0.5 = no evidence). */
 const CANDIDATE_P = 0.6;
+/** A region smaller than this share of the subject is a speck of background colour on the product, not a pane. */
 const MIN_AREA_FRACTION = 0.004;
+/** A region's mean P(background | colour) must reach this: most of its pixels, not a few, look like the background. */
 const MIN_MEAN_P = 0.75;
+/** Palette overlap (Bhattacharyya) with the background near the subject that a pane showing it reaches... */
 const MIN_BHATTACHARYYA = 0.6;
+/** ...or, when nearly every pixel's colour is far likelier background (mean P this high), this looser overlap: another part of the same background. */
 const STRONG_MEAN_P = 0.95;
 const MIN_BHATTACHARYYA_STRONG = 0.45;
+/** Share of a region's border that may be open (the photo's edge, or not subject): a pane is walled in by the frame, a bay between two products is not. */
 const MAX_OPEN_BORDER = 0.35;
+/** A bar is at most this share of the subject's size thick: a pane lies within that distance of the outside somewhere, and no wall around it is thicker. */
 const MAX_BAR_FRACTION = 0.08;
 
 export interface SeeThroughResult {

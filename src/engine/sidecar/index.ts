@@ -1,19 +1,7 @@
 export { backgroundBlockSchema, sidecarSchema } from './schema';
 export type { BackgroundBlock, Sidecar } from './schema';
-export {
-  alreadyProcessed,
-  backgroundBlockFrom,
-  changeSidecar,
-  cutoutDecisions,
-  cutoutEdits,
-  parseSidecar,
-  plannedProcessing,
-  processingKey,
-  readSidecar,
-  recordBackground,
-  resolveInRoot,
-  sourceSha256,
-  writeSidecar,
-} from './store';
-export type { ProcessingPlan, SidecarChange, SidecarFile } from './store';
+export { changeSidecar, parseSidecar, readSidecar, recordBackground, resolveInRoot, writeSidecar } from './store';
+export type { SidecarChange, SidecarFile } from './store';
+export { alreadyProcessed, backgroundBlockFrom, cutoutDecisions, cutoutEdits, plannedProcessing, processingKey, sourceSha256 } from './record';
+export type { ProcessingPlan } from './record';
 export type { JsonPath } from './jsonText';

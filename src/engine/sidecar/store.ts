@@ -6,9 +6,9 @@ import { EngineError, errorMessage } from '../core/errors';
 import { writeFileAtomic } from '../core/atomicWrite';
 import { clearStaleLock, withFileLock } from '../core/fileLock';
 import { createFoldersInside, openRegularFile, type PinnedDirectory, pinDirectory } from '../core/pinnedDir';
-import type { ResolvedPreset } from '../presets';
 import { type JsonEdit, MAX_SIDECAR_BYTES, parseSidecarText, setInSidecarText, type SidecarText, sizeOverLimit } from './jsonText';
-import { type BackgroundBlock, backgroundBlockSchema, type Sidecar, sidecarSchema } from './schema';
+import { type Sidecar, sidecarSchema } from './schema';
+import { backgroundBlockFrom, cutoutEdits } from './record';
 import { zodIssue } from '../core/validation';
 import type { BackgroundResult, Review } from '../core/result';
 
@@ -244,130 +244,4 @@ export function recordBackground(
 /** Writes a whole sidecar (the node's Write operation) in one transaction. */
 export function writeSidecar(root: string, relative: string, sidecar: Sidecar, options: { expectedVersion?: string | null } = {}): Promise<SidecarFile> {
   return changeSidecar(root, relative, () => ({ replace: sidecar }), options);
-}
-
-/** What decides a background result: same source bytes + same key = same output. */
-export interface ProcessingPlan {
-  mode: 'cleanup' | 'replace';
-  engine: string;
-  cleanupMode?: string;
-  preset?: string;
-  promptType?: string;
-  prompt?: string;
-  settings?: { steps?: number; guidanceScale?: number; enhanceFg?: boolean; matchColors?: boolean; featherEdges?: boolean };
-}
-
-export function processingKey(plan: ProcessingPlan): string {
-  const canonical =
-    plan.mode === 'cleanup'
-      ? { mode: 'cleanup', cleanupMode: plan.cleanupMode ?? 'transparent' }
-      : {
-          mode: 'replace',
-          engine: plan.engine.toLowerCase(),
-          preset: plan.preset,
-          promptType: plan.promptType,
-          prompt: plan.prompt,
-          settings: {
-            steps: plan.settings?.steps,
-            guidanceScale: plan.settings?.guidanceScale,
-            enhanceFg: plan.settings?.enhanceFg,
-            matchColors: plan.settings?.matchColors,
-            featherEdges: plan.settings?.featherEdges,
-          },
-        };
-  return sha256(JSON.stringify(canonical));
-}
-
-/** The plan a Replace with this preset and engine (or a Cleanup in this mode) would follow. */
-export function plannedProcessing(mode: 'cleanup' | 'replace', engine: string, preset?: ResolvedPreset, cleanupMode?: string): ProcessingPlan {
-  if (mode === 'cleanup') return { mode, engine: 'onnx', cleanupMode };
-  if (!preset)
-    throw new EngineError(
-      'INVALID_OPTION',
-      "The already-processed check for replace needs the item's backgroundPreset (put a Background Preset node before it)",
-    );
-  return {
-    mode,
-    engine,
-    preset: preset.preset,
-    promptType: preset.promptType,
-    prompt: preset.prompt,
-    settings: {
-      steps: preset.generation.steps,
-      guidanceScale: preset.generation.guidanceScale,
-      enhanceFg: preset.composite.enhanceFg,
-      matchColors: preset.composite.matchColors,
-      featherEdges: preset.composite.featherEdges,
-    },
-  };
-}
-
-export function sourceSha256(image: Buffer): string {
-  return sha256(image);
-}
-
-/** True when the sidecar already records this source processed with this plan. */
-export function alreadyProcessed(sidecar: Sidecar, source: string, plan: ProcessingPlan): boolean {
-  const recorded = sidecar.background;
-  return !!recorded && recorded.sourceSha256 === source && recorded.processingKey === processingKey(plan);
-}
-
-/**
- * The old background service's background block from a Background Cleanup / Replace result (its metadata in the
- * item JSON), with the source hash and processing key for later re-runs.
- */
-export function backgroundBlockFrom(result: BackgroundResult, source?: string, outputPath?: string): BackgroundBlock {
-  const settings =
-    result.mode === 'replace' ? result.settings : { enhanceFg: result.settings.enhanceFg, matchColors: false, featherEdges: result.settings.featherEdges };
-  const plan: ProcessingPlan =
-    result.mode === 'cleanup'
-      ? { mode: 'cleanup', engine: 'onnx', cleanupMode: result.cleanupMode }
-      : { mode: 'replace', engine: result.engine ?? 'studio', preset: result.preset, promptType: result.promptType, prompt: result.prompt, settings };
-  const block = {
-    mode: result.mode,
-    engine: result.engine ?? (result.mode === 'cleanup' ? 'onnx' : 'studio'),
-    // outJpg: the old background service's name for where the result was written (whatever the format), else its file name.
-    ...(outputPath || result.outJpg || result.fileName ? { outJpg: outputPath || result.outJpg || result.fileName } : {}),
-    processedAt: result.processedAt ?? new Date().toISOString(),
-    ...(result.mode === 'replace' ? { prompt: result.prompt } : {}),
-    settings,
-    ...(result.mode === 'replace' ? { preset: result.preset, promptType: result.promptType } : { cleanupMode: result.cleanupMode }),
-    ...(source ? { sourceSha256: source } : {}),
-    processingKey: processingKey(plan),
-  };
-  const parsed = backgroundBlockSchema.safeParse(block);
-  if (!parsed.success) throw new EngineError('SIDECAR_INVALID', `The background result cannot be recorded: ${zodIssue(parsed.error)}`);
-  return parsed.data;
-}
-
-/**
- * The cut-out's confidence for the sidecar: `scores.cutout`, and the review reasons (prefixed
- * "cutout review:") appended to `decisions.reasons` when the item was routed for review and
- * the list does not have them yet. Other scores and reasons stay byte for byte.
- */
-export function cutoutEdits(sidecar: Sidecar, metadata: CutoutScored, review?: Pick<Review, 'reasons'>): JsonEdit[] {
-  const edits: JsonEdit[] = [];
-  const score = metadata.confidence?.score;
-  if (score !== undefined) edits.push([['scores', 'cutout'], score]);
-  const added = reviewReasons(sidecar, review);
-  if (added.length > 0) edits.push([['decisions', 'reasons'], added, 'append']);
-  return edits;
-}
-
-/** The review's reasons as the sidecar words them, less those it already lists. */
-function reviewReasons(sidecar: Sidecar, review?: Pick<Review, 'reasons'>): string[] {
-  const listed = new Set(sidecar.decisions?.reasons ?? []);
-  return [...new Set((review?.reasons ?? []).map((reason) => `cutout review: ${reason}`))].filter((reason) => !listed.has(reason));
-}
-
-/** What the sidecar's cut-out score is taken from: a background result, or anything with its confidence. */
-export type CutoutScored = { confidence?: Pick<NonNullable<BackgroundResult['confidence']>, 'score'> };
-
-export function cutoutDecisions(sidecar: Sidecar, metadata: CutoutScored, review?: Pick<Review, 'reasons'>): Pick<Sidecar, 'scores' | 'decisions'> {
-  const out: Pick<Sidecar, 'scores' | 'decisions'> = {};
-  const score = metadata.confidence?.score;
-  if (score !== undefined) out.scores = { ...(sidecar.scores ?? {}), cutout: score };
-  const added = reviewReasons(sidecar, review);
-  if (added.length > 0) out.decisions = { ...(sidecar.decisions ?? {}), reasons: [...(sidecar.decisions?.reasons ?? []), ...added] };
-  return out;
 }
