@@ -5,7 +5,7 @@ import { boxColorPrior } from '../../src/engine/frame/boxPrior';
 import { maskIoU } from '../../src/engine/matte/confidence';
 import { matteByFinish } from '../../src/engine/frame/finish';
 import type { AlphaMask, RawImage } from '../../src/engine/image/types';
-import { FRAME_KINDS, frameScene } from '../../testkit/frameScenes';
+import { FRAME_KINDS, type FrameKind, frameScene } from '../../testkit/frameScenes';
 import { FIXTURES } from '../../testkit/fixtures';
 import { mulberry32 } from '../../testkit/windowScene';
 
@@ -265,19 +265,26 @@ describe('the matte of a framed product from its finish', () => {
   });
 });
 
+/** A bench:frames scene and the matte IS-Net gave it, thresholded (test/fixtures/frames). */
+async function sceneWithModel(kind: FrameKind, seed: number) {
+  const scene = await frameScene(kind, seed);
+  const { data, info } = await sharp(scene.image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  const rgb: RawImage = { data, width: info.width, height: info.height, channels: 3 };
+  const file = join(FIXTURES, 'frames', `${kind}-${seed}-model.png`);
+  const model: AlphaMask = { data: await sharp(file).greyscale().raw().toBuffer(), width: info.width, height: info.height };
+  return { scene, rgb, model };
+}
+
 describe('a bench:frames scene with the model matte IS-Net gave it (test/fixtures/frames)', () => {
   test("a two-tone white trellis on a sweep (lit and shaded slats, held-out seed 12002): the finish whose matte is the model's own wins over the lit white alone, far rarer outside the box", async () => {
-    const scene = await frameScene('trellis', 12002);
-    const { data, info } = await sharp(scene.image).removeAlpha().raw().toBuffer({ resolveWithObject: true });
-    const rgb: RawImage = { data, width: info.width, height: info.height, channels: 3 };
-    const model: AlphaMask = {
-      data: await sharp(join(FIXTURES, 'frames', 'trellis-12002-model.png'))
-        .greyscale()
-        .raw()
-        .toBuffer(),
-      width: info.width,
-      height: info.height,
-    };
+    const { rgb, model, scene } = await sceneWithModel('trellis', 12002);
+    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
+    expect(matte).toBeDefined();
+    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
+  });
+
+  test("a white pergola on a sweep (held-out seed 12005): a highlight finish covering under a tenth of the box is no candidate, so the frame's own white is chosen, not refused with it", async () => {
+    const { rgb, model, scene } = await sceneWithModel('pergola', 12005);
     const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
     expect(matte).toBeDefined();
     expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
