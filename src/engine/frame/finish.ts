@@ -621,14 +621,19 @@ function pickBest(plausible: FinishCandidate[], agreement: (c: FinishCandidate) 
     // close balusters, which the model filled, covers 0.66 of its box (bench:frames railing 9004).
     return coverOf(best.model.solid) <= MAX_FRAME_FILL ? best : undefined;
   }
+  // A matte covering under a tenth of the box is no frame (MIN_FINISH_COVER): it cannot win by
+  // its bars over the frame's own finish (a white pergola's highlights on a sweep); when no
+  // other lifted finish is left, none is chosen (no last resort either: a colour was lifted).
+  const framing = lifted.filter((c) => coverOf(c.model.solid) >= MIN_FINISH_COVER);
+  if (framing.length === 0) return undefined;
   // A finish whose matte is the model's own and holds the most lifted one's: the same material
   // seen wider, and two views agree on it (a two-tone finish, lit and shaded slats, against the
   // lit side alone, far rarer outside the box). Not one that agrees with the model only because
   // the model took what lies behind the frame: its matte leaves the frame's own finish out.
-  const agreed = lifted.find((c) => agreement(c) >= MODEL_AGREES && containedShare(lifted[0].model.solid, c.model.solid) >= MODEL_AGREES);
+  const agreed = framing.find((c) => agreement(c) >= MODEL_AGREES && containedShare(lifted[0].model.solid, c.model.solid) >= MODEL_AGREES);
   if (agreed) return agreed;
-  if (lifted.length === 1 || lifted[0].lift >= LIFT_DOMINANCE * lifted[1].lift) return lifted[0];
-  return lifted.reduce((a, b) => (b.barShare > a.barShare ? b : a));
+  if (framing.length === 1 || framing[0].lift >= LIFT_DOMINANCE * framing[1].lift) return framing[0];
+  return framing.reduce((a, b) => (b.barShare > a.barShare ? b : a));
 }
 
 /**
@@ -686,12 +691,10 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   for (let y = 0; y < box.height; y++)
     for (let x = 0; x < box.width; x++) own[y * box.width + x] = model.data[(box.y + y) * rgb.width + box.x + x] >= SUBJECT_ALPHA ? 1 : 0;
   const agreement = new Map(candidates.map((c) => [c, maskIoU(c.model.solid, own, 1)]));
-  // A matte covering under a tenth of the box is no frame (MIN_FINISH_COVER): it is no
-  // candidate either, so it cannot win by its bars over the frame's own finish and take it down.
-  const plausible = candidates.filter((c) => (c.lift >= OWN_COLOR_LIFT || agreement.get(c)! >= MIN_OVERLAP) && coverOf(c.model.solid) >= MIN_FINISH_COVER);
+  const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || agreement.get(c)! >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible, (c) => agreement.get(c)!);
-  if (!best) return undefined;
+  if (!best || coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
   const edges = best.lift < MIN_LIFT ? withoutBlobs(rgb, box, best.model) : best.model;
   return {
     matte: { alpha: softMatte(rgb, box, model, best.finish, edges), finish: best.finish.mean.map(Math.round) as [number, number, number] },
