@@ -12,7 +12,7 @@ import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import type { EngineContext } from '../core/context';
 import type { CleanupResultContract, Satisfies } from '../core/result';
-import { extractSubject, glassOf, type Subject, subjectOptionFields } from './subject';
+import { extractSubject, glassOf, type Subject, subjectOptionFields, subjectTimings } from './subject';
 
 export const cleanupOptionsSchema = z
   .object({
@@ -178,10 +178,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
         quality: options.quality,
       },
       timings: {
-        decodeMs: round(subject.timings.decodeMs),
-        segmentMs: round(subject.timings.segmentMs),
-        inferenceMs: round(subject.timings.inferenceMs),
-        matteMs: round(subject.timings.matteMs),
+        ...subjectTimings(subject.timings),
         composeMs: round(tCompose - tMatte),
         encodeMs: round(tEncode - tCompose),
         totalMs: round(tEncode - start),

@@ -22,7 +22,7 @@ import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
 import type { ReplaceResultContract, Satisfies } from '../core/result';
-import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields, type SubjectOptions } from './subject';
+import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields, type SubjectOptions, subjectTimings } from './subject';
 
 export const replaceOptionsSchema = z
   .object({
@@ -266,10 +266,7 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   const tEncode = performance.now();
   const round = (ms: number) => Math.round(ms * 10) / 10;
   const timings = {
-    decodeMs: round(subject.timings.decodeMs),
-    segmentMs: round(subject.timings.segmentMs),
-    inferenceMs: round(subject.timings.inferenceMs),
-    matteMs: round(subject.timings.matteMs),
+    ...subjectTimings(subject.timings),
     backdropMs: round(tBackdrop - tPlaced),
     composeMs: round(tCompose - tBackdrop),
     encodeMs: round(tEncode - tCompose),

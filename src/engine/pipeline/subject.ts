@@ -122,6 +122,17 @@ interface Matte {
   byFinishColors: boolean;
 }
 
+/** What a matte is made from: the photo as decoded (what the model sees), its RGB and own alpha, the options and the resolved hint. */
+interface MatteInput {
+  photo: RawImage;
+  rgb: RawImage;
+  inputAlpha: AlphaMask | undefined;
+  options: SubjectOptions;
+  hint: ReturnType<typeof resolveHint> | undefined;
+  config: EngineConfig;
+  context: EngineContext;
+}
+
 /** One model run over a region of the photo as decoded (all of it by default), placed in a full-size mask. */
 type RegionSegmenter = (region?: BoundingBox) => Promise<{ matte: AlphaMask; guided: boolean; device: ExecutionProvider; inferenceMs: number }>;
 
@@ -178,15 +189,7 @@ async function secondView(alpha: AlphaMask, rgb: RawImage, box: BoundingBox | un
 }
 
 /** The matte from the model (boxed, checked, pieces picked by the hint's points), limited by the photo's own alpha if it has one. */
-async function segmentedMatte(
-  photo: RawImage,
-  rgb: RawImage,
-  inputAlpha: AlphaMask | undefined,
-  options: SubjectOptions,
-  hint: ReturnType<typeof resolveHint> | undefined,
-  config: EngineConfig,
-  context: EngineContext,
-): Promise<Matte> {
+async function segmentedMatte({ photo, rgb, inputAlpha, options, hint, config, context }: MatteInput): Promise<Matte> {
   const model = resolveModel({
     modelPath: options.modelPath || config.modelPath,
     family: options.modelFamily || config.modelFamily,
@@ -235,22 +238,15 @@ async function segmentedMatte(
 }
 
 /** The input's own alpha when it is a cut-out (Input Is: Cut-Out, or Auto on a real cut-out), else the model's matte. */
-async function matteOf(
-  photo: RawImage,
-  rgb: RawImage,
-  inputAlpha: AlphaMask | undefined,
-  options: SubjectOptions,
-  hint: ReturnType<typeof resolveHint> | undefined,
-  config: EngineConfig,
-  context: EngineContext,
-): Promise<Matte> {
+async function matteOf(input: MatteInput): Promise<Matte> {
+  const { inputAlpha, options } = input;
   if (options.inputIs === 'cutout' && !inputAlpha) {
     throw new EngineError('INVALID_OPTION', 'Input Is: Cut-Out, but the image has no alpha channel (use Auto or Photo, or pass a PNG/WebP cut-out)');
   }
   if (options.inputIs === 'cutout' || (options.inputIs === 'auto' && isCutoutAlpha(inputAlpha))) {
     return { alpha: inputAlpha!, source: 'input-alpha', inferenceMs: 0, guided: false, byFinishColors: false };
   }
-  return segmentedMatte(photo, rgb, inputAlpha, options, hint, config, context);
+  return segmentedMatte(input);
 }
 
 type Edges = { alpha: AlphaMask; stats: Subject['stats']; foreground: RawImage };
@@ -312,6 +308,12 @@ async function seeThroughAndEdges(rgb: RawImage, matte: Matte, options: SubjectO
   return { confidence, edges: await edgesOf(opened.alpha, opened.foreground), seeThrough };
 }
 
+/** A subject's stage times rounded to 0.1 ms, as both pipelines record them. */
+export function subjectTimings(timings: Subject['timings']): Subject['timings'] {
+  const round = (ms: number) => Math.round(ms * 10) / 10;
+  return { decodeMs: round(timings.decodeMs), segmentMs: round(timings.segmentMs), inferenceMs: round(timings.inferenceMs), matteMs: round(timings.matteMs) };
+}
+
 export async function extractSubject(input: Buffer, options: SubjectOptions, context: EngineContext = {}): Promise<Subject> {
   const config = engineConfig(context);
   const t0 = performance.now();
@@ -321,7 +323,7 @@ export async function extractSubject(input: Buffer, options: SubjectOptions, con
   // A bad hint fails before any inference.
   const given = options.hint;
   const hint = given && (given.box || given.include?.length || given.exclude?.length) ? resolveHint(given, rgb.width, rgb.height) : undefined;
-  const matte = await matteOf(decoded.image, rgb, inputAlpha, options, hint, config, context);
+  const matte = await matteOf({ photo: decoded.image, rgb, inputAlpha, options, hint, config, context });
   const t2 = performance.now();
   throwIfCancelled(context, 'after segmentation');
   const { confidence, edges, seeThrough } = await seeThroughAndEdges(rgb, matte, options, context);
