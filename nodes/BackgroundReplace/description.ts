@@ -1,8 +1,9 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-import { MODEL_FAMILIES } from '../../src/engine';
+import { REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS } from '../../src/engine';
 import { confidenceProperties } from '../shared/confidenceRouting';
 import { imageProperties } from '../shared/itemRunner';
+import { optionProperties } from '../shared/optionProperties';
 import { seeThroughOptions } from '../shared/seeThrough';
 import { subjectHintOptions } from '../shared/subjectHint';
 
@@ -309,21 +310,13 @@ const cutoutOptions: INodeProperties[] = [
     default: true,
     description: "Whether to move the subject's colours a bounded amount toward the backdrop's light (default from the preset)",
   },
-  { displayName: 'Model Path', name: 'modelPath', type: 'string', default: '', description: 'A rembg-compatible ONNX file for the cut-out (raw photos only)' },
-  {
-    displayName: 'Model Family',
-    name: 'modelFamily',
-    type: 'options',
-    default: '',
-    options: [{ name: 'Guess From File Name', value: '' }, ...Object.keys(MODEL_FAMILIES).map((name) => ({ name, value: name }))],
-    description: 'How a custom segmentation model wants its input and output',
-  },
+  ...optionProperties(SUBJECT_OPTIONS, ['modelPath', 'modelFamily']),
   ...seeThroughOptions,
   ...subjectHintOptions,
 ];
 
 /** The file written. */
-const outputOptions: INodeProperties[] = [imageProperties.format, imageProperties.quality];
+const outputOptions: INodeProperties[] = optionProperties(REPLACE_FILE_OPTIONS, ['format', 'quality']);
 
 /** The Options collection, sorted by display name as n8n lists them. */
 const options: INodeProperties[] = [...layoutOptions, ...backdropOptions, ...generationOptions, ...cutoutOptions, ...outputOptions].sort((a, b) =>

@@ -29,26 +29,6 @@ export const imageProperties = {
     required: true,
     description: 'Name of the binary property to write the result to (the same name replaces the input)',
   } satisfies INodeProperties,
-  format: {
-    displayName: 'Output Format',
-    name: 'format',
-    type: 'options',
-    default: 'png',
-    options: [
-      { name: 'PNG', value: 'png' },
-      { name: 'WebP', value: 'webp' },
-      { name: 'JPEG', value: 'jpeg', description: 'No transparency: not for the Transparent mode' },
-    ],
-    description: 'File format of the result',
-  } satisfies INodeProperties,
-  quality: {
-    displayName: 'Quality',
-    name: 'quality',
-    type: 'number',
-    default: 90,
-    typeOptions: { minValue: 1, maxValue: 100 },
-    description: 'JPEG/WebP quality (1-100); PNG is lossless',
-  } satisfies INodeProperties,
 };
 
 export interface ImageInput {

@@ -1,6 +1,7 @@
 import type { IDataObject, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { parseSubjectHint, type SubjectHint } from '../../src/engine';
+import { parseSubjectHint, SUBJECT_OPTIONS, type SubjectHint } from '../../src/engine';
+import { optionProperty } from './optionProperties';
 
 /**
  * The subject hint options shared by Background Cleanup and Replace. The box comes from
@@ -8,14 +9,7 @@ import { parseSubjectHint, type SubjectHint } from '../../src/engine';
  * item's `json.subjectHint`.
  */
 export const subjectHintOptions: INodeProperties[] = [
-  {
-    displayName: 'Cross-Check',
-    name: 'crossCheck',
-    type: 'boolean',
-    default: false,
-    description:
-      "Whether to run the model a second time (whole photo vs the hinted box, or the found subject's crop) and fold their agreement into the confidence score; twice the inference time",
-  },
+  optionProperty(SUBJECT_OPTIONS, 'crossCheck'),
   {
     displayName: 'Exclude Points',
     name: 'excludePoints',

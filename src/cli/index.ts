@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
+  CLEANUP_OPTIONS,
   cleanupImage,
   type CleanupOptionsInput,
   closeSdxlRunner,
@@ -17,31 +18,22 @@ import {
   listPresets,
   parsePresetList,
   parseSubjectHint,
+  REPLACE_FILE_OPTIONS,
   replaceBackground,
   type ReplaceOptionsInput,
+  SUBJECT_OPTIONS,
   writeFileAtomic,
 } from '../engine';
 import { type CommandOptions, numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
+import { readTable, tableFlags, tableHelp } from './options';
 
 const USAGE = `Usage:
   vitrinealu-bg cleanup <input...> -o <output file or directory> [options]
-      --mode transparent|color|blur|mask   (default transparent)
-      --color HEX            background for --mode color (default #ffffff)
-      --blur N               background blur sigma in px for --mode blur (default: 1% of the long side)
-      --format png|webp|jpeg (default: from the output's extension, else png)
-      --quality N            JPEG/WebP quality 1-100 (default 90)
-      --feather N            edge feathering in px (default 1; 0 = off)
-      --no-decontaminate     keep the original colours on soft edges
-      --enhance              mild, bounded foreground enhancement (enhanceFg)
-      --crop [--margin N]    crop to the subject plus N px
-      --see-through gaps|glass|off   panes showing the old background: cleared (default), glass, kept
-      --model PATH           a rembg-compatible ONNX model (default: bundled IS-Net)
-      --model-family NAME    isnet | isnet-imgly | u2net | birefnet (default: from the file name)
+${tableHelp(CLEANUP_OPTIONS, SUBJECT_OPTIONS)}
       --json                 print the metadata object(s) as JSON
       --box X,Y,W,H [--frame]  subject hint: where the product is (pixels, or fractions 0..1);
                              --frame: it is a window/door/pergola frame filling the box
       --include X,Y;X,Y --exclude X,Y   keep / drop the mask pieces under these points
-      --cross-check          run the model twice and fold their agreement into the confidence
   vitrinealu-bg replace <input...> -o <output file or directory> [options]
       --engine studio|sdxl|runway background engine (default studio; runway reads RUNWAY_API_KEY)
       --strategy outpaint|backdrop --sdxl-model-dir DIR --scheduler euler|euler-ancestral|dpmpp-2m-karras
@@ -54,29 +46,31 @@ const USAGE = `Usage:
       --color HEX | --background FILE [--fit cover|contain]   backdrop overrides
       --size WxH | --ratio W:H  [--padding 40|10%] [--anchor bottom|center]
       --shadow preset|none|contact|drop|both
-      --[no-]match-colors --[no-]enhance --[no-]feather --see-through off|gaps|glass
-      --format jpeg|png|webp (default: from the extension, else jpeg) --quality N --model PATH --json
+      --[no-]match-colors --[no-]enhance --[no-]feather
+      --format jpeg|png|webp (default: from the extension, else jpeg) --quality N (default 92) --json
       --input auto|cutout|photo   a cut-out's alpha is kept (auto: only when it is one) or the photo segmented
-      --box --include --exclude --cross-check   as for cleanup
+      --model --model-family --see-through --glass-opacity --glass-tint --cross-check
+      --box --include --exclude   as for cleanup
   vitrinealu-bg presets [--presets-file FILE]   every preset and prompt type as JSON
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
 
 Environment: DEVICE=cpu|cuda|auto, BG_MODEL_PATH, BG_MAX_MEGAPIXELS, BG_CONCURRENCY,
 SDXL_MODEL_DIR, SDXL_SCHEDULER, SDXL_RESOLUTION, RUNWAY_API_KEY, RUNWAY_BASE_URL, BACKGROUND_TIMEOUT, BACKGROUND_RETRY_ATTEMPTS, ... (see README)`;
 
-const COMMON: CommandOptions = {
-  valued: ['output', 'format', 'quality', 'model', 'box', 'include', 'exclude'],
-  switches: ['json', 'help', 'frame', 'cross-check'],
-};
+const HINT_FLAGS: CommandOptions = { valued: ['box', 'include', 'exclude'], switches: ['frame'] };
+const CLEANUP_FLAGS = tableFlags(CLEANUP_OPTIONS, SUBJECT_OPTIONS);
+const REPLACE_FLAGS = tableFlags(REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS);
 const COMMANDS: Record<string, CommandOptions> = {
   cleanup: {
-    valued: [...COMMON.valued, 'mode', 'color', 'blur', 'feather', 'margin', 'model-family', 'see-through'],
-    switches: [...COMMON.switches, 'crop', 'enhance'],
-    negatable: ['decontaminate'],
+    valued: ['output', ...HINT_FLAGS.valued, ...CLEANUP_FLAGS.valued],
+    switches: ['json', 'help', ...HINT_FLAGS.switches, ...CLEANUP_FLAGS.switches],
+    negatable: CLEANUP_FLAGS.negatable,
   },
   replace: {
     valued: [
-      ...COMMON.valued,
+      'output',
+      ...HINT_FLAGS.valued,
+      ...REPLACE_FLAGS.valued,
       'engine',
       'strategy',
       'runway-model',
@@ -100,11 +94,10 @@ const COMMANDS: Record<string, CommandOptions> = {
       'padding',
       'anchor',
       'shadow',
-      'see-through',
       'input',
     ],
-    switches: COMMON.switches,
-    negatable: ['match-colors', 'enhance', 'feather'],
+    switches: ['json', 'help', ...HINT_FLAGS.switches, ...REPLACE_FLAGS.switches],
+    negatable: [...REPLACE_FLAGS.negatable, 'match-colors', 'enhance', 'feather'],
   },
   presets: { valued: ['presets-file'], switches: ['help'] },
   health: { valued: [], switches: ['help'] },
@@ -125,35 +118,22 @@ function outputFormat(args: ParsedArgs, output: string, isDirectory: boolean): s
 }
 
 function cleanupOptions(args: ParsedArgs, output: string, isDirectory: boolean): CleanupOptionsInput {
-  const options: CleanupOptionsInput = {};
-  const set = <K extends keyof CleanupOptionsInput>(key: K, value: CleanupOptionsInput[K] | undefined) => {
-    if (value !== undefined) options[key] = value;
-  };
-  set('mode', stringOption(args, 'mode') as CleanupOptionsInput['mode']);
-  set('color', stringOption(args, 'color'));
-  set('blurSigma', numberOption(args, 'blur'));
-  set('quality', numberOption(args, 'quality', 'whole'));
-  set('featherPx', numberOption(args, 'feather'));
-  set('seeThrough', stringOption(args, 'see-through') as CleanupOptionsInput['seeThrough']);
-  set('cropMargin', numberOption(args, 'margin', 'whole'));
-  set('modelPath', stringOption(args, 'model'));
-  set('modelFamily', stringOption(args, 'model-family'));
-  if (args.options.has('decontaminate')) set('decontaminate', args.options.get('decontaminate') !== false);
-  if (args.options.has('enhance')) set('enhanceFg', args.options.get('enhance') !== false);
-  if (args.options.has('crop')) set('crop', args.options.get('crop') !== false);
   const format = outputFormat(args, output, isDirectory);
-  set('format', format as CleanupOptionsInput['format']);
-  return { ...options, ...hintOptions(args) };
+  return {
+    ...(readTable(args, CLEANUP_OPTIONS, SUBJECT_OPTIONS) as CleanupOptionsInput),
+    ...(format !== undefined ? { format: format as CleanupOptionsInput['format'] } : {}),
+    ...hintOption(args),
+  };
 }
 
-/** --box x,y,w,h --include x,y;x,y --exclude x,y --cross-check, shared by cleanup and replace. */
-function hintOptions(args: ParsedArgs): Pick<CleanupOptionsInput, 'hint' | 'crossCheck'> {
+/** --box x,y,w,h --include x,y;x,y --exclude x,y --frame, shared by cleanup and replace. */
+function hintOption(args: ParsedArgs): Pick<CleanupOptionsInput, 'hint'> {
   const hint = parseSubjectHint(stringOption(args, 'box'), {
     include: stringOption(args, 'include'),
     exclude: stringOption(args, 'exclude'),
     frame: flag(args, 'frame'),
   });
-  return { ...(hint ? { hint } : {}), ...(flag(args, 'cross-check') ? { crossCheck: true } : {}) };
+  return hint ? { hint } : {};
 }
 
 interface Processed {
@@ -253,16 +233,17 @@ function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean):
     ['padding', stringOption(args, 'padding')],
     ['anchor', stringOption(args, 'anchor')],
     ['shadow', stringOption(args, 'shadow')],
-    ['seeThrough', stringOption(args, 'see-through')],
     ['matchColors', flag(args, 'match-colors')],
     ['enhanceFg', flag(args, 'enhance')],
     ['featherEdges', flag(args, 'feather')],
-    ['quality', numberOption(args, 'quality', 'whole')],
-    ['modelPath', stringOption(args, 'model')],
     ['inputIs', stringOption(args, 'input')],
     ['format', outputFormat(args, output, isDirectory)],
   ];
-  return { ...(Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput), ...hintOptions(args) };
+  return {
+    ...(readTable(args, REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS) as ReplaceOptionsInput),
+    ...(Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput),
+    ...hintOption(args),
+  };
 }
 
 function runReplace(args: ParsedArgs): Promise<number> {

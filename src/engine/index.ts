@@ -6,9 +6,11 @@
  */
 
 // The photo's path: cut-out, replacement, the worker's health.
-export { cleanupImage, cleanupOptionsSchema, parseCleanupOptions } from './pipeline/cleanup';
+export { CLEANUP_OPTIONS, cleanupImage, cleanupOptionsSchema, parseCleanupOptions } from './pipeline/cleanup';
+export { SUBJECT_OPTIONS } from './pipeline/subject';
+export type { Choice, CliFlag, OptionSpec, OptionTable } from './core/optionTable';
 export type { CleanupMetadata, CleanupOptions, CleanupOptionsInput, CleanupResult } from './pipeline/cleanup';
-export { replaceBackground } from './pipeline/replace';
+export { REPLACE_FILE_OPTIONS, replaceBackground } from './pipeline/replace';
 export type { ReplaceMetadata, ReplaceOptionsInput, ReplaceResult } from './pipeline/replace';
 export { health } from './pipeline/health';
 export type { HealthReport } from './pipeline/health';

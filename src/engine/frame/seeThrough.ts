@@ -28,7 +28,6 @@ import { FloodFill } from '../matte/components';
  * The decision map is scaled back to full resolution with a smooth kernel.
  */
 export type SeeThroughMode = 'off' | 'gaps' | 'glass';
-export const SEE_THROUGH_MODES: readonly SeeThroughMode[] = ['off', 'gaps', 'glass'];
 
 /** Long side (px) of the copy the detector works on: panes are large, so their decision needs no more; the map is scaled back smoothly. */
 const WORK_SIDE = 768;

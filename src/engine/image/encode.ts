@@ -1,7 +1,36 @@
 import sharp from 'sharp';
 
 import { EngineError } from '../core/errors';
+import { type Choice, defineOptions } from '../core/optionTable';
 import { type OutputFormat, type RawImage, OUTPUT_FORMATS } from './types';
+
+/** The file a pipeline writes: format and quality, with that pipeline's defaults (an option table's entries). */
+export function outputFileOptions<F extends OutputFormat>(defaults: { format: F; quality: number }) {
+  return defineOptions({
+    format: {
+      type: 'options',
+      displayName: 'Output Format',
+      description: 'File format of the result',
+      default: defaults.format as OutputFormat,
+      choices: {
+        png: { name: 'PNG' },
+        webp: { name: 'WebP' },
+        jpeg: { name: 'JPEG', description: 'No transparency: not for the Transparent mode' },
+      } satisfies Record<OutputFormat, Choice>,
+      cli: { flag: 'format', help: "file format; without it the output's extension decides" },
+    },
+    quality: {
+      type: 'number',
+      displayName: 'Quality',
+      description: 'JPEG/WebP quality (1-100); PNG is lossless',
+      default: defaults.quality,
+      min: 1,
+      max: 100,
+      whole: true,
+      cli: { flag: 'quality', value: 'N' },
+    },
+  });
+}
 
 export interface EncodeOptions {
   format: OutputFormat;

@@ -1,11 +1,12 @@
 import type { ExecutionProvider } from '../runtime/backend';
 import { z } from 'zod';
 
-import { autoBlurSigma, CLEANUP_MODES, renderCutout } from '../compose/cutout';
+import { autoBlurSigma, type CleanupMode, renderCutout } from '../compose/cutout';
+import { type Choice, defineOptions, zodFields } from '../core/optionTable';
 import { parseHexColor } from '../image/color';
-import { encodeImage, validateEncodeOptions } from '../image/encode';
+import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
 import { cropRaw } from '../image/raw';
-import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type AlphaMask } from '../image/types';
+import { FILE_EXTENSIONS, MIME_TYPES, type AlphaMask } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { expandBox } from '../matte/matte';
 import type { CutoutConfidence } from '../matte/confidence';
@@ -14,32 +15,91 @@ import type { EngineContext } from '../core/context';
 import type { CleanupResultContract, Satisfies } from '../core/result';
 import { extractSubject, glassOf, type Subject, subjectOptionFields, subjectTimings } from './subject';
 
+/** Background Cleanup's own options (with the subject's, SUBJECT_OPTIONS): the one declaration of each. */
+export const CLEANUP_OPTIONS = defineOptions({
+  mode: {
+    type: 'options',
+    displayName: 'Mode',
+    description: 'What the result shows: the subject on transparency, on a colour, on its own background blurred, or the mask',
+    default: 'transparent',
+    choices: {
+      transparent: { name: 'Transparent', description: 'The subject on a transparent background (PNG or WebP)' },
+      color: { name: 'Color', description: 'The subject on a solid colour' },
+      blur: { name: 'Blur', description: 'The original background, blurred; the subject stays sharp' },
+      mask: { name: 'Mask', description: 'The 8-bit alpha mask alone (white = subject)' },
+    } satisfies Record<CleanupMode, Choice>,
+    cli: { flag: 'mode', help: 'the result' },
+  },
+  color: {
+    type: 'color',
+    displayName: 'Background Color',
+    description: 'Colour behind the subject',
+    default: '#ffffff',
+    cli: { flag: 'color', value: 'HEX', help: 'background for --mode color' },
+  },
+  blurSigma: {
+    type: 'number',
+    displayName: 'Blur Sigma (Px)',
+    description: 'Gaussian blur sigma for the background in pixels; 0 picks 1% of the long side',
+    default: 0,
+    min: 0,
+    max: 500,
+    formerly: { name: 'blurRadius', displayName: 'Blur Radius (Px)', beforeVersion: 2 },
+    cli: { flag: 'blur', value: 'N', help: 'background blur sigma in px for --mode blur (0: 1% of the long side)' },
+  },
+  featherPx: {
+    type: 'number',
+    displayName: 'Feather (Px)',
+    description: 'How far the mask edge is softened, in pixels; 0 keeps the model edge as is',
+    default: 1,
+    min: 0,
+    max: 50,
+    formerly: { name: 'featherEdges', displayName: 'Feather Edges (Px)', beforeVersion: 2 },
+    cli: { flag: 'feather', value: 'N', help: 'edge feathering in px (0 = off)' },
+  },
+  decontaminate: {
+    type: 'boolean',
+    displayName: 'Decontaminate Edges',
+    description: 'Whether to estimate the true subject colour on soft edges so no halo of the old background remains',
+    default: true,
+    cli: { flag: 'decontaminate', negatable: true, help: "estimate the subject colour on soft edges (--no-decontaminate keeps the photo's)" },
+  },
+  enhanceFg: {
+    type: 'boolean',
+    displayName: 'Enhance Foreground',
+    description: "Whether to apply a mild, bounded sharpening and saturation boost to the subject (the old background service's enhanceFg)",
+    default: false,
+    cli: { flag: 'enhance', help: 'mild, bounded foreground enhancement (enhanceFg)' },
+  },
+  crop: {
+    type: 'boolean',
+    displayName: 'Crop to Subject',
+    description: "Whether to crop the output to the subject's bounding box (plus the margin)",
+    default: false,
+    cli: { flag: 'crop', help: 'crop to the subject plus --margin px' },
+  },
+  cropMargin: {
+    type: 'number',
+    displayName: 'Crop Margin (Px)',
+    description: 'Space kept around the subject when Crop to Subject is on',
+    default: 0,
+    min: 0,
+    max: 10000,
+    whole: true,
+    cli: { flag: 'margin', value: 'N', help: 'px kept around the subject with --crop' },
+  },
+  ...outputFileOptions({ format: 'png', quality: 90 }),
+});
+
 export const cleanupOptionsSchema = z
   .object({
-    mode: z.enum(CLEANUP_MODES as [string, ...string[]]).default('transparent'),
-    /** Background colour for mode "color". */
-    color: z.string().default('#ffffff'),
-    /** Gaussian sigma (px) for mode "blur"; 0 = 1 % of the long side. */
-    blurSigma: z.number().min(0).max(500).default(0),
-    /** Edge softening in px; 0 = off (settings.featherEdges, the sidecar's boolean, says whether it was on). */
-    featherPx: z.number().min(0).max(50).default(1),
-    /** Estimate the true subject colour on soft edges (no halo of the old background). */
-    decontaminate: z.boolean().default(true),
-    enhanceFg: z.boolean().default(false),
-    /** Crop the output to the subject's bounding box plus cropMargin px. */
-    crop: z.boolean().default(false),
-    cropMargin: z.number().int().min(0).max(10000).default(0),
-    format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).default('png'),
-    quality: z.number().int().min(1).max(100).default(90),
+    ...zodFields(CLEANUP_OPTIONS),
     ...subjectOptionFields,
   })
   .strict();
 
 export type CleanupOptionsInput = z.input<typeof cleanupOptionsSchema>;
-export type CleanupOptions = z.output<typeof cleanupOptionsSchema> & {
-  mode: (typeof CLEANUP_MODES)[number];
-  format: (typeof OUTPUT_FORMATS)[number];
-};
+export type CleanupOptions = z.output<typeof cleanupOptionsSchema>;
 
 export interface CleanupMetadata {
   mode: 'cleanup';

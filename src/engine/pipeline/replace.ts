@@ -13,8 +13,9 @@ import { RUNWAY_MODELS } from '../generate/runway/protocol';
 import { SCHEDULERS } from '../generate/sdxl/schedulers';
 import { parseHexColor } from '../image/color';
 import { readImageHeader } from '../image/decode';
-import { encodeImage, validateEncodeOptions } from '../image/encode';
-import { FILE_EXTENSIONS, MIME_TYPES, OUTPUT_FORMATS, type RawImage } from '../image/types';
+import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
+import { FILE_EXTENSIONS, MIME_TYPES, type RawImage } from '../image/types';
+import { zodFields } from '../core/optionTable';
 import type { BoundingBox } from '../image/types';
 import { choosePreset, type Preset, type ResolvedPreset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
 import type { SeeThroughMode } from '../frame/seeThrough';
@@ -23,6 +24,9 @@ import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
 import type { ReplaceResultContract, Satisfies } from '../core/result';
 import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields, type SubjectOptions, subjectTimings } from './subject';
+
+/** The file Background Replace writes (its other options are to join an option table too). */
+export const REPLACE_FILE_OPTIONS = outputFileOptions({ format: 'jpeg', quality: 92 });
 
 export const replaceOptionsSchema = z
   .object({
@@ -67,14 +71,13 @@ export const replaceOptionsSchema = z
     enhanceFg: z.boolean().optional(),
     featherEdges: z.boolean().optional(),
     decontaminate: z.boolean().default(true),
-    format: z.enum(OUTPUT_FORMATS as [string, ...string[]]).default('jpeg'),
-    quality: z.number().int().min(1).max(100).default(92),
+    ...zodFields(REPLACE_FILE_OPTIONS),
     ...subjectOptionFields,
   })
   .strict();
 
 export type ReplaceOptionsInput = z.input<typeof replaceOptionsSchema>;
-type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { format: 'png' | 'webp' | 'jpeg'; strategy: Strategy };
+type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { strategy: Strategy };
 
 /** The old background service's sidecar `background` block, plus what a reviewer needs to reproduce it. */
 export interface ReplaceMetadata {

@@ -1,8 +1,7 @@
-import { z } from 'zod';
-
 import type { EngineConfig } from '../core/config';
 import { type EngineContext, engineConfig, throwIfCancelled } from '../core/context';
 import { EngineError } from '../core/errors';
+import { type Choice, defineOptions, zodFields } from '../core/optionTable';
 import { parseHexColor } from '../image/color';
 import { type DecodedImage, decodeImage } from '../image/decode';
 import { cropRaw, multiplyMasks, splitAlpha } from '../image/raw';
@@ -15,7 +14,8 @@ import { matteByFinish } from '../frame/finish';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
 import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
-import { applySeeThrough, detectSeeThrough, type GlassOptions, SEE_THROUGH_MODES, type SeeThroughMode } from '../frame/seeThrough';
+import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from '../frame/seeThrough';
+import { MODEL_FAMILIES } from '../segment/families';
 import { resolveModel, type ResolvedModel } from '../segment/model';
 import type { ExecutionProvider } from '../runtime/backend';
 import { segmentImage } from '../segment/segmenter';
@@ -67,19 +67,65 @@ export interface Subject {
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number };
 }
 
-/** The options both pipelines take for the subject: model, hint, cross-check, see-through. */
+/** The options both pipelines take for the subject: model, cross-check, see-through (the hint is its own schema, segment/hint.ts). */
+export const SUBJECT_OPTIONS = defineOptions({
+  modelPath: {
+    type: 'string',
+    displayName: 'Model Path',
+    description: 'A rembg-compatible ONNX file on the worker; empty uses BG_MODEL_PATH, else the bundled IS-Net weights',
+    placeholder: '/models/birefnet-general.onnx',
+    cli: { flag: 'model', value: 'PATH', help: 'a rembg-compatible ONNX model (default: BG_MODEL_PATH, else the bundled IS-Net)' },
+  },
+  modelFamily: {
+    type: 'string',
+    displayName: 'Model Family',
+    description: 'How the custom model wants its input and output (as rembg defines the families)',
+    suggested: { unset: 'Guess From File Name', values: Object.keys(MODEL_FAMILIES) },
+    cli: { flag: 'model-family', value: 'NAME', help: `${Object.keys(MODEL_FAMILIES).join(' | ')} (default: from the file name)` },
+  },
+  crossCheck: {
+    type: 'boolean',
+    displayName: 'Cross-Check',
+    description:
+      "Whether to run the model a second time (whole photo vs the hinted box, or the found subject's crop) and fold their agreement into the confidence score; twice the inference time",
+    default: false,
+    cli: { flag: 'cross-check', help: 'run the model twice and fold their agreement into the confidence' },
+  },
+  seeThrough: {
+    type: 'options',
+    displayName: 'See-Through',
+    description: 'Windows, doors and pergolas: what to do with panes and gaps through which the old background shows',
+    default: 'gaps',
+    choices: {
+      gaps: { name: 'Gaps (Open Panes)', description: 'Regions inside the frame that show the old background become transparent' },
+      glass: { name: 'Glass', description: 'Those regions become faintly tinted glass' },
+      off: { name: 'Off' },
+    } satisfies Record<SeeThroughMode, Choice>,
+    cli: { flag: 'see-through', help: 'panes showing the old background: cleared, faint glass, or kept' },
+  },
+  glassOpacity: {
+    type: 'number',
+    displayName: 'Glass Opacity',
+    description: 'With See-Through = Glass: how opaque the panes stay (0 = clear)',
+    default: 0.15,
+    min: 0,
+    max: 1,
+    precision: 2,
+    cli: { flag: 'glass-opacity', value: 'N', help: 'with --see-through glass: how opaque the panes stay (0 = clear)' },
+  },
+  glassTint: {
+    type: 'color',
+    displayName: 'Glass Tint',
+    description: 'With See-Through = Glass: the colour of the panes',
+    default: '#e2eaee',
+    cli: { flag: 'glass-tint', value: 'HEX', help: 'with --see-through glass: the colour of the panes' },
+  },
+});
+
 export const subjectOptionFields = {
-  /** A rembg-compatible ONNX file instead of the bundled IS-Net weights. */
-  modelPath: z.string().optional(),
-  modelFamily: z.string().optional(),
+  ...zodFields(SUBJECT_OPTIONS),
   /** Where the product is: a box and include/exclude points (see segment/hint.ts; parseSubjectHint reads the text forms). */
   hint: subjectHintSchema.optional(),
-  /** Run the model a second time and fold the two runs' agreement into the confidence score. */
-  crossCheck: z.boolean().default(false),
-  /** Panes and gaps inside the subject that show the old background: cleared (gaps), faint glass, or kept (off). */
-  seeThrough: z.enum(SEE_THROUGH_MODES as [SeeThroughMode, ...SeeThroughMode[]]).default('gaps'),
-  glassOpacity: z.number().min(0).max(1).default(0.15),
-  glassTint: z.string().default('#e2eaee'),
 };
 
 /** The glass of see-through mode "glass", from the options (the tint checked as a hex color). */
