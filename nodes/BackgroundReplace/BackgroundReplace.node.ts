@@ -14,37 +14,11 @@ import { type HintNodeOptions, hintRequest } from '../shared/subjectHint';
 import { outputFileName, readImageInput, runPerItem } from '../shared/itemRunner';
 import { replaceProperties } from './description';
 
-interface ReplaceNodeOptions {
-  inputIs?: 'auto' | 'cutout' | 'photo';
-  prompt?: string;
-  negativePrompt?: string;
-  steps?: number;
-  guidanceScale?: number;
-  seed?: number;
-  backgroundColor?: string;
+/** The Options collection: the engine's options (from its tables), a backdrop from a binary field, presets as JSON text. */
+type ReplaceNodeOptions = Omit<ReplaceOptionsInput, 'customPresets' | 'backgroundImage' | 'hint'> & {
   backgroundImageField?: string;
-  backgroundFit?: 'cover' | 'contain';
-  outputSize?: string;
-  aspectRatio?: string;
-  padding?: string;
-  anchor?: 'center' | 'bottom';
-  shadow?: ReplaceOptionsInput['shadow'];
-  matchColors?: boolean;
-  enhanceFg?: boolean;
-  featherEdges?: boolean;
-  decontaminate?: boolean;
-  seeThrough?: 'off' | 'gaps' | 'glass';
-  glassOpacity?: number;
-  glassTint?: string;
-  format?: 'png' | 'webp' | 'jpeg';
-  quality?: number;
   customPresets?: string | object;
-  modelPath?: string;
-  modelFamily?: string;
-  scheduler?: ReplaceOptionsInput['scheduler'];
-  strength?: number;
-  guidanceRescale?: number;
-}
+};
 
 export class BackgroundReplace implements INodeType {
   description: INodeTypeDescription = {

@@ -17,6 +17,13 @@ function choicesOf(option: OptionSpec): INodePropertyOptions[] | undefined {
   return undefined;
 }
 
+/** n8n needs a default: an option the engine leaves unset starts empty. */
+function emptyOf(option: OptionSpec): string | number | boolean {
+  if (option.type === 'number') return option.min;
+  if (option.type === 'boolean') return false;
+  return '';
+}
+
 function property(name: string, displayName: string, option: OptionSpec, layout: Layout): INodeProperties {
   const choices = choicesOf(option);
   const typeOptions =
@@ -26,7 +33,7 @@ function property(name: string, displayName: string, option: OptionSpec, layout:
     name,
     type: choices ? 'options' : option.type,
     ...(layout.noDataExpression ? { noDataExpression: true } : {}),
-    default: option.default ?? '',
+    default: option.nodeDefault ?? option.default ?? emptyOf(option),
     ...(typeOptions ? { typeOptions } : {}),
     ...(choices ? { options: choices } : {}),
     ...(option.placeholder ? { placeholder: option.placeholder } : {}),

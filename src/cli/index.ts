@@ -8,13 +8,16 @@ import fs from 'node:fs';
 import path from 'node:path';
 
 import {
+  BLEND_OPTIONS,
   CLEANUP_OPTIONS,
   cleanupImage,
   type CleanupOptionsInput,
   closeSdxlRunner,
   closeWorkerPool,
   errorMessage,
+  GENERATION_OPTIONS,
   health,
+  LAYOUT_OPTIONS,
   listPresets,
   parsePresetList,
   parseSubjectHint,
@@ -24,8 +27,11 @@ import {
   SUBJECT_OPTIONS,
   writeFileAtomic,
 } from '../engine';
-import { type CommandOptions, numberOption, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
+import { type CommandOptions, parseArgs, type ParsedArgs, stringOption, UsageError } from './args';
 import { readTable, tableFlags, tableHelp } from './options';
+
+/** Background Replace's options, in the order the help lists them. */
+const REPLACE_TABLES = [GENERATION_OPTIONS, LAYOUT_OPTIONS, BLEND_OPTIONS, REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS];
 
 const USAGE = `Usage:
   vitrinealu-bg cleanup <input...> -o <output file or directory> [options]
@@ -36,21 +42,12 @@ ${tableHelp(CLEANUP_OPTIONS, SUBJECT_OPTIONS)}
       --include X,Y;X,Y --exclude X,Y   keep / drop the mask pieces under these points
   vitrinealu-bg replace <input...> -o <output file or directory> [options]
       --engine studio|sdxl|runway background engine (default studio; runway reads RUNWAY_API_KEY)
-      --strategy outpaint|backdrop --sdxl-model-dir DIR --scheduler euler|euler-ancestral|dpmpp-2m-karras
-      --strength 0..1 --guidance-rescale 0..1   (sdxl; the model dir defaults to SDXL_MODEL_DIR)
-      --strategy backdrop|creative --runway-model gen4_image|gen4_image_turbo   (runway)
-      --preset NAME --prompt-type TYPE   brand preset (default vitrinealu / studio, or the
-                             MEDIA_INGEST_BACKGROUND_PRESET / _PROMPT_TYPE env)
+      --strategy S           sdxl: outpaint (default) | backdrop; runway: backdrop (default) | creative
       --presets-file FILE    a JSON preset (or array) that joins the built-in ones
-      --prompt TEXT --negative-prompt TEXT --steps N --guidance N --seed N
-      --color HEX | --background FILE [--fit cover|contain]   backdrop overrides
-      --size WxH | --ratio W:H  [--padding 40|10%] [--anchor bottom|center]
-      --shadow preset|none|contact|drop|both
-      --[no-]match-colors --[no-]enhance --[no-]feather
-      --format jpeg|png|webp (default: from the extension, else jpeg) --quality N (default 92) --json
-      --input auto|cutout|photo   a cut-out's alpha is kept (auto: only when it is one) or the photo segmented
-      --model --model-family --see-through --glass-opacity --glass-tint --cross-check
-      --box --include --exclude   as for cleanup
+      --background FILE      an image as the backdrop, instead of the engine's
+${tableHelp(...REPLACE_TABLES)}
+      --json                 print the metadata object(s) as JSON
+      --box --include --exclude --frame   the subject hint, as for cleanup
   vitrinealu-bg presets [--presets-file FILE]   every preset and prompt type as JSON
   vitrinealu-bg health      device, CUDA, model and versions as JSON (exit 1 if unusable)
 
@@ -59,7 +56,7 @@ SDXL_MODEL_DIR, SDXL_SCHEDULER, SDXL_RESOLUTION, RUNWAY_API_KEY, RUNWAY_BASE_URL
 
 const HINT_FLAGS: CommandOptions = { valued: ['box', 'include', 'exclude'], switches: ['frame'] };
 const CLEANUP_FLAGS = tableFlags(CLEANUP_OPTIONS, SUBJECT_OPTIONS);
-const REPLACE_FLAGS = tableFlags(REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS);
+const REPLACE_FLAGS = tableFlags(...REPLACE_TABLES);
 const COMMANDS: Record<string, CommandOptions> = {
   cleanup: {
     valued: ['output', ...HINT_FLAGS.valued, ...CLEANUP_FLAGS.valued],
@@ -67,37 +64,9 @@ const COMMANDS: Record<string, CommandOptions> = {
     negatable: CLEANUP_FLAGS.negatable,
   },
   replace: {
-    valued: [
-      'output',
-      ...HINT_FLAGS.valued,
-      ...REPLACE_FLAGS.valued,
-      'engine',
-      'strategy',
-      'runway-model',
-      'sdxl-model-dir',
-      'scheduler',
-      'strength',
-      'guidance-rescale',
-      'preset',
-      'prompt-type',
-      'presets-file',
-      'prompt',
-      'negative-prompt',
-      'steps',
-      'guidance',
-      'seed',
-      'color',
-      'background',
-      'fit',
-      'size',
-      'ratio',
-      'padding',
-      'anchor',
-      'shadow',
-      'input',
-    ],
+    valued: ['output', ...HINT_FLAGS.valued, ...REPLACE_FLAGS.valued, 'engine', 'strategy', 'presets-file', 'background'],
     switches: ['json', 'help', ...HINT_FLAGS.switches, ...REPLACE_FLAGS.switches],
-    negatable: [...REPLACE_FLAGS.negatable, 'match-colors', 'enhance', 'feather'],
+    negatable: REPLACE_FLAGS.negatable,
   },
   presets: { valued: ['presets-file'], switches: ['help'] },
   health: { valued: [], switches: ['help'] },
@@ -209,38 +178,16 @@ function customPresets(args: ParsedArgs) {
 }
 
 function replaceOptions(args: ParsedArgs, output: string, isDirectory: boolean): ReplaceOptionsInput {
+  const background = stringOption(args, 'background');
   const entries: Array<[keyof ReplaceOptionsInput, unknown]> = [
     ['engine', stringOption(args, 'engine')],
     ['strategy', stringOption(args, 'strategy')],
-    ['runwayModel', stringOption(args, 'runway-model')],
-    ['sdxlModelDir', stringOption(args, 'sdxl-model-dir')],
-    ['scheduler', stringOption(args, 'scheduler')],
-    ['strength', numberOption(args, 'strength')],
-    ['guidanceRescale', numberOption(args, 'guidance-rescale')],
-    ['preset', stringOption(args, 'preset')],
-    ['promptType', stringOption(args, 'prompt-type')],
     ['customPresets', customPresets(args)],
-    ['prompt', stringOption(args, 'prompt')],
-    ['negativePrompt', stringOption(args, 'negative-prompt')],
-    ['steps', numberOption(args, 'steps', 'whole')],
-    ['guidanceScale', numberOption(args, 'guidance')],
-    ['seed', numberOption(args, 'seed', 'whole')],
-    ['backgroundColor', stringOption(args, 'color')],
-    ['backgroundImage', stringOption(args, 'background') ? fs.readFileSync(stringOption(args, 'background')!) : undefined],
-    ['backgroundFit', stringOption(args, 'fit')],
-    ['outputSize', stringOption(args, 'size')],
-    ['aspectRatio', stringOption(args, 'ratio')],
-    ['padding', stringOption(args, 'padding')],
-    ['anchor', stringOption(args, 'anchor')],
-    ['shadow', stringOption(args, 'shadow')],
-    ['matchColors', flag(args, 'match-colors')],
-    ['enhanceFg', flag(args, 'enhance')],
-    ['featherEdges', flag(args, 'feather')],
-    ['inputIs', stringOption(args, 'input')],
+    ['backgroundImage', background ? fs.readFileSync(background) : undefined],
     ['format', outputFormat(args, output, isDirectory)],
   ];
   return {
-    ...(readTable(args, REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS) as ReplaceOptionsInput),
+    ...(readTable(args, ...REPLACE_TABLES) as ReplaceOptionsInput),
     ...(Object.fromEntries(entries.filter(([, value]) => value !== undefined)) as ReplaceOptionsInput),
     ...hintOption(args),
   };

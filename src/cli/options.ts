@@ -40,12 +40,15 @@ export function readTable(args: ParsedArgs, ...tables: OptionTable[]): Record<st
 
 const HELP_COLUMN = 29;
 
+/** n8n's description as a help line: "Overrides ..." -> "overrides ...", "SDXL: ..." kept. */
+const sentenceCase = (text: string) => (/^[A-Z][a-z]/.test(text) ? text[0].toLowerCase() + text.slice(1) : text);
+
 function helpLine(option: Flagged[1]): string {
   const { flag, value, help, negatable } = option.cli;
   const placeholder = option.type === 'options' ? Object.keys(option.choices).join('|') : (value ?? '');
   const name = option.type === 'boolean' ? (negatable ? `--[no-]${flag}` : `--${flag}`) : `--${flag} ${placeholder}`;
   const shown = option.type === 'boolean' ? (option.default ? 'on' : undefined) : option.default;
-  const text = `${help ?? option.description}${shown !== undefined && shown !== '' ? ` (default ${shown})` : ''}`;
+  const text = `${help ?? sentenceCase(option.description)}${shown !== undefined && shown !== '' ? ` (default ${shown})` : ''}`;
   return `      ${name.padEnd(HELP_COLUMN - 6 - 1)} ${text}`;
 }
 

@@ -10,8 +10,10 @@ export { CLEANUP_OPTIONS, cleanupImage, cleanupOptionsSchema, parseCleanupOption
 export { SUBJECT_OPTIONS } from './pipeline/subject';
 export type { Choice, CliFlag, OptionSpec, OptionTable } from './core/optionTable';
 export type { CleanupMetadata, CleanupOptions, CleanupOptionsInput, CleanupResult } from './pipeline/cleanup';
-export { REPLACE_FILE_OPTIONS, replaceBackground } from './pipeline/replace';
-export type { ReplaceMetadata, ReplaceOptionsInput, ReplaceResult } from './pipeline/replace';
+export { replaceBackground } from './pipeline/replace';
+export type { ReplaceMetadata, ReplaceResult } from './pipeline/replace';
+export { BLEND_OPTIONS, GENERATION_OPTIONS, LAYOUT_OPTIONS, REPLACE_FILE_OPTIONS, replaceOptionsSchema } from './pipeline/replaceOptions';
+export type { ReplaceOptionsInput } from './pipeline/replaceOptions';
 export { health } from './pipeline/health';
 export type { HealthReport } from './pipeline/health';
 export type { EngineContext, RunwayConnection } from './core/context';

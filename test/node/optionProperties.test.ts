@@ -1,7 +1,7 @@
 import { BackgroundCleanup } from '../../nodes/BackgroundCleanup/BackgroundCleanup.node';
 import { BackgroundReplace } from '../../nodes/BackgroundReplace/BackgroundReplace.node';
 import { optionProperty, versionedOptionProperties } from '../../nodes/shared/optionProperties';
-import { CLEANUP_OPTIONS, type OptionSpec, REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS } from '../../src/engine';
+import { BLEND_OPTIONS, CLEANUP_OPTIONS, GENERATION_OPTIONS, LAYOUT_OPTIONS, type OptionSpec, REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS } from '../../src/engine';
 
 type Property = { name: string; default?: unknown; options?: Array<{ name: string; value?: unknown }>; typeOptions?: Record<string, unknown> };
 const flatten = (properties: Property[]): Property[] =>
@@ -40,15 +40,31 @@ describe('n8n parameters from the option tables', () => {
       expect(shown).toHaveLength(1);
       expect(shown[0].default).toEqual(option.default ?? '');
     }
-    for (const [name, option] of Object.entries<OptionSpec>({ ...SUBJECT_OPTIONS, ...REPLACE_FILE_OPTIONS })) {
+    for (const [name, option] of Object.entries<OptionSpec>({
+      ...SUBJECT_OPTIONS,
+      ...REPLACE_FILE_OPTIONS,
+      ...GENERATION_OPTIONS,
+      ...LAYOUT_OPTIONS,
+      ...BLEND_OPTIONS,
+    })) {
       const shown = replace.filter((p) => p.name === name);
       expect(shown).toHaveLength(1);
-      expect(shown[0].default).toEqual(option.default ?? '');
+      expect(shown[0].default).toEqual(option.nodeDefault ?? option.default ?? '');
     }
+    // What n8n fills in for an option the engine leaves to the preset: the usual value, not an empty field.
+    expect(replace.find((p) => p.name === 'steps')!.default).toBe(25);
+    expect(replace.find((p) => p.name === 'matchColors')!.default).toBe(true);
   });
 
   test('derived parameters keep the community-node lint rules the linter can no longer see (it reads object literals)', () => {
-    for (const option of Object.values<OptionSpec>({ ...CLEANUP_OPTIONS, ...SUBJECT_OPTIONS, ...REPLACE_FILE_OPTIONS })) {
+    for (const option of Object.values<OptionSpec>({
+      ...CLEANUP_OPTIONS,
+      ...SUBJECT_OPTIONS,
+      ...REPLACE_FILE_OPTIONS,
+      ...GENERATION_OPTIONS,
+      ...LAYOUT_OPTIONS,
+      ...BLEND_OPTIONS,
+    })) {
       if (option.type === 'boolean') expect(option.description).toMatch(/^Whether /);
       expect(option.displayName).toMatch(/^([A-Z0-9(][^ ]*)( ([A-Z0-9(][^ ]*|to|of|and|or|in|on))*$/);
       expect(option.description).not.toMatch(/\.$/);

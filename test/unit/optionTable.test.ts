@@ -1,4 +1,14 @@
-import { CLEANUP_OPTIONS, cleanupOptionsSchema, type OptionSpec, REPLACE_FILE_OPTIONS, SUBJECT_OPTIONS } from '../../src/engine';
+import {
+  BLEND_OPTIONS,
+  CLEANUP_OPTIONS,
+  cleanupOptionsSchema,
+  GENERATION_OPTIONS,
+  LAYOUT_OPTIONS,
+  type OptionSpec,
+  REPLACE_FILE_OPTIONS,
+  replaceOptionsSchema,
+  SUBJECT_OPTIONS,
+} from '../../src/engine';
 import { defineOptions, zodFields } from '../../src/engine/core/optionTable';
 import { parseArgs, UsageError } from '../../src/cli/args';
 import { readTable, tableFlags, tableHelp } from '../../src/cli/options';
@@ -74,5 +84,35 @@ describe('option tables: the schema, the CLI and its help from one declaration',
     expect(help).toMatch(/--quality N +JPEG\/WebP quality \(1-100\); PNG is lossless \(default 90\)/);
     expect(help).toMatch(/--quality N .*\(default 92\)/);
     expect(help).toMatch(/--see-through gaps\|glass\|off .*\(default gaps\)/);
+  });
+
+  test("Replace's options: an option the preset decides stays unset unless given; its flags read by the same tables", () => {
+    const parsed = replaceOptionsSchema.parse({});
+    expect(parsed).toMatchObject({
+      anchor: 'bottom',
+      shadow: 'preset',
+      backgroundFit: 'cover',
+      inputIs: 'auto',
+      decontaminate: true,
+      strength: 1,
+      format: 'jpeg',
+      quality: 92,
+    });
+    for (const name of ['matchColors', 'enhanceFg', 'featherEdges', 'steps', 'guidanceScale', 'seed', 'scheduler']) expect(parsed).not.toHaveProperty(name);
+    expect(replaceOptionsSchema.safeParse({ seed: 2 ** 32 }).success).toBe(false);
+    expect(replaceOptionsSchema.safeParse({ prompt: 'x'.repeat(1001) }).success).toBe(false);
+    const tables = [GENERATION_OPTIONS, LAYOUT_OPTIONS, BLEND_OPTIONS];
+    const args = parseArgs(
+      ['--no-match-colors', '--enhance', '--color', '#fff', '--size', '800x600', '--guidance', '6.5', '--seed', '7'],
+      tableFlags(...tables),
+    );
+    expect(readTable(args, ...tables)).toEqual({
+      matchColors: false,
+      enhanceFg: true,
+      backgroundColor: '#fff',
+      outputSize: '800x600',
+      guidanceScale: 6.5,
+      seed: 7,
+    });
   });
 });

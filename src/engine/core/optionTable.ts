@@ -31,9 +31,15 @@ interface Described {
   cli?: CliFlag;
 }
 
+/**
+ * `default`: what the engine uses when the option is not given; without one the option is
+ * optional and the engine decides (a preset, the environment). `nodeDefault`: what n8n fills
+ * in when the option is added, where that differs (a generative engine's usual steps).
+ */
 export interface NumberOption extends Described {
   type: 'number';
-  default: number;
+  default?: number;
+  nodeDefault?: number;
   min: number;
   max: number;
   /** Whole numbers only (counts, pixels, quality). */
@@ -44,7 +50,8 @@ export interface NumberOption extends Described {
 
 export interface BooleanOption extends Described {
   type: 'boolean';
-  default: boolean;
+  default?: boolean;
+  nodeDefault?: boolean;
 }
 
 export interface Choice {
@@ -55,7 +62,8 @@ export interface Choice {
 /** One of a list; `choices` in the order n8n lists them, keyed by the engine's values. */
 export interface ChoiceOption<V extends string = string> extends Described {
   type: 'options';
-  default: V;
+  default?: V;
+  nodeDefault?: V;
   choices: Readonly<Record<V, Choice>>;
 }
 
@@ -63,21 +71,24 @@ export interface ChoiceOption<V extends string = string> extends Described {
 export interface TextOption extends Described {
   type: 'string' | 'color';
   default?: string;
+  nodeDefault?: string;
+  /** Longest text taken. */
+  maxLength?: number;
   suggested?: { unset: string; values: readonly string[] };
 }
 
 export type OptionSpec = NumberOption | BooleanOption | ChoiceOption | TextOption;
 export type OptionTable = Readonly<Record<string, OptionSpec>>;
 
-type FieldOf<S> = S extends NumberOption
-  ? z.ZodDefault<z.ZodNumber>
+type BaseOf<S> = S extends NumberOption
+  ? z.ZodNumber
   : S extends BooleanOption
-    ? z.ZodDefault<z.ZodBoolean>
+    ? z.ZodBoolean
     : S extends { type: 'options'; choices: Readonly<Record<infer V extends string, Choice>> }
-      ? z.ZodDefault<z.ZodEnum<[V, ...V[]]>>
-      : S extends { default: string }
-        ? z.ZodDefault<z.ZodString>
-        : z.ZodOptional<z.ZodString>;
+      ? z.ZodEnum<[V, ...V[]]>
+      : z.ZodString;
+
+type FieldOf<S> = S extends { default: unknown } ? z.ZodDefault<BaseOf<S>> : z.ZodOptional<BaseOf<S>>;
 
 export type ZodFields<T extends OptionTable> = { -readonly [K in keyof T]: FieldOf<T[K]> };
 
@@ -91,19 +102,24 @@ export function choiceValues<V extends string>(option: ChoiceOption<V>): [V, ...
   return Object.keys(option.choices) as [V, ...V[]];
 }
 
-function zodField(option: OptionSpec): z.ZodTypeAny {
+function baseField(option: OptionSpec): z.ZodTypeAny {
   switch (option.type) {
     case 'number': {
       const number = option.whole ? z.number().int() : z.number();
-      return number.min(option.min).max(option.max).default(option.default);
+      return number.min(option.min).max(option.max);
     }
     case 'boolean':
-      return z.boolean().default(option.default);
+      return z.boolean();
     case 'options':
-      return z.enum(choiceValues(option)).default(option.default);
+      return z.enum(choiceValues(option));
     default:
-      return option.default === undefined ? z.string().optional() : z.string().default(option.default);
+      return option.maxLength === undefined ? z.string() : z.string().max(option.maxLength);
   }
+}
+
+function zodField(option: OptionSpec): z.ZodTypeAny {
+  const base = baseField(option);
+  return option.default === undefined ? base.optional() : base.default(option.default);
 }
 
 /** The zod fields of a table, for a pipeline's z.object. */

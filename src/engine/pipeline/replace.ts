@@ -1,5 +1,4 @@
 import type { ExecutionProvider } from '../runtime/backend';
-import { z } from 'zod';
 
 import { imageBackdrop } from '../compose/backdrop';
 import { compositeOver } from '../compose/over';
@@ -7,77 +6,21 @@ import { planColorMatch } from '../compose/colorMatch';
 import { checkLayoutOptions, computeLayout, placeSubject } from '../compose/placement';
 import { applyShadows, contactShadow, dropShadow, type ShadowLayer } from '../compose/shadow';
 import { EngineError, isEngineError } from '../core/errors';
-import { type BackdropRequest, type SdxlRequestOptions, STRATEGIES, type Strategy } from '../generate/engine';
+import { type BackdropRequest, type SdxlRequestOptions, type Strategy } from '../generate/engine';
 import { getEngine } from '../generate/registry';
-import { RUNWAY_MODELS } from '../generate/runway/protocol';
-import { SCHEDULERS } from '../generate/sdxl/schedulers';
 import { parseHexColor } from '../image/color';
 import { readImageHeader } from '../image/decode';
-import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
+import { encodeImage, validateEncodeOptions } from '../image/encode';
 import { FILE_EXTENSIONS, MIME_TYPES, type RawImage } from '../image/types';
-import { zodFields } from '../core/optionTable';
 import type { BoundingBox } from '../image/types';
-import { choosePreset, type Preset, type ResolvedPreset, seedFor, SHADOW_MODES, shadowSettings } from '../presets';
+import { choosePreset, type ResolvedPreset, seedFor, shadowSettings } from '../presets';
 import type { SeeThroughMode } from '../frame/seeThrough';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import { type EngineContext, engineConfig } from '../core/context';
 import type { ReplaceResultContract, Satisfies } from '../core/result';
-import { extractSubject, glassOf, INPUT_KINDS, type Subject, subjectOptionFields, type SubjectOptions, subjectTimings } from './subject';
-
-/** The file Background Replace writes (its other options are to join an option table too). */
-export const REPLACE_FILE_OPTIONS = outputFileOptions({ format: 'jpeg', quality: 92 });
-
-export const replaceOptionsSchema = z
-  .object({
-    engine: z.string().default('studio'),
-    /** How the engine makes the scene (see generate/engine.ts); unset = the engine's first (studio, runway: backdrop; sdxl: outpaint). */
-    strategy: z.enum(STRATEGIES as unknown as [Strategy, ...Strategy[]]).optional(),
-    runwayModel: z.enum(RUNWAY_MODELS).default('gen4_image'),
-    /** Local SDXL: the ONNX export (SDXL_MODEL_DIR when unset), sampler, strength and guidance rescale. */
-    sdxlModelDir: z.string().optional(),
-    scheduler: z.enum(SCHEDULERS).optional(),
-    strength: z.number().min(0.01).max(1).default(1),
-    guidanceRescale: z.number().min(0).max(1).default(0),
-    preset: z.string().optional(),
-    promptType: z.string().optional(),
-    /** Extra presets (already validated), e.g. from the Background Preset node or a file. */
-    customPresets: z.array(z.custom<Preset>()).optional(),
-    /** A preset resolved upstream (Background Preset's json.backgroundPreset): used when preset and promptType are empty (choosePreset). */
-    upstreamPreset: z.unknown().optional(),
-    prompt: z.string().max(1000).optional(),
-    negativePrompt: z.string().max(1000).optional(),
-    steps: z.number().int().min(1).max(150).optional(),
-    guidanceScale: z.number().min(0).max(30).optional(),
-    seed: z
-      .number()
-      .int()
-      .min(0)
-      .max(2 ** 32 - 1)
-      .optional(),
-    /** Overrides the engine's backdrop with a flat colour. */
-    backgroundColor: z.string().optional(),
-    /** Overrides the engine's backdrop with an image (any format the decoder reads). */
-    backgroundImage: z.instanceof(Buffer).optional(),
-    backgroundFit: z.enum(['cover', 'contain']).default('cover'),
-    /** auto: an RGBA input whose alpha really is a cut-out keeps it; cutout / photo force either. */
-    inputIs: z.enum(INPUT_KINDS).default('auto'),
-    outputSize: z.string().optional(),
-    aspectRatio: z.string().optional(),
-    padding: z.string().optional(),
-    anchor: z.enum(['center', 'bottom']).default('bottom'),
-    shadow: z.enum(SHADOW_MODES).default('preset'),
-    matchColors: z.boolean().optional(),
-    enhanceFg: z.boolean().optional(),
-    featherEdges: z.boolean().optional(),
-    decontaminate: z.boolean().default(true),
-    ...zodFields(REPLACE_FILE_OPTIONS),
-    ...subjectOptionFields,
-  })
-  .strict();
-
-export type ReplaceOptionsInput = z.input<typeof replaceOptionsSchema>;
-type ReplaceOptions = z.output<typeof replaceOptionsSchema> & { strategy: Strategy };
+import { extractSubject, glassOf, type Subject, type SubjectOptions, subjectTimings } from './subject';
+import { type ReplaceOptions, type ReplaceOptionsInput, replaceOptionsSchema } from './replaceOptions';
 
 /** The old background service's sidecar `background` block, plus what a reviewer needs to reproduce it. */
 export interface ReplaceMetadata {
