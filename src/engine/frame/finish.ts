@@ -467,6 +467,42 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
 }
 
 /**
+ * The product is what holds together (across gaps of a pixel: thin bars break up): pieces
+ * touching the box's band (`depth` deep), or large ones; the others are dropped from `solid`.
+ * Returns the extent of what is kept.
+ */
+function keepHeldTogether(solid: Uint8Array, w: number, h: number, depth: number): { width: number; height: number } {
+  const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
+  const touches = new Uint8Array(sizes.length);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const label = labels[y * w + x];
+      if (label && Math.min(x, y, w - 1 - x, h - 1 - y) < depth) touches[label] = 1;
+    }
+  }
+  const total = sizes.reduce((s, v) => s + v, 0);
+  let x0 = w;
+  let y0 = h;
+  let x1 = -1;
+  let y1 = -1;
+  for (let i = 0; i < solid.length; i++) {
+    if (!solid[i]) continue;
+    const label = labels[i];
+    if (!touches[label] && sizes[label] < 0.01 * total) {
+      solid[i] = 0;
+      continue;
+    }
+    const x = i % w;
+    const y = (i - x) / w;
+    x0 = Math.min(x0, x);
+    x1 = Math.max(x1, x);
+    y0 = Math.min(y0, y);
+    y1 = Math.max(y1, y);
+  }
+  return { width: x1 - x0 + 1, height: y1 - y0 + 1 };
+}
+
+/**
  * The box's pixels of the finish's colour that hold together with the band. Where the ring
  * outside the box has the colour too, a pixel is the frame's when it lies on a straight bar
  * of that colour (straightBars.ts: the outline is kept over a background of the frame's
@@ -515,38 +551,9 @@ function pickFinish(
   }
   dropThickDoubtful(solid, doubtful, w, h);
   dropCrossingBars(rgb, box, model, finish, solid, barOnly);
-  // The product is what holds together (across gaps of a pixel: thin bars break up): pieces
-  // touching the box's band, or large ones.
-  const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
-  const depth = bandDepth(box);
-  const touches = new Uint8Array(sizes.length);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const label = labels[y * w + x];
-      if (label && Math.min(x, y, w - 1 - x, h - 1 - y) < depth) touches[label] = 1;
-    }
-  }
-  const total = sizes.reduce((s, v) => s + v, 0);
-  let x0 = w;
-  let y0 = h;
-  let x1 = -1;
-  let y1 = -1;
-  for (let i = 0; i < solid.length; i++) {
-    if (!solid[i]) continue;
-    const label = labels[i];
-    if (!touches[label] && sizes[label] < 0.01 * total) {
-      solid[i] = 0;
-      continue;
-    }
-    const x = i % w;
-    const y = (i - x) / w;
-    x0 = Math.min(x0, x);
-    x1 = Math.max(x1, x);
-    y0 = Math.min(y0, y);
-    y1 = Math.max(y1, y);
-  }
+  const span = keepHeldTogether(solid, w, h, bandDepth(box));
   // A box is drawn around the product: its matte spans most of the box both ways.
-  if (x1 - x0 + 1 < 0.75 * w || y1 - y0 + 1 < 0.75 * h) return undefined;
+  if (span.width < 0.75 * w || span.height < 0.75 * h) return undefined;
   const modelHas = (k: number) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= SUBJECT_ALPHA;
   // Mostly panels the model calls background: the finish's colour is the background's here.
   if (unbackedPanelShare(solid, w, h, modelHas) > MAX_UNBACKED_PANELS) return undefined;

@@ -13,7 +13,7 @@ import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
 import type { EngineContext } from '../core/context';
 import type { CleanupResultContract, Satisfies } from '../core/result';
-import { extractSubject, glassOf, type Subject, subjectOptionFields, subjectTimings } from './subject';
+import { extractSubject, glassOf, type Subject, subjectOptionFields, type SubjectOptions, subjectTimings } from './subject';
 
 /** Background Cleanup's own options (with the subject's, SUBJECT_OPTIONS): the one declaration of each. */
 export const CLEANUP_OPTIONS = defineOptions({
@@ -160,6 +160,22 @@ export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions 
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
+/** What Cleanup asks of the subject; the mask mode is the matte as the model and hint made it. */
+function subjectOptionsOf(options: CleanupOptions): SubjectOptions {
+  const isMask = options.mode === 'mask';
+  return {
+    featherPx: options.featherPx,
+    decontaminate: options.decontaminate && !isMask,
+    enhanceFg: options.enhanceFg && !isMask,
+    modelPath: options.modelPath,
+    modelFamily: options.modelFamily,
+    hint: options.hint,
+    crossCheck: options.crossCheck,
+    seeThrough: isMask ? 'off' : options.seeThrough,
+    glass: glassOf(options),
+  };
+}
+
 /**
  * The whole cleanup path for one photo: decode -> segment -> matte -> render -> encode.
  * Options are validated before any pixel work so a bad option fails fast.
@@ -167,23 +183,7 @@ const round = (ms: number) => Math.round(ms * 10) / 10;
 export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsInput, context: EngineContext = {}): Promise<CleanupResult> {
   const options = parseCleanupOptions(optionsInput);
   const start = performance.now();
-  const isMask = options.mode === 'mask';
-  const subject = await extractSubject(
-    input,
-    {
-      featherPx: options.featherPx,
-      decontaminate: options.decontaminate && !isMask,
-      enhanceFg: options.enhanceFg && !isMask,
-      modelPath: options.modelPath,
-      modelFamily: options.modelFamily,
-      hint: options.hint,
-      crossCheck: options.crossCheck,
-      // The mask mode is the matte as the model and hint made it.
-      seeThrough: isMask ? 'off' : options.seeThrough,
-      glass: glassOf(options),
-    },
-    context,
-  );
+  const subject = await extractSubject(input, subjectOptionsOf(options), context);
   const { decoded, rgb, alpha, foreground, stats, config } = subject;
   const model = subject.model!;
   const tMatte = performance.now();

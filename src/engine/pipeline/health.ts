@@ -50,6 +50,36 @@ function ownVersion(): string {
   return 'unknown';
 }
 
+/** The model the worker would load: found and hashed, or why not. */
+function modelStatus(config: EngineConfig): HealthReport['model'] {
+  try {
+    const resolved = resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir });
+    return { found: true, name: resolved.name, path: resolved.path, family: resolved.family.name, sha256: resolved.sha256, bundled: resolved.bundled };
+  } catch (error) {
+    return { found: false, error: errorMessage(error) };
+  }
+}
+
+/** SDXL's settings, and whether its model folder (when set) holds a complete export. */
+function sdxlStatus(config: EngineConfig): HealthReport['sdxl'] {
+  const sdxl: HealthReport['sdxl'] = {
+    configured: !!config.sdxl.modelDir,
+    scheduler: config.sdxl.scheduler,
+    resolution: config.sdxl.resolution,
+    concurrency: config.sdxl.concurrency,
+  };
+  if (!config.sdxl.modelDir) return sdxl;
+  sdxl.modelDir = config.sdxl.modelDir;
+  try {
+    readSdxlLayout(config.sdxl.modelDir, true);
+    sdxl.layoutOk = true;
+  } catch (error) {
+    sdxl.layoutOk = false;
+    sdxl.error = errorMessage(error);
+  }
+  return sdxl;
+}
+
 /** The old background service's /health, without a service: what this worker runs, checked by running it. */
 export async function health(overrides: Partial<EngineConfig> = {}, probe: typeof probeRuntime = probeRuntime): Promise<HealthReport> {
   const problems: string[] = [];
@@ -86,31 +116,10 @@ export async function health(overrides: Partial<EngineConfig> = {}, probe: typeo
         : 'DEVICE=cuda but onnxruntime-node was installed without CUDA (reinstall with ONNXRUNTIME_NODE_INSTALL=cuda12): inference falls back to CPU',
     );
   }
-  let model: HealthReport['model'];
-  try {
-    const resolved = resolveModel({ modelPath: config.modelPath, family: config.modelFamily, cacheDir: config.modelCacheDir });
-    model = { found: true, name: resolved.name, path: resolved.path, family: resolved.family.name, sha256: resolved.sha256, bundled: resolved.bundled };
-  } catch (error) {
-    model = { found: false, error: errorMessage(error) };
-    problems.push(errorMessage(error));
-  }
-  const sdxl: HealthReport['sdxl'] = {
-    configured: !!config.sdxl.modelDir,
-    scheduler: config.sdxl.scheduler,
-    resolution: config.sdxl.resolution,
-    concurrency: config.sdxl.concurrency,
-  };
-  if (config.sdxl.modelDir) {
-    sdxl.modelDir = config.sdxl.modelDir;
-    try {
-      readSdxlLayout(config.sdxl.modelDir, true);
-      sdxl.layoutOk = true;
-    } catch (error) {
-      sdxl.layoutOk = false;
-      sdxl.error = errorMessage(error);
-      problems.push(`SDXL_MODEL_DIR: ${sdxl.error}`);
-    }
-  }
+  const model = modelStatus(config);
+  if (model.error) problems.push(model.error);
+  const sdxl = sdxlStatus(config);
+  if (sdxl.error) problems.push(`SDXL_MODEL_DIR: ${sdxl.error}`);
   return {
     status: !model.found || !runtime.ok ? 'error' : problems.length > 0 ? 'degraded' : 'ok',
     runtime,

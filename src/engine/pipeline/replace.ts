@@ -11,7 +11,7 @@ import { getEngine } from '../generate/registry';
 import { parseHexColor } from '../image/color';
 import { readImageHeader } from '../image/decode';
 import { encodeImage, validateEncodeOptions } from '../image/encode';
-import { FILE_EXTENSIONS, MIME_TYPES, type RawImage } from '../image/types';
+import { type AlphaMask, FILE_EXTENSIONS, MIME_TYPES, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { choosePreset, type ResolvedPreset, seedFor, shadowSettings } from '../presets';
 import type { SeeThroughMode } from '../frame/seeThrough';
@@ -162,6 +162,35 @@ async function composeOver(
   return { composed, shadow: Object.keys(shadows), colorShift: matched ? Math.round(matched.deltaE * 100) / 100 : 0 };
 }
 
+/** What the engine is asked to paint: the preset's prompt and sampling, with the options' overrides, around the placed subject. */
+function backdropRequest(
+  input: Buffer,
+  options: ReplaceOptions,
+  preset: ResolvedPreset,
+  placed: { subject: RawImage; alpha: AlphaMask; width: number; height: number },
+  sdxl: SdxlRequestOptions,
+  context: EngineContext,
+) {
+  return {
+    width: placed.width,
+    height: placed.height,
+    prompt: options.prompt ?? preset.prompt,
+    negativePrompt: options.negativePrompt ?? preset.negativePrompt,
+    generation: {
+      ...preset.generation,
+      ...(options.steps ? { steps: options.steps } : {}),
+      ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}),
+    },
+    seed: seedFor(input, preset.generation, options.seed),
+    subject: placed.subject,
+    alpha: placed.alpha,
+    strategy: options.strategy,
+    runwayModel: options.runwayModel,
+    sdxl,
+    context,
+  };
+}
+
 export async function replaceBackground(input: Buffer, optionsInput: ReplaceOptionsInput, context: EngineContext = {}): Promise<ReplaceResult> {
   const options = parseReplaceOptions(optionsInput);
   const config = engineConfig(context);
@@ -182,28 +211,8 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   const placed = await placeSubject(subject.foreground, subject.alpha, subject.stats.bbox, layout);
   const tPlaced = performance.now();
 
-  const prompt = options.prompt ?? preset.prompt;
-  const negativePrompt = options.negativePrompt ?? preset.negativePrompt;
-  const generation = {
-    ...preset.generation,
-    ...(options.steps ? { steps: options.steps } : {}),
-    ...(options.guidanceScale !== undefined ? { guidanceScale: options.guidanceScale } : {}),
-  };
-  const seed = seedFor(input, preset.generation, options.seed);
-  const request = {
-    width: layout.width,
-    height: layout.height,
-    prompt,
-    negativePrompt,
-    generation,
-    seed,
-    subject: placed.subject,
-    alpha: placed.alpha,
-    strategy: options.strategy,
-    runwayModel: options.runwayModel,
-    sdxl,
-    context,
-  };
+  const request = backdropRequest(input, options, preset, { ...placed, width: layout.width, height: layout.height }, sdxl, context);
+  const { prompt, negativePrompt, generation, seed } = request;
   const backdrop = await renderBackdrop(options, preset, engine, request, subject.config.maxPixels);
   const tBackdrop = performance.now();
   const { composed, shadow, colorShift } = await composeOver(placed, backdrop, options, preset, colorMatch);
