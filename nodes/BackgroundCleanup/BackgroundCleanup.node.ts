@@ -49,6 +49,7 @@ export class BackgroundCleanup implements INodeType {
           ...optionProperties(CLEANUP_OPTIONS, ['cropMargin', 'crop', 'decontaminate', 'enhanceFg']),
           ...versionedOptionProperties(CLEANUP_OPTIONS, 'featherPx', VERSIONS),
           optionProperty(CLEANUP_OPTIONS, 'format'),
+          optionProperty(CLEANUP_OPTIONS, 'metadata'),
           ...optionProperties(SUBJECT_OPTIONS, ['modelFamily', 'modelPath']),
           optionProperty(CLEANUP_OPTIONS, 'quality'),
           ...seeThroughOptions,

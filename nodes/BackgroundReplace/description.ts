@@ -120,7 +120,7 @@ const cutoutOptions: INodeProperties[] = [
 ];
 
 /** The file written. */
-const outputOptions: INodeProperties[] = optionProperties(REPLACE_FILE_OPTIONS, ['format', 'quality']);
+const outputOptions: INodeProperties[] = optionProperties(REPLACE_FILE_OPTIONS, ['format', 'metadata', 'quality']);
 
 /** The Options collection, sorted by display name as n8n lists them. */
 const options: INodeProperties[] = [...layoutOptions, ...backdropOptions, ...generationOptions, ...cutoutOptions, ...outputOptions].sort((a, b) =>

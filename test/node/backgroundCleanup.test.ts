@@ -48,6 +48,7 @@ describe('Background Cleanup node', () => {
         'glassOpacity',
         'glassTint',
         'includePoints',
+        'metadata',
         'modelFamily',
         'modelPath',
         'quality',

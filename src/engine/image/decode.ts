@@ -2,6 +2,7 @@ import sharp from 'sharp';
 
 import { EngineError, errorMessage } from '../core/errors';
 import { Semaphore } from '../runtime/concurrency';
+import { type EmbeddedMetadata, embeddedMetadata } from './metadata';
 import type { RawImage } from './types';
 
 /** Formats we accept as photos. SVG/PDF are vector documents, not photos. */
@@ -30,6 +31,8 @@ export interface DecodedImage {
   /** Upright sRGB, 8 bits a channel: RGB, or RGBA when the input carried alpha. */
   image: RawImage;
   source: SourceInfo;
+  /** The photo's own EXIF, XMP and DPI, for its result to carry (image/metadata.ts). */
+  embedded: EmbeddedMetadata;
 }
 
 function describeSharpFailure(error: unknown): EngineError {
@@ -129,6 +132,7 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
         hadAlpha,
         pages: metadata.pages ?? 1,
       },
+      embedded: embeddedMetadata(metadata),
     };
   } catch (error) {
     throw describeSharpFailure(error);

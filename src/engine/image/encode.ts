@@ -2,6 +2,7 @@ import sharp from 'sharp';
 
 import { EngineError } from '../core/errors';
 import { type Choice, defineOptions } from '../core/optionTable';
+import type { CarriedMetadata, MetadataPolicy } from './metadata';
 import { type OutputFormat, type RawImage, OUTPUT_FORMATS } from './types';
 
 /** The file a pipeline writes: format and quality, with that pipeline's defaults (an option table's entries). */
@@ -29,6 +30,18 @@ export function outputFileOptions<F extends OutputFormat>(defaults: { format: F;
       whole: true,
       cli: { flag: 'quality', value: 'N' },
     },
+    metadata: {
+      type: 'options',
+      displayName: 'Metadata',
+      description: "What of the photo's own metadata the result keeps; its GPS position and camera serial numbers are always removed",
+      default: 'keep' as MetadataPolicy,
+      choices: {
+        keep: { name: 'Keep', description: 'Copyright, author, description, camera and date (EXIF and XMP), and DPI' },
+        copyright: { name: 'Copyright Only', description: 'Copyright and author (EXIF), and DPI' },
+        strip: { name: 'Strip', description: 'None: only the sRGB colour profile' },
+      } satisfies Record<MetadataPolicy, Choice>,
+      cli: { flag: 'metadata', help: "the photo's metadata kept (GPS and serial numbers never)" },
+    },
   });
 }
 
@@ -38,6 +51,8 @@ export interface EncodeOptions {
   quality?: number;
   /** zlib level for PNG, 0-9; lower is faster and larger. */
   pngCompression?: number;
+  /** The photo's metadata the file carries (image/metadata.ts: carriedMetadata). */
+  metadata?: CarriedMetadata;
 }
 
 export function validateEncodeOptions(options: EncodeOptions, hasAlpha: boolean): void {
@@ -62,6 +77,13 @@ export async function encodeImage(image: RawImage, options: EncodeOptions): Prom
   });
   // A single channel (a mask) stays one grey channel instead of being expanded to sRGB.
   if (image.channels === 1) pipeline = pipeline.toColourspace('b-w');
+  // Colour pixels are sRGB (decode converts every profile to it): say so, so that a viewer or
+  // a print shop does not guess (sRGB to sRGB leaves the pixels as they are).
+  else pipeline = pipeline.withIccProfile('srgb');
+  const { exif, xmp, density } = options.metadata ?? {};
+  if (exif) pipeline = pipeline.withExif(exif);
+  if (xmp) pipeline = pipeline.withXmp(xmp);
+  if (density) pipeline = pipeline.withMetadata({ density });
   switch (options.format) {
     case 'png':
       return pipeline.png({ compressionLevel: options.pngCompression ?? 6, adaptiveFiltering: false }).toBuffer();

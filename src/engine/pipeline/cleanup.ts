@@ -5,6 +5,7 @@ import { autoBlurSigma, type CleanupMode, renderCutout } from '../compose/cutout
 import { type Choice, defineOptions, zodFields } from '../core/optionTable';
 import { parseHexColor } from '../image/color';
 import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
+import { carriedMetadata } from '../image/metadata';
 import { cropRaw } from '../image/raw';
 import { FILE_EXTENSIONS, MIME_TYPES, type AlphaMask } from '../image/types';
 import type { BoundingBox } from '../image/types';
@@ -196,7 +197,9 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   if (options.crop) rendered = await cropRaw(rendered, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height));
   const tCompose = performance.now();
 
-  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 2 });
+  // A mask is not a photo: it carries none of the photo's metadata.
+  const metadata = options.mode === 'mask' ? undefined : carriedMetadata(decoded.embedded, options.metadata);
+  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 2, metadata });
   const tEncode = performance.now();
 
   return {

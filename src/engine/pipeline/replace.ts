@@ -11,6 +11,7 @@ import { getEngine } from '../generate/registry';
 import { parseHexColor } from '../image/color';
 import { readImageHeader } from '../image/decode';
 import { encodeImage, validateEncodeOptions } from '../image/encode';
+import { carriedMetadata } from '../image/metadata';
 import { type AlphaMask, FILE_EXTENSIONS, MIME_TYPES, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { choosePreset, type ResolvedPreset, seedFor, shadowSettings } from '../presets';
@@ -217,7 +218,8 @@ export async function replaceBackground(input: Buffer, optionsInput: ReplaceOpti
   const tBackdrop = performance.now();
   const { composed, shadow, colorShift } = await composeOver(placed, backdrop, options, preset, colorMatch);
   const tCompose = performance.now();
-  const data = await encodeImage(composed, { format: options.format, quality: options.quality, pngCompression: 2 });
+  const metadata = carriedMetadata(subject.decoded.embedded, options.metadata);
+  const data = await encodeImage(composed, { format: options.format, quality: options.quality, pngCompression: 2, metadata });
   const tEncode = performance.now();
   const round = (ms: number) => Math.round(ms * 10) / 10;
   const timings = {
