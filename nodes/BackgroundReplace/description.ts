@@ -80,7 +80,17 @@ const engineProperties: INodeProperties[] = [
 const presetProperties: INodeProperties[] = optionProperties(GENERATION_OPTIONS, ['preset', 'promptType']);
 
 /** Where the subject sits in the output and its shadow. */
-const layoutOptions: INodeProperties[] = optionProperties(LAYOUT_OPTIONS, ['anchor', 'aspectRatio', 'outputSize', 'padding', 'shadow']);
+const layoutOptions: INodeProperties[] = optionProperties(LAYOUT_OPTIONS, [
+  'anchor',
+  'aspectRatio',
+  'horizontalAlign',
+  'maxHeight',
+  'maxWidth',
+  'outputSize',
+  'padding',
+  'shadow',
+  'subjectScale',
+]);
 
 /** A backdrop given instead of the engine's. */
 const backdropOptions: INodeProperties[] = [

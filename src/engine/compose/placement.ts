@@ -3,18 +3,26 @@ import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from '../image/raw';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 
 /**
- * Where the subject goes in the output, like Photoroom's outputSize/padding and remove.bg's
- * scale/position. With no size, ratio or padding the subject stays where it was, at its
- * original pixels (no resampling).
+ * Where the subject goes in the output, like Photoroom's outputSize / padding / scaling /
+ * alignment / maxWidth and remove.bg's scale and position. With none of the size options the
+ * subject stays where it was, at its original pixels (no resampling).
  */
 export interface LayoutOptions {
   /** "WIDTHxHEIGHT", e.g. "2000x2000". */
   outputSize?: string;
   /** "W:H", e.g. "4:5": the output keeps the photo's long side. */
   aspectRatio?: string;
-  /** Space between the subject and the output's edges: pixels ("40") or percent of each side ("10%"). */
+  /** Space between the subject and the output's edges, as CSS writes margins: one value for every side, two (top and bottom, left and right) or four (top, right, bottom, left); each in pixels ("40") or percent of that side ("10%"). */
   padding?: string;
-  anchor?: 'center' | 'bottom';
+  /** The subject's size, in percent of the largest that fits inside the padding. */
+  subjectScale?: number;
+  /** The output at most this wide / high: a larger one is scaled down, its ratio kept. */
+  maxWidth?: number;
+  maxHeight?: number;
+  /** Vertical place of the subject inside the padding. */
+  anchor?: 'top' | 'center' | 'bottom';
+  /** Horizontal place of the subject inside the padding. */
+  horizontalAlign?: 'left' | 'center' | 'right';
 }
 
 export interface Layout {
@@ -50,18 +58,50 @@ function parseRatio(text: string): number {
   return ratio;
 }
 
-function parsePadding(text: string, width: number, height: number): { x: number; y: number } {
-  const match = /^\s*(\d+(?:\.\d+)?)\s*(%|px)?\s*$/.exec(text);
-  if (!match) throw new EngineError('INVALID_OPTION', `Padding "${text}" must be pixels (40) or a percentage (10%)`);
-  const value = Number(match[1]);
-  if (match[2] === '%') {
-    if (value >= 50) throw new EngineError('INVALID_OPTION', `Padding ${value}% leaves no room for the subject (use less than 50%)`);
-    return { x: Math.round((width * value) / 100), y: Math.round((height * value) / 100) };
+export interface Padding {
+  top: number;
+  right: number;
+  bottom: number;
+  left: number;
+}
+
+const PADDING_VALUE = /^(\d+(?:\.\d+)?)(%|px)?$/;
+
+/** One padding value in pixels of its side; percentages of that side. */
+function paddingValue(text: string, side: number, whole: string): number {
+  const match = PADDING_VALUE.exec(text);
+  if (!match) throw new EngineError('INVALID_OPTION', `Padding "${whole}" must be pixels (40) or a percentage (10%), one, two or four values`);
+  return Math.round(match[2] === '%' ? (side * Number(match[1])) / 100 : Number(match[1]));
+}
+
+/** The four sides of a padding text (one, two or four values, as CSS margins) in an output of this size. */
+function parsePadding(text: string, width: number, height: number): Padding {
+  // "10 %" is one value, as the single-value form always read it.
+  const values = text
+    .trim()
+    .replace(/(\d)\s+(%|px)/g, '$1$2')
+    .split(/\s+/);
+  if (![1, 2, 4].includes(values.length) || values.some((value) => !PADDING_VALUE.test(value)))
+    throw new EngineError('INVALID_OPTION', `Padding "${text}" must be pixels (40) or a percentage (10%), one, two or four values`);
+  const [top, right, bottom, left] =
+    values.length === 1 ? [values[0], values[0], values[0], values[0]] : values.length === 2 ? [values[0], values[1], values[0], values[1]] : values;
+  const padding = {
+    top: paddingValue(top, height, text),
+    right: paddingValue(right, width, text),
+    bottom: paddingValue(bottom, height, text),
+    left: paddingValue(left, width, text),
+  };
+  if (padding.left + padding.right >= width || padding.top + padding.bottom >= height) {
+    const single = values.length === 1 ? PADDING_VALUE.exec(values[0]) : null;
+    if (single?.[2] === '%') throw new EngineError('INVALID_OPTION', `Padding ${single[1]}% leaves no room for the subject (use less than 50%)`);
+    throw new EngineError('INVALID_OPTION', `Padding ${single ? `${single[1]}px` : `"${text}"`} leaves no room for the subject in a ${width}x${height} output`);
   }
-  if (2 * value >= Math.min(width, height)) {
-    throw new EngineError('INVALID_OPTION', `Padding ${value}px leaves no room for the subject in a ${width}x${height} output`);
-  }
-  return { x: Math.round(value), y: Math.round(value) };
+  return padding;
+}
+
+function checkMaxSide(name: string, value: number | undefined): void {
+  if (value !== undefined && !(Number.isInteger(value) && value >= 16 && value <= MAX_OUTPUT_SIDE))
+    throw new EngineError('INVALID_OPTION', `${name} must be a whole number of pixels from 16 to ${MAX_OUTPUT_SIDE}, got ${value}`);
 }
 
 /**
@@ -69,8 +109,12 @@ function parsePadding(text: string, width: number, height: number): { x: number;
  * work are refused at once (a segmentation takes seconds), naming the option.
  */
 export function checkLayoutOptions(options: LayoutOptions, maxPixels: number): void {
+  checkMaxSide('Max Width', options.maxWidth);
+  checkMaxSide('Max Height', options.maxHeight);
+  if (options.subjectScale !== undefined && !(options.subjectScale > 0 && options.subjectScale <= 100))
+    throw new EngineError('INVALID_OPTION', `Subject Scale must be above 0 and at most 100 (percent), got ${options.subjectScale}`);
   if (options.outputSize) {
-    const { width, height } = parseSize(options.outputSize);
+    const { width, height } = capped(parseSize(options.outputSize), options);
     if (width * height > maxPixels)
       throw new EngineError('INPUT_TOO_LARGE', `Output size ${width}x${height} is over the limit of ${(maxPixels / 1e6).toFixed(1)} MP (BG_MAX_MEGAPIXELS)`);
     if (options.padding) parsePadding(options.padding, width, height);
@@ -78,28 +122,56 @@ export function checkLayoutOptions(options: LayoutOptions, maxPixels: number): v
   if (options.aspectRatio) parseRatio(options.aspectRatio);
 }
 
+/** The output scaled down, its ratio kept, to fit Max Width and Max Height. */
+function capped(size: { width: number; height: number }, options: LayoutOptions): { width: number; height: number } {
+  const factor = Math.min(1, (options.maxWidth ?? Infinity) / size.width, (options.maxHeight ?? Infinity) / size.height);
+  if (factor >= 1) return size;
+  return { width: Math.max(1, Math.round(size.width * factor)), height: Math.max(1, Math.round(size.height * factor)) };
+}
+
+/** The output's size: Output Size, else the photo at Aspect Ratio (its long side kept), else the photo's; then capped. */
+function outputSizeOf(sourceWidth: number, sourceHeight: number, options: LayoutOptions): { width: number; height: number } {
+  if (options.outputSize) return capped(parseSize(options.outputSize), options);
+  if (!options.aspectRatio) return capped({ width: sourceWidth, height: sourceHeight }, options);
+  const ratio = parseRatio(options.aspectRatio);
+  const long = Math.max(sourceWidth, sourceHeight);
+  return capped({ width: ratio >= 1 ? long : Math.round(long * ratio), height: ratio >= 1 ? Math.round(long / ratio) : long }, options);
+}
+
+/** Where an extent goes in the space between two paddings: at the start, centred, or at the end. */
+function aligned(place: 'start' | 'center' | 'end', before: number, space: number, extent: number): number {
+  if (place === 'start') return before;
+  if (place === 'end') return before + space - extent;
+  return before + Math.round((space - extent) / 2);
+}
+
 export function computeLayout(subject: BoundingBox, sourceWidth: number, sourceHeight: number, options: LayoutOptions, maxPixels: number): Layout {
-  if (!options.outputSize && !options.aspectRatio && !options.padding) {
-    return { width: sourceWidth, height: sourceHeight, relayout: false, placed: subject };
-  }
-  let width = sourceWidth;
-  let height = sourceHeight;
-  if (options.outputSize) ({ width, height } = parseSize(options.outputSize));
-  else if (options.aspectRatio) {
-    const ratio = parseRatio(options.aspectRatio);
-    const long = Math.max(sourceWidth, sourceHeight);
-    width = ratio >= 1 ? long : Math.round(long * ratio);
-    height = ratio >= 1 ? Math.round(long / ratio) : long;
+  const { width, height } = outputSizeOf(sourceWidth, sourceHeight, options);
+  const placedAnew = options.outputSize || options.aspectRatio || options.padding || options.subjectScale !== undefined;
+  if (!placedAnew) {
+    if (width === sourceWidth && height === sourceHeight) return { width, height, relayout: false, placed: subject };
+    // Only a maximum size: the photo scaled down, the subject where it was in it.
+    const f = width / sourceWidth;
+    const placed = {
+      x: Math.round(subject.x * f),
+      y: Math.round(subject.y * f),
+      width: Math.max(1, Math.round(subject.width * f)),
+      height: Math.max(1, Math.round(subject.height * f)),
+    };
+    return { width, height, relayout: true, placed };
   }
   if (width * height > maxPixels) {
     throw new EngineError('INPUT_TOO_LARGE', `Output ${width}x${height} is over the limit of ${(maxPixels / 1e6).toFixed(1)} MP (BG_MAX_MEGAPIXELS)`);
   }
-  const pad = options.padding ? parsePadding(options.padding, width, height) : { x: 0, y: 0 };
-  const scale = Math.min((width - 2 * pad.x) / subject.width, (height - 2 * pad.y) / subject.height);
+  const pad = options.padding ? parsePadding(options.padding, width, height) : { top: 0, right: 0, bottom: 0, left: 0 };
+  const inner = { width: width - pad.left - pad.right, height: height - pad.top - pad.bottom };
+  const scale = ((options.subjectScale ?? 100) / 100) * Math.min(inner.width / subject.width, inner.height / subject.height);
   const placedWidth = Math.max(1, Math.round(subject.width * scale));
   const placedHeight = Math.max(1, Math.round(subject.height * scale));
-  const left = Math.round((width - placedWidth) / 2);
-  const top = options.anchor === 'bottom' ? height - pad.y - placedHeight : Math.round((height - placedHeight) / 2);
+  const across = { left: 'start', center: 'center', right: 'end' } as const;
+  const down = { top: 'start', center: 'center', bottom: 'end' } as const;
+  const left = aligned(across[options.horizontalAlign ?? 'center'], pad.left, inner.width, placedWidth);
+  const top = aligned(down[options.anchor ?? 'center'], pad.top, inner.height, placedHeight);
   return { width, height, relayout: true, placed: { x: left, y: top, width: placedWidth, height: placedHeight } };
 }
 
