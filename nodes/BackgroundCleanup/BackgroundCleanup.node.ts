@@ -52,6 +52,7 @@ export class BackgroundCleanup implements INodeType {
           optionProperty(CLEANUP_OPTIONS, 'metadata'),
           ...optionProperties(SUBJECT_OPTIONS, ['modelFamily', 'modelPath']),
           optionProperty(CLEANUP_OPTIONS, 'quality'),
+          ...optionProperties(CLEANUP_OPTIONS, ['outputSize', 'aspectRatio', 'padding', 'subjectScale', 'horizontalAlign', 'anchor', 'maxWidth', 'maxHeight']),
           ...seeThroughOptions,
           ...subjectHintOptions,
         ],

@@ -54,6 +54,14 @@ describe('Background Cleanup node', () => {
         'quality',
         'seeThrough',
         'subjectHint',
+        'outputSize',
+        'aspectRatio',
+        'padding',
+        'subjectScale',
+        'horizontalAlign',
+        'anchor',
+        'maxWidth',
+        'maxHeight',
       ].sort(),
     );
   });

@@ -38,7 +38,7 @@ describe('n8n parameters from the option tables', () => {
     for (const [name, option] of Object.entries<OptionSpec>({ ...CLEANUP_OPTIONS, ...SUBJECT_OPTIONS })) {
       const shown = cleanup.filter((p) => p.name === name);
       expect(shown).toHaveLength(1);
-      expect(shown[0].default).toEqual(option.default ?? '');
+      expect(shown[0].default).toEqual(option.nodeDefault ?? option.default ?? '');
     }
     for (const [name, option] of Object.entries<OptionSpec>({
       ...SUBJECT_OPTIONS,

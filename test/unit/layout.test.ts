@@ -1,5 +1,5 @@
 import { checkLayoutOptions, computeLayout, placeSubject } from '../../src/engine/compose/placement';
-import { replaceBackground } from '../../src/engine';
+import { cleanupImage, replaceBackground } from '../../src/engine';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir } from '../../testkit/fixtures';
 
@@ -115,5 +115,24 @@ describe('layout: margins per side, subject scale, alignment, maximum size (exac
     // Inside 140 x 60; the 20 x 10 cut-out fits 120 x 60, at 50 % 60 x 30, top left of the padding.
     expect(result.metadata.bbox).toEqual({ x: 40, y: 10, width: 60, height: 30 });
     expect([result.metadata.width, result.metadata.height]).toEqual([200, 100]);
+  });
+
+  test('Background Cleanup lays the cut-out out the same way (transparent and mask), and refuses Blur or Crop to Subject with a layout', async () => {
+    const photo = await (
+      await import('sharp')
+    )
+      .default({ create: { width: 64, height: 48, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
+      .composite([{ input: { create: { width: 20, height: 10, channels: 4, background: { r: 200, g: 30, b: 30, alpha: 1 } } }, left: 10, top: 20 }])
+      .png()
+      .toBuffer();
+    const layout = { outputSize: '200x100', padding: '10 20 30 40', horizontalAlign: 'left', anchor: 'top', subjectScale: 50, featherPx: 0 } as const;
+    for (const mode of ['transparent', 'mask'] as const) {
+      const result = await cleanupImage(photo, { ...layout, mode });
+      expect(result.metadata.placed).toEqual({ x: 40, y: 10, width: 60, height: 30 });
+      expect([result.metadata.width, result.metadata.height]).toEqual([200, 100]);
+    }
+    await expect(cleanupImage(photo, { ...layout, mode: 'blur' })).rejects.toThrow(/need Transparent, Color or Mask/);
+    await expect(cleanupImage(photo, { ...layout, crop: true })).rejects.toThrow(/Crop to Subject and the layout options/);
+    await expect(cleanupImage(photo, { padding: '10 20 30' })).rejects.toThrow(/one, two or four values/);
   });
 });

@@ -1,4 +1,5 @@
 import { EngineError } from '../core/errors';
+import { type Choice, defineOptions } from '../core/optionTable';
 import { joinAlpha, sharpFromRaw, splitAlpha, toRaw } from '../image/raw';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 
@@ -35,6 +36,83 @@ export interface Layout {
 }
 
 export const MAX_OUTPUT_SIDE = 16384;
+
+/** The layout options, as both pipelines take them (an option table: core/optionTable.ts). */
+export const PLACEMENT_OPTIONS = defineOptions({
+  outputSize: {
+    type: 'string',
+    displayName: 'Output Size',
+    description: 'Output WIDTHxHEIGHT; the subject is scaled to fit inside the padding',
+    placeholder: '2000x2000',
+    cli: { flag: 'size', value: 'WxH' },
+  },
+  aspectRatio: {
+    type: 'string',
+    displayName: 'Aspect Ratio',
+    description: "Output ratio W:H; the photo's long side is kept",
+    placeholder: '4:5',
+    cli: { flag: 'ratio', value: 'W:H' },
+  },
+  padding: {
+    type: 'string',
+    displayName: 'Padding',
+    description:
+      'Space around the subject, as CSS margins: one value for every side, two (top/bottom, left/right) or four (top, right, bottom, left), each in pixels (40) or percent of that side (10%)',
+    placeholder: '10%',
+    cli: { flag: 'padding', value: 'P', help: 'space around the subject: 40 | 10% | "8% 5%" | "40 20 80 20" (top right bottom left)' },
+  },
+  subjectScale: {
+    type: 'number',
+    displayName: 'Subject Scale (%)',
+    description: 'How large the subject is, in percent of the largest size that fits inside the padding',
+    nodeDefault: 100,
+    min: 1,
+    max: 100,
+    cli: { flag: 'scale', value: 'N', help: 'the subject at N % of the largest size that fits inside the padding' },
+  },
+  horizontalAlign: {
+    type: 'options',
+    displayName: 'Horizontal Align',
+    description: 'Where the subject sits across the output when the layout changes',
+    default: 'center',
+    choices: { left: { name: 'Left' }, center: { name: 'Center' }, right: { name: 'Right' } } satisfies Record<
+      NonNullable<LayoutOptions['horizontalAlign']>,
+      Choice
+    >,
+    cli: { flag: 'align' },
+  },
+  anchor: {
+    type: 'options',
+    displayName: 'Anchor',
+    description: 'Where the subject sits up and down when the layout changes (output size, ratio, padding, scale or maximum size)',
+    default: 'bottom',
+    choices: { bottom: { name: 'Bottom (on the Floor)' }, center: { name: 'Center' }, top: { name: 'Top' } } satisfies Record<
+      NonNullable<LayoutOptions['anchor']>,
+      Choice
+    >,
+    cli: { flag: 'anchor' },
+  },
+  maxWidth: {
+    type: 'number',
+    displayName: 'Max Width (Px)',
+    description: 'The output at most this wide: a wider one is scaled down, its ratio kept',
+    nodeDefault: 2000,
+    min: 16,
+    max: MAX_OUTPUT_SIDE,
+    whole: true,
+    cli: { flag: 'max-width', value: 'N' },
+  },
+  maxHeight: {
+    type: 'number',
+    displayName: 'Max Height (Px)',
+    description: 'The output at most this high: a higher one is scaled down, its ratio kept',
+    nodeDefault: 2000,
+    min: 16,
+    max: MAX_OUTPUT_SIDE,
+    whole: true,
+    cli: { flag: 'max-height', value: 'N' },
+  },
+});
 
 function parseSize(text: string): { width: number; height: number } {
   const match = /^\s*(\d+)\s*[x×]\s*(\d+)\s*$/i.exec(text);
@@ -102,6 +180,11 @@ function parsePadding(text: string, width: number, height: number): Padding {
 function checkMaxSide(name: string, value: number | undefined): void {
   if (value !== undefined && !(Number.isInteger(value) && value >= 16 && value <= MAX_OUTPUT_SIDE))
     throw new EngineError('INVALID_OPTION', `${name} must be a whole number of pixels from 16 to ${MAX_OUTPUT_SIDE}, got ${value}`);
+}
+
+/** Whether any layout option is set (else the subject keeps its place and pixels). */
+export function asksForLayout(options: LayoutOptions): boolean {
+  return !!(options.outputSize || options.aspectRatio || options.padding || options.subjectScale !== undefined || options.maxWidth || options.maxHeight);
 }
 
 /**

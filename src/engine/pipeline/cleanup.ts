@@ -7,12 +7,14 @@ import { parseHexColor } from '../image/color';
 import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
 import { carriedMetadata } from '../image/metadata';
 import { cropRaw } from '../image/raw';
-import { FILE_EXTENSIONS, MIME_TYPES, type AlphaMask } from '../image/types';
+import { FILE_EXTENSIONS, MIME_TYPES, type AlphaMask, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
 import { expandBox } from '../matte/matte';
+import { asksForLayout, checkLayoutOptions, computeLayout, PLACEMENT_OPTIONS, placeSubject } from '../compose/placement';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
-import type { EngineContext } from '../core/context';
+import { type EngineContext, engineConfig } from '../core/context';
+import { EngineError } from '../core/errors';
 import type { CleanupResultContract, Satisfies } from '../core/result';
 import { extractSubject, glassOf, type Subject, subjectOptionFields, type SubjectOptions, subjectTimings } from './subject';
 
@@ -89,6 +91,7 @@ export const CLEANUP_OPTIONS = defineOptions({
     whole: true,
     cli: { flag: 'margin', value: 'N', help: 'px kept around the subject with --crop' },
   },
+  ...PLACEMENT_OPTIONS,
   ...outputFileOptions({ format: 'png', quality: 90 }),
 });
 
@@ -116,6 +119,8 @@ export interface CleanupMetadata {
   source: { width: number; height: number; format: string; orientation: number; hadAlpha: boolean };
   /** The subject's box in the (upright) source photo's pixels. */
   bbox: BoundingBox;
+  /** The subject's box in the output, when the layout options placed it anew. */
+  placed?: BoundingBox;
   /** Share of the photo covered by the subject (mean alpha), 0..1. */
   coverage: number;
   /** How much to trust the cut-out, with the reasons when it is doubtful (sidecar scores.cutout). */
@@ -156,7 +161,29 @@ export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions 
   if (options.mode === 'color') parseHexColor(options.color);
   glassOf(options);
   validateEncodeOptions({ format: options.format, quality: options.quality }, options.mode === 'transparent');
+  if (asksForLayout(options)) {
+    if (options.mode === 'blur')
+      throw new EngineError(
+        'INVALID_OPTION',
+        "The layout options (Output Size, Aspect Ratio, Padding, Subject Scale, Max Width / Height) need Transparent, Color or Mask: Blur keeps the photo's own background where it is",
+      );
+    if (options.crop)
+      throw new EngineError('INVALID_OPTION', "Crop to Subject and the layout options both place the subject: use one (Padding is the layout's margin)");
+  }
   return options;
+}
+
+/** The cut-out rendered in its mode: where it was (cropped to the subject if asked), or placed anew by the layout options. */
+async function renderedCutout(options: CleanupOptions, subject: Subject, blurSigma: number): Promise<{ image: RawImage; placed?: BoundingBox }> {
+  const { rgb, alpha, foreground, stats, config } = subject;
+  const look = { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma };
+  const layout = computeLayout(stats.bbox, rgb.width, rgb.height, options, config.maxPixels);
+  if (layout.relayout) {
+    const placed = await placeSubject(foreground, alpha, stats.bbox, layout);
+    return { image: await renderCutout(options.mode, placed.subject, placed.alpha, placed.subject, look), placed: layout.placed };
+  }
+  const image = await renderCutout(options.mode, foreground, alpha, rgb, look);
+  return { image: options.crop ? await cropRaw(image, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height)) : image };
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
@@ -183,18 +210,15 @@ function subjectOptionsOf(options: CleanupOptions): SubjectOptions {
  */
 export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsInput, context: EngineContext = {}): Promise<CleanupResult> {
   const options = parseCleanupOptions(optionsInput);
+  checkLayoutOptions(options, engineConfig(context).maxPixels);
   const start = performance.now();
   const subject = await extractSubject(input, subjectOptionsOf(options), context);
-  const { decoded, rgb, alpha, foreground, stats, config } = subject;
+  const { decoded, rgb, alpha, stats, config } = subject;
   const model = subject.model!;
   const tMatte = performance.now();
 
   const blurSigma = options.blurSigma > 0 ? options.blurSigma : autoBlurSigma(rgb.width, rgb.height);
-  let rendered = await renderCutout(options.mode, foreground, alpha, rgb, {
-    color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'),
-    blurSigma,
-  });
-  if (options.crop) rendered = await cropRaw(rendered, expandBox(stats.bbox, options.cropMargin, rgb.width, rgb.height));
+  const { image: rendered, placed } = await renderedCutout(options, subject, blurSigma);
   const tCompose = performance.now();
 
   // A mask is not a photo: it carries none of the photo's metadata.
@@ -225,6 +249,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
         hadAlpha: decoded.source.hadAlpha,
       },
       bbox: stats.bbox,
+      ...(placed ? { placed } : {}),
       coverage: Math.round(stats.coverage * 10000) / 10000,
       confidence: subject.confidence,
       ...(subject.hint ? { hint: subject.hint } : {}),

@@ -4,7 +4,7 @@ import { type Choice, defineOptions, zodFields } from '../core/optionTable';
 import { STRATEGIES, type Strategy } from '../generate/engine';
 import { RUNWAY_MODELS } from '../generate/runway/protocol';
 import { SCHEDULERS } from '../generate/sdxl/schedulers';
-import { type LayoutOptions, MAX_OUTPUT_SIDE } from '../compose/placement';
+import { PLACEMENT_OPTIONS } from '../compose/placement';
 import { outputFileOptions } from '../image/encode';
 import { type Preset, SHADOW_MODES } from '../presets';
 import { type InputKind, subjectOptionFields } from './subject';
@@ -132,79 +132,7 @@ export const GENERATION_OPTIONS = defineOptions({
 
 /** Where the subject sits on the output, its shadow, and a backdrop given instead of the engine's. */
 export const LAYOUT_OPTIONS = defineOptions({
-  outputSize: {
-    type: 'string',
-    displayName: 'Output Size',
-    description: 'Output WIDTHxHEIGHT; the subject is scaled to fit inside the padding',
-    placeholder: '2000x2000',
-    cli: { flag: 'size', value: 'WxH' },
-  },
-  aspectRatio: {
-    type: 'string',
-    displayName: 'Aspect Ratio',
-    description: "Output ratio W:H; the photo's long side is kept",
-    placeholder: '4:5',
-    cli: { flag: 'ratio', value: 'W:H' },
-  },
-  padding: {
-    type: 'string',
-    displayName: 'Padding',
-    description:
-      'Space around the subject, as CSS margins: one value for every side, two (top/bottom, left/right) or four (top, right, bottom, left), each in pixels (40) or percent of that side (10%)',
-    placeholder: '10%',
-    cli: { flag: 'padding', value: 'P', help: 'space around the subject: 40 | 10% | "8% 5%" | "40 20 80 20" (top right bottom left)' },
-  },
-  subjectScale: {
-    type: 'number',
-    displayName: 'Subject Scale (%)',
-    description: 'How large the subject is, in percent of the largest size that fits inside the padding',
-    nodeDefault: 100,
-    min: 1,
-    max: 100,
-    cli: { flag: 'scale', value: 'N', help: 'the subject at N % of the largest size that fits inside the padding' },
-  },
-  horizontalAlign: {
-    type: 'options',
-    displayName: 'Horizontal Align',
-    description: 'Where the subject sits across the output when the layout changes',
-    default: 'center',
-    choices: { left: { name: 'Left' }, center: { name: 'Center' }, right: { name: 'Right' } } satisfies Record<
-      NonNullable<LayoutOptions['horizontalAlign']>,
-      Choice
-    >,
-    cli: { flag: 'align' },
-  },
-  anchor: {
-    type: 'options',
-    displayName: 'Anchor',
-    description: 'Where the subject sits up and down when the layout changes (output size, ratio, padding, scale or maximum size)',
-    default: 'bottom',
-    choices: { bottom: { name: 'Bottom (on the Floor)' }, center: { name: 'Center' }, top: { name: 'Top' } } satisfies Record<
-      NonNullable<LayoutOptions['anchor']>,
-      Choice
-    >,
-    cli: { flag: 'anchor' },
-  },
-  maxWidth: {
-    type: 'number',
-    displayName: 'Max Width (Px)',
-    description: 'The output at most this wide: a wider one is scaled down, its ratio kept',
-    nodeDefault: 2000,
-    min: 16,
-    max: MAX_OUTPUT_SIDE,
-    whole: true,
-    cli: { flag: 'max-width', value: 'N' },
-  },
-  maxHeight: {
-    type: 'number',
-    displayName: 'Max Height (Px)',
-    description: 'The output at most this high: a higher one is scaled down, its ratio kept',
-    nodeDefault: 2000,
-    min: 16,
-    max: MAX_OUTPUT_SIDE,
-    whole: true,
-    cli: { flag: 'max-height', value: 'N' },
-  },
+  ...PLACEMENT_OPTIONS,
   shadow: {
     type: 'options',
     displayName: 'Shadow',
