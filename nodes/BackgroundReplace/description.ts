@@ -89,6 +89,10 @@ const layoutOptions: INodeProperties[] = optionProperties(LAYOUT_OPTIONS, [
   'outputSize',
   'padding',
   'shadow',
+  'shadowAngle',
+  'shadowDistance',
+  'shadowIntensity',
+  'shadowSoftness',
   'subjectScale',
 ]);
 

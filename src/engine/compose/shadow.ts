@@ -25,6 +25,25 @@ function lowestRow(alpha: AlphaMask, threshold = SUBJECT_ALPHA): number {
   return -1;
 }
 
+/** The subject's height in rows (its topmost to its lowest), 0 when there is none. */
+function subjectHeight(alpha: AlphaMask): number {
+  const bottom = lowestRow(alpha);
+  if (bottom < 0) return 0;
+  for (let y = 0; y <= bottom; y++) {
+    const row = y * alpha.width;
+    for (let x = 0; x < alpha.width; x++) if (alpha.data[row + x] >= SUBJECT_ALPHA) return bottom - y + 1;
+  }
+  return 0;
+}
+
+/** A drop shadow's offset in px: by angle and distance (a share of the subject's height) when given, else offsetX / offsetY. */
+export function dropOffset(alpha: AlphaMask, settings: NonNullable<ShadowSettings['drop']>): { dx: number; dy: number } {
+  if (settings.angle === undefined || settings.distance === undefined) return { dx: Math.round(settings.offsetX), dy: Math.round(settings.offsetY) };
+  const length = settings.distance * subjectHeight(alpha);
+  const radians = (settings.angle * Math.PI) / 180;
+  return { dx: Math.round(length * Math.cos(radians)), dy: Math.round(length * Math.sin(radians)) };
+}
+
 /**
  * Gaussian blur of a full-size mask whose non-zero pixels all lie in rows top..bottom: only
  * that band (plus 3 sigma on each side) is blurred, a few percent of a 12 MP frame.
@@ -45,22 +64,24 @@ async function blurredRows(data: Buffer, width: number, height: number, sigma: n
 }
 
 export async function contactShadow(alpha: AlphaMask, settings: NonNullable<ShadowSettings['contact']>): Promise<ShadowLayer | undefined> {
-  const floor = lowestRow(alpha);
-  if (floor < 0) return undefined;
+  const base = lowestRow(alpha);
+  if (base < 0) return undefined;
+  // A gap lowers the shadow below the subject's base: the product floats above the floor.
+  const floor = Math.min(alpha.height - 1, base + Math.round((settings.gap ?? 0) * subjectHeight(alpha)));
   const { width, height } = alpha;
   // Column extent of the subject near its base (bottom 15 % of its height).
-  let top = floor;
-  for (let y = floor; y >= 0 && floor - y < height; y--) {
+  let top = base;
+  for (let y = base; y >= 0 && base - y < height; y--) {
     const row = y * width;
     let hit = false;
     for (let x = 0; x < width && !hit; x++) hit = alpha.data[row + x] >= SUBJECT_ALPHA;
     if (!hit) break;
     top = y;
   }
-  const baseTop = Math.round(floor - (floor - top) * 0.15);
+  const baseTop = Math.round(base - (base - top) * 0.15);
   let left = width;
   let right = -1;
-  for (let y = baseTop; y <= floor; y++) {
+  for (let y = baseTop; y <= base; y++) {
     for (let x = 0; x < width; x++) {
       if (alpha.data[y * width + x] >= SUBJECT_ALPHA) {
         if (x < left) left = x;
@@ -69,7 +90,7 @@ export async function contactShadow(alpha: AlphaMask, settings: NonNullable<Shad
     }
   }
   const spread = Math.round((right - left + 1) * settings.spread);
-  const thickness = Math.max(2, Math.round((floor - top + 1) * 0.03));
+  const thickness = Math.max(2, Math.round((base - top + 1) * 0.03));
   const mask = Buffer.alloc(width * height);
   // A flat ellipse centred on the floor line, so its upper half tucks under the subject.
   const cx = (left + right) / 2;
@@ -87,8 +108,7 @@ export async function contactShadow(alpha: AlphaMask, settings: NonNullable<Shad
 export async function dropShadow(alpha: AlphaMask, settings: NonNullable<ShadowSettings['drop']>): Promise<ShadowLayer> {
   const { width, height } = alpha;
   const mask = Buffer.alloc(width * height);
-  const dx = Math.round(settings.offsetX);
-  const dy = Math.round(settings.offsetY);
+  const { dx, dy } = dropOffset(alpha, settings);
   let top = height;
   let bottom = -1;
   for (let y = 0; y < height; y++) {

@@ -14,7 +14,7 @@ import { encodeImage, validateEncodeOptions } from '../image/encode';
 import { carriedMetadata } from '../image/metadata';
 import { type AlphaMask, FILE_EXTENSIONS, MIME_TYPES, type RawImage } from '../image/types';
 import type { BoundingBox } from '../image/types';
-import { choosePreset, type ResolvedPreset, seedFor, shadowSettings } from '../presets';
+import { adjustedShadows, choosePreset, type ResolvedPreset, seedFor, shadowSettings } from '../presets';
 import type { SeeThroughMode } from '../frame/seeThrough';
 import type { CutoutConfidence } from '../matte/confidence';
 import { parseOptions } from '../core/validation';
@@ -146,7 +146,7 @@ async function composeOver(
   preset: ResolvedPreset,
   colorMatch: boolean,
 ) {
-  const shadows = backdrop.final ? {} : shadowSettings(options.shadow, preset.composite.shadow);
+  const shadows = backdrop.final ? {} : adjustedShadows(shadowSettings(options.shadow, preset.composite.shadow), options);
   const layers: ShadowLayer[] = [];
   if (shadows.contact) {
     const layer = await contactShadow(placed.alpha, shadows.contact);

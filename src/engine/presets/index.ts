@@ -18,7 +18,7 @@ import {
 } from './schema';
 
 export * from './schema';
-export { seedFor, SHADOW_MODES, type ShadowMode, shadowSettings } from './policy';
+export { adjustedShadows, seedFor, SHADOW_LOOKS, SHADOW_MODES, type ShadowAdjustments, type ShadowMode, shadowSettings } from './policy';
 export { BUILTIN_PRESETS, VITRINEALU_PRESET } from './builtin';
 
 /** A preset narrowed to one prompt type: everything a Replace run reads. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 
 import { subjectHintSchema } from '../segment/hint';
+import { SHADOW_LOOKS } from './policy';
 
 /**
  * Brand presets: what a Background Replace run needs besides the photo. Validated with zod
@@ -26,10 +27,17 @@ export const backdropSchema = z.discriminatedUnion('type', [
 ]);
 export type Backdrop = z.infer<typeof backdropSchema>;
 
+/**
+ * Shadows drawn from the subject's alpha. Contact: a flat soft ellipse on the floor line
+ * (`gap`: moved that share of the subject's height below it, the subject floats). Drop: the
+ * silhouette offset by offsetX / offsetY px, or, with `angle` and `distance`, that share of
+ * the subject's height in that direction (degrees clockwise from the right: 90 falls straight
+ * down, 45 down and to the right).
+ */
 export const shadowSchema = z
   .object({
     contact: z
-      .object({ opacity: unit.default(0.45), blur: z.number().min(0).max(200).default(6), spread: unit.default(0.06) })
+      .object({ opacity: unit.default(0.45), blur: z.number().min(0).max(200).default(6), spread: unit.default(0.06), gap: unit.optional() })
       .strict()
       .optional(),
     drop: z
@@ -38,6 +46,8 @@ export const shadowSchema = z
         blur: z.number().min(0).max(200).default(18),
         offsetX: z.number().min(-2000).max(2000).default(12),
         offsetY: z.number().min(-2000).max(2000).default(12),
+        angle: z.number().min(-360).max(360).optional(),
+        distance: z.number().min(0).max(2).optional(),
       })
       .strict()
       .optional(),
@@ -53,7 +63,8 @@ export const compositeSettingsSchema = z
     matchStrength: unit.default(0.35),
     matchMaxDeltaE: z.number().min(0).max(30).default(6),
     featherEdges: z.boolean().default(true),
-    shadow: shadowSchema.default({ contact: {} }),
+    /** The shadows, or one of the named looks (soft, hard, floating: presets/policy.ts). */
+    shadow: z.union([z.enum(['soft', 'hard', 'floating']).transform((look) => SHADOW_LOOKS[look]), shadowSchema]).default({ contact: {} }),
   })
   .strict();
 export type CompositeSettings = z.infer<typeof compositeSettingsSchema>;
