@@ -38,6 +38,7 @@ export class BackgroundCleanup implements INodeType {
       optionProperty(CLEANUP_OPTIONS, 'mode', { noDataExpression: true }),
       optionProperty(CLEANUP_OPTIONS, 'color', { displayOptions: { show: { mode: ['color'] } } }),
       ...versionedOptionProperties(CLEANUP_OPTIONS, 'blurSigma', VERSIONS, { displayOptions: { show: { mode: ['blur'] } } }),
+      optionProperty(CLEANUP_OPTIONS, 'blurType', { displayOptions: { show: { mode: ['blur'] } } }),
       imageProperties.outputBinaryField,
       {
         displayName: 'Options',
@@ -75,7 +76,12 @@ export class BackgroundCleanup implements INodeType {
       const request: CleanupOptionsInput = {
         mode,
         ...(mode === 'color' ? { color: this.getNodeParameter('color', itemIndex) as string } : {}),
-        ...(mode === 'blur' ? { blurSigma: this.getNodeParameter(version === 1 ? 'blurRadius' : 'blurSigma', itemIndex) as number } : {}),
+        ...(mode === 'blur'
+          ? {
+              blurSigma: this.getNodeParameter(version === 1 ? 'blurRadius' : 'blurSigma', itemIndex) as number,
+              blurType: this.getNodeParameter('blurType', itemIndex, 'gaussian') as CleanupOptionsInput['blurType'],
+            }
+          : {}),
         ...(options as Partial<CleanupOptionsInput>),
         ...(hint ? { hint } : {}),
         ...(crossCheck ? { crossCheck } : {}),

@@ -23,6 +23,7 @@ describe('Background Cleanup node', () => {
       'color',
       'blurRadius',
       'blurSigma',
+      'blurType',
       'outputBinaryPropertyName',
       'options',
       'routeByConfidence',

@@ -1,7 +1,7 @@
 import type { ExecutionProvider } from '../runtime/backend';
 import { z } from 'zod';
 
-import { autoBlurSigma, type CleanupMode, renderCutout } from '../compose/cutout';
+import { autoBlurSigma, type BlurType, type CleanupMode, renderCutout } from '../compose/cutout';
 import { type Choice, defineOptions, zodFields } from '../core/optionTable';
 import { parseHexColor } from '../image/color';
 import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
@@ -49,6 +49,17 @@ export const CLEANUP_OPTIONS = defineOptions({
     max: 500,
     formerly: { name: 'blurRadius', displayName: 'Blur Radius (Px)', beforeVersion: 2 },
     cli: { flag: 'blur', value: 'N', help: 'background blur sigma in px for --mode blur (0: 1% of the long side)' },
+  },
+  blurType: {
+    type: 'options',
+    displayName: 'Blur Type',
+    description: 'How the background is blurred in Blur mode',
+    default: 'gaussian',
+    choices: {
+      gaussian: { name: 'Gaussian', description: 'A smooth, even blur' },
+      lens: { name: 'Lens (Bokeh)', description: 'As a wide-open lens: flat discs, and highlights that bloom into bright circles' },
+    } satisfies Record<BlurType, Choice>,
+    cli: { flag: 'blur-type', help: 'the background blur for --mode blur: gaussian, or lens (bokeh discs)' },
   },
   featherPx: {
     type: 'number',
@@ -138,6 +149,7 @@ export interface CleanupMetadata {
     cropMargin: number;
     color?: string;
     blurSigma?: number;
+    blurType?: BlurType;
     quality: number;
   };
   timings: { decodeMs: number; segmentMs: number; inferenceMs: number; matteMs: number; composeMs: number; encodeMs: number; totalMs: number };
@@ -176,7 +188,7 @@ export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions 
 /** The cut-out rendered in its mode: where it was (cropped to the subject if asked), or placed anew by the layout options. */
 async function renderedCutout(options: CleanupOptions, subject: Subject, blurSigma: number): Promise<{ image: RawImage; placed?: BoundingBox }> {
   const { rgb, alpha, foreground, stats, config } = subject;
-  const look = { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma };
+  const look = { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma, blurType: options.blurType };
   const layout = computeLayout(stats.bbox, rgb.width, rgb.height, options, config.maxPixels);
   if (layout.relayout) {
     const placed = await placeSubject(foreground, alpha, stats.bbox, layout);
@@ -262,7 +274,7 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
         crop: options.crop,
         cropMargin: options.cropMargin,
         ...(options.mode === 'color' ? { color: options.color } : {}),
-        ...(options.mode === 'blur' ? { blurSigma } : {}),
+        ...(options.mode === 'blur' ? { blurSigma, blurType: options.blurType } : {}),
         quality: options.quality,
       },
       timings: {
