@@ -6,6 +6,8 @@
  *   node dist/scripts/gallery.js --from out --to F   cleanup sheet from the demo's out/<mode>/ files
  *   node dist/scripts/gallery.js --frames            docs/frames-gallery.png: bench:frames scenes
  *     (tuning seeds) without a hint and with a box marked Framed Product, beside the true alpha
+ *   node dist/scripts/gallery.js --looks             docs/looks-gallery.png: the shadow looks and
+ *     controls, a layout, and the two blur types, on the bundled examples
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -85,8 +87,43 @@ async function framesSheet(file: string) {
   await writeSheet(file, columns.length, FRAME_SCENES.length, composites);
 }
 
+/** Replace's looks and layout and Cleanup's blur types, one column each. */
+const LOOKS: Array<{ name: string; options: Record<string, unknown>; cleanup?: boolean }> = [
+  { name: 'Shadow: Soft', options: { shadow: 'soft' } },
+  { name: 'Shadow: Hard', options: { shadow: 'hard' } },
+  { name: 'Shadow: Floating', options: { shadow: 'floating' } },
+  { name: 'Hard, Angle 135', options: { shadow: 'hard', shadowAngle: 135, shadowDistance: 8 } },
+  { name: 'Scale 60%, left, top', options: { subjectScale: 60, horizontalAlign: 'left', anchor: 'top' } },
+  { name: 'Blur: Gaussian', options: { mode: 'blur', blurType: 'gaussian' }, cleanup: true },
+  { name: 'Blur: Lens', options: { mode: 'blur', blurType: 'lens' }, cleanup: true },
+];
+
+async function looksSheet(file: string, examples: string[]) {
+  const composites: sharp.OverlayOptions[] = LOOKS.map((look, i) => ({ input: label(look.name, CELL), left: i * CELL, top: 0 }));
+  for (const [row, name] of examples.entries()) {
+    const original = fs.readFileSync(path.join(ROOT, 'examples', name));
+    const cutout = (await cleanupImage(original, { mode: 'transparent' })).data;
+    for (const [column, look] of LOOKS.entries()) {
+      const output = look.cleanup
+        ? (await cleanupImage(original, look.options)).data
+        : (await replaceBackground(cutout, { promptType: 'studio', aspectRatio: '1:1', padding: '8%', ...look.options })).data;
+      composites.push({ input: await cell(output, false), left: column * CELL, top: LABEL + row * CELL });
+    }
+  }
+  await writeSheet(file, LOOKS.length, examples.length, composites);
+}
+
 async function main() {
   const args = process.argv.slice(2);
+  if (args.includes('--looks')) {
+    const examples = fs
+      .readdirSync(path.join(ROOT, 'examples'))
+      .filter((f) => /\.(jpe?g|png)$/i.test(f))
+      .sort();
+    await looksSheet(path.join(ROOT, 'docs', 'looks-gallery.png'), examples);
+    await closeWorkerPool();
+    return;
+  }
   if (args.includes('--frames')) {
     await framesSheet(path.join(ROOT, 'docs', 'frames-gallery.png'));
     await closeWorkerPool();
