@@ -3,6 +3,7 @@ import sharp from 'sharp';
 
 import { cleanupImage, replaceBackground } from '../../src/engine';
 import { carriedMetadata, embeddedMetadata, withoutPrivateXmp } from '../../src/engine/image/metadata';
+import { decodeImage } from '../../src/engine/image/decode';
 import { encodeImage } from '../../src/engine/image/encode';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
@@ -89,6 +90,19 @@ describe('colour profile and metadata of the results', () => {
     expect(exif?.Image).toMatchObject({ Copyright: 'ACME 2026', Artist: 'Jo Photographer' });
     expect(exif?.GPSInfo).toBeUndefined();
     expect(meta.icc?.toString('latin1').replace(/\0/g, '')).toContain('sRGB');
+  });
+
+  test('a photo in another profile (Display P3) comes out converted and tagged sRGB', async () => {
+    const p3 = await sharp({ create: { width: 64, height: 64, channels: 3, background: { r: 255, g: 40, b: 40 } } })
+      .withIccProfile('p3')
+      .jpeg()
+      .toBuffer();
+    expect((await sharp(p3).metadata()).icc?.toString('latin1').replace(/\0/g, '')).toMatch(/P3/);
+    const decoded = await decodeImage(p3);
+    const file = await encodeImage(decoded.image, { format: 'png', metadata: carriedMetadata(decoded.embedded, 'keep') });
+    const icc = (await sharp(file).metadata()).icc?.toString('latin1').replace(/\0/g, '');
+    expect(icc).toContain('sRGB');
+    expect(icc).not.toMatch(/P3/);
   });
 
   test('a damaged EXIF block is not copied, and does not fail the photo', () => {
