@@ -11,6 +11,11 @@
  *           session options (what rembg does), the images already at the model's input
  *   rembg   when a python3 with rembg is present (REMBG_PYTHON=path picks one): rembg.remove()
  *           with its isnet-general-use session (rembg's own copy of the IS-Net weights)
+ *   limit   the least any pipeline must do, done the fastest way known here: decode (sharp),
+ *           the model's input, session.run on the fastest session measured (the engine's exact
+ *           fp32 copy, graph optimisation "all", memory patterns off: README, "Against peers"),
+ *           its output upscaled bilinearly as the alpha, PNG written (zlib level 2). Nothing else:
+ *           no edge colours, no see-through, no feather
  * Prints seconds per photo and peak RSS side by side, and ours against the others. Asserts nothing.
  *
  *   npm run bench:peers -- [--sizes 1024px,12MP,24MP] [--reps 2]
@@ -24,7 +29,8 @@ import sharp from 'sharp';
 import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
 import { defaultCacheDir } from '../src/engine/core/config';
 import { resolveModel } from '../src/engine/segment/model';
-import { toInputTensorData } from '../src/engine/segment/tensors';
+import { cpuModelFile } from '../src/engine/segment/cpuModel';
+import { toInputTensorData, toMask } from '../src/engine/segment/tensors';
 import { FIXTURES, PHOTOS, REPO_ROOT } from '../testkit/fixtures';
 
 const IMGLY_VERSION = '1.4.5';
@@ -34,7 +40,7 @@ const SIZES: Record<string, (s: sharp.Sharp) => sharp.Sharp> = {
   '12MP': (s) => s.resize(4000, 3000, { fit: 'fill' }),
   '24MP': (s) => s.resize(6000, 4000, { fit: 'fill' }),
 };
-const CONTESTANTS = ['ours', 'imgly', 'bare', 'rembg'] as const;
+const CONTESTANTS = ['ours', 'imgly', 'bare', 'limit', 'rembg'] as const;
 type Contestant = (typeof CONTESTANTS)[number];
 interface Measured {
   perPhotoMs: number;
@@ -138,6 +144,30 @@ async function runBare(files: string[]): Promise<Measured> {
   return timed(files, async () => session.run({ [session.inputNames[0]]: tensors[next++ % tensors.length] }));
 }
 
+async function runLimit(files: string[]): Promise<Measured> {
+  const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+  const config = readEngineConfig();
+  const model = resolveModel({ cacheDir: config.modelCacheDir });
+  const file = await cpuModelFile(model.path, model.sha256, config.modelCacheDir);
+  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', enableMemPattern: false });
+  const side = model.family.inputSize;
+  return timed(files, async (bytes) => {
+    const { data, info } = await sharp(bytes).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const raw = { raw: { width: info.width, height: info.height, channels: 3 as const } };
+    const pixels = await sharp(data, raw).resize(side, side, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+    const outputs = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', toInputTensorData(pixels, model.family), [1, 3, side, side]) });
+    const mask = toMask((outputs[session.outputNames[0]].data as Float32Array).subarray(0, side * side), model.family);
+    const alpha = await sharp(Buffer.from(mask), { raw: { width: side, height: side, channels: 1 } })
+      .resize(info.width, info.height, { fit: 'fill', kernel: 'linear' })
+      .raw()
+      .toBuffer();
+    return sharp(data, raw)
+      .joinChannel(alpha, { raw: { width: info.width, height: info.height, channels: 1 } })
+      .png({ compressionLevel: 2, adaptiveFiltering: false })
+      .toBuffer();
+  });
+}
+
 function rembgPython(): string | undefined {
   const python = process.env.REMBG_PYTHON || 'python3';
   const probe = spawnSync(python, ['-c', 'import rembg'], { encoding: 'utf8' });
@@ -183,7 +213,7 @@ async function main() {
   const args = process.argv.slice(2);
   if (args[0] === '--run') {
     const [, contestant, ...files] = args;
-    const run = { ours: runOurs, imgly: runImgly, bare: runBare }[contestant as 'ours' | 'imgly' | 'bare'];
+    const run = { ours: runOurs, imgly: runImgly, bare: runBare, limit: runLimit }[contestant as 'ours' | 'imgly' | 'bare' | 'limit'];
     console.log(JSON.stringify(await run(files)));
     return;
   }
@@ -214,11 +244,11 @@ async function main() {
       ) as Record<Contestant, Measured>;
       const seconds = (name: Contestant) => (result[name] ? `${(result[name].perPhotoMs / 1000).toFixed(2)} s (${result[name].peakRssMb} MB)` : '—');
       console.log(
-        `${size.padEnd(7)} seconds per photo (peak RSS): ours ${seconds('ours')} | IMG.LY ${seconds('imgly')} | bare session.run ${seconds('bare')} | rembg ${seconds('rembg')}`,
+        `${size.padEnd(7)} seconds per photo (peak RSS): ours ${seconds('ours')} | limit ${seconds('limit')} | IMG.LY ${seconds('imgly')} | bare session.run ${seconds('bare')} | rembg ${seconds('rembg')}`,
       );
       const ratio = (name: Contestant) => (result[name] ? `${(result[name].perPhotoMs / result.ours.perPhotoMs).toFixed(2)}x` : '—');
       console.log(
-        `${''.padEnd(7)} ours / bare ${(result.ours.perPhotoMs / result.bare.perPhotoMs).toFixed(2)}x | IMG.LY / ours ${ratio('imgly')} | rembg / ours ${ratio('rembg')}`,
+        `${''.padEnd(7)} ours / limit ${(result.ours.perPhotoMs / result.limit.perPhotoMs).toFixed(2)}x | ours / bare ${(result.ours.perPhotoMs / result.bare.perPhotoMs).toFixed(2)}x | IMG.LY / ours ${ratio('imgly')} | rembg / ours ${ratio('rembg')}`,
       );
       rows.push({ size, ...result });
     }
