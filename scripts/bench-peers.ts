@@ -13,7 +13,8 @@
  *           with its isnet-general-use session (rembg's own copy of the IS-Net weights)
  *   limit   the least any pipeline must do, done the fastest way known here: decode (sharp),
  *           the model's input, session.run on the fastest session measured (the engine's exact
- *           fp32 copy, graph optimisation "all", memory patterns off: README, "Against peers"),
+ *           fp32 copy, graph optimisation "all", memory patterns off, one thread per core: README,
+ *           "Against peers"),
  *           its output upscaled bilinearly as the alpha, PNG written (zlib level 2). Nothing else:
  *           no edge colours, no see-through, no feather
  * Prints seconds per photo and peak RSS side by side, and ours against the others. Asserts nothing.
@@ -29,6 +30,7 @@ import sharp from 'sharp';
 import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
 import { defaultCacheDir } from '../src/engine/core/config';
 import { resolveModel } from '../src/engine/segment/model';
+import { nativeThreads } from '../src/engine/runtime/backend';
 import { cpuModelFile } from '../src/engine/segment/cpuModel';
 import { toInputTensorData, toMask } from '../src/engine/segment/tensors';
 import { FIXTURES, PHOTOS, REPO_ROOT } from '../testkit/fixtures';
@@ -149,7 +151,12 @@ async function runLimit(files: string[]): Promise<Measured> {
   const config = readEngineConfig();
   const model = resolveModel({ cacheDir: config.modelCacheDir });
   const file = await cpuModelFile(model.path, model.sha256, config.modelCacheDir);
-  const session = await ort.InferenceSession.create(file, { executionProviders: ['cpu'], graphOptimizationLevel: 'all', enableMemPattern: false });
+  const session = await ort.InferenceSession.create(file, {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    enableMemPattern: false,
+    intraOpNumThreads: nativeThreads(0),
+  });
   const side = model.family.inputSize;
   return timed(files, async (bytes) => {
     const { data, info } = await sharp(bytes).rotate().removeAlpha().raw().toBuffer({ resolveWithObject: true });

@@ -95,11 +95,21 @@ export function packageVersion(name: string): string {
   return 'unknown';
 }
 
+const cores = () => (typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length);
+
 /** WASM threads: as many as the native runtime would use, at most 8 (onnxruntime-web's useful range). */
 export function wasmThreads(requested: number): number {
   if (requested > 0) return Math.min(requested, 16);
-  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
-  return Math.max(1, Math.min(8, cores));
+  return Math.max(1, Math.min(8, cores()));
+}
+
+/**
+ * Native intra-op threads: as asked, else one per core. Left to itself (0) onnxruntime-node
+ * ran IS-Net on one thread on the 2-core test machine: 2.0 s a run at 1024 px against 1.1 s
+ * with 2 threads (python's onnxruntime likewise, 1.76 s against 0.91 s; bench:peers, README).
+ */
+export function nativeThreads(requested: number): number {
+  return requested > 0 ? requested : Math.max(1, cores());
 }
 
 function loadNative(): Backend {

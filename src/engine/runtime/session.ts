@@ -6,7 +6,7 @@ import fs from 'node:fs';
 
 import type { Device } from '../core/config';
 import { errorMessage } from '../core/errors';
-import type { Backend, ExecutionProvider, Ort } from './backend';
+import { type Backend, type ExecutionProvider, nativeThreads, type Ort } from './backend';
 import { providerPlan } from './device';
 import { floatsToHalf, halfToFloats } from './half';
 
@@ -15,7 +15,7 @@ export type OrtTensor = InstanceType<Ort['Tensor']>;
 
 export interface SessionSettings {
   device: Device;
-  /** Intra-op threads for the native runtime; 0 lets onnxruntime use every core. */
+  /** Intra-op threads for the native runtime; 0: one per core (nativeThreads). */
   threads: number;
   graphOptimization: 'disabled' | 'basic' | 'extended' | 'all';
   /**
@@ -39,7 +39,7 @@ export async function openSession(backend: Backend, modelPath: string, settings:
   const options = {
     graphOptimizationLevel: settings.graphOptimization,
     enableMemPattern: settings.memoryPattern ?? false,
-    ...(backend.name === 'native' && settings.threads > 0 ? { intraOpNumThreads: settings.threads } : {}),
+    ...(backend.name === 'native' ? { intraOpNumThreads: nativeThreads(settings.threads) } : {}),
   };
   const providers: ExecutionProvider[] = backend.name === 'wasm' ? ['wasm'] : providerPlan(settings.device);
   if (backend.name === 'wasm' && settings.device === 'cuda') {
