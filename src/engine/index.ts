@@ -6,7 +6,7 @@
  */
 
 // The photo's path: cut-out, replacement, the worker's health.
-export { CLEANUP_OPTIONS, cleanupImage, cleanupOptionsSchema, parseCleanupOptions } from './pipeline/cleanup';
+export { CLEANUP_MODES, CLEANUP_OPTIONS, cleanupImage, cleanupOptionsSchema, parseCleanupOptions } from './pipeline/cleanup';
 export { SUBJECT_OPTIONS } from './pipeline/subject';
 export type { Choice, CliFlag, OptionSpec, OptionTable } from './core/optionTable';
 export type { CleanupMetadata, CleanupOptions, CleanupOptionsInput, CleanupResult } from './pipeline/cleanup';
@@ -28,7 +28,6 @@ export type { EngineErrorCode } from './core/errors';
 export { writeFileAtomic } from './core/atomicWrite';
 
 // Concerns a caller configures or reads.
-export { CLEANUP_MODES } from './compose/cutout';
 export type { CleanupMode } from './compose/cutout';
 export { decodeImage } from './image/decode';
 export { encodeImage } from './image/encode';

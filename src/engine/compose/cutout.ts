@@ -4,7 +4,6 @@ import type { AlphaMask, RawImage } from '../image/types';
 
 export type CleanupMode = 'transparent' | 'color' | 'blur' | 'mask';
 export type BlurType = 'gaussian' | 'lens';
-export const CLEANUP_MODES: readonly CleanupMode[] = ['transparent', 'color', 'blur', 'mask'];
 
 /** Background blur: 1 % of the long side unless a radius is given. */
 export function autoBlurSigma(width: number, height: number): number {

@@ -2,7 +2,7 @@ import type { ExecutionProvider } from '../runtime/backend';
 import { z } from 'zod';
 
 import { autoBlurSigma, type BlurType, type CleanupMode, renderCutout } from '../compose/cutout';
-import { type Choice, defineOptions, zodFields } from '../core/optionTable';
+import { type Choice, choiceValues, defineOptions, zodFields } from '../core/optionTable';
 import { parseHexColor } from '../image/color';
 import { encodeImage, outputFileOptions, validateEncodeOptions } from '../image/encode';
 import { carriedMetadata } from '../image/metadata';
@@ -105,6 +105,9 @@ export const CLEANUP_OPTIONS = defineOptions({
   ...PLACEMENT_OPTIONS,
   ...outputFileOptions({ format: 'png', quality: 90 }),
 });
+
+/** Background Cleanup's modes, in the order the node lists them (from the table). */
+export const CLEANUP_MODES: readonly CleanupMode[] = choiceValues(CLEANUP_OPTIONS.mode);
 
 export const cleanupOptionsSchema = z
   .object({

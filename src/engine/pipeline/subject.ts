@@ -133,8 +133,7 @@ export function glassOf(options: { glassOpacity: number; glassTint: string }): G
   return { opacity: options.glassOpacity, tint: parseHexColor(options.glassTint) };
 }
 
-export const INPUT_KINDS = ['auto', 'cutout', 'photo'] as const;
-export type InputKind = (typeof INPUT_KINDS)[number];
+export type InputKind = 'auto' | 'cutout' | 'photo';
 
 /**
  * True when an alpha channel is a cut-out's: a real share of the picture fully clear
