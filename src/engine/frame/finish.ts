@@ -230,6 +230,21 @@ const MIN_CONTRAST = 28;
  * background's specks (bench:frames: every one under 8 % was worse than the model's matte).
  */
 const MIN_FINISH_COVER = 0.1;
+/**
+ * Under MIN_FINISH_COVER, a finish matte lying at least this much on straight bars is a thin
+ * frame, not specks (railings of 2.2-2.6 px balusters: 0.56-0.77 of their mattes on bars, a
+ * scatter of specks or a fruit seen through the glass under 0.45)...
+ */
+const THIN_FRAME_BARS = 0.5;
+/** ...down to this cover (a railing's 2 px balusters every 30 px: 7 %). */
+const THIN_FRAME_COVER = 0.05;
+/**
+ * IoU with the model's matte from which a finish no commoner in the band than outside is the
+ * frame the model took, when no lifted finish frames the box: the lifted colour was what shows
+ * through the glass (a wood door over a fruit of the wood's own shade: 0.67-0.72 against a
+ * butterfly's black, the model having taken the butterfly, 0.48).
+ */
+const MODEL_SHARES = 0.6;
 /** A mixed pixel lies within this share of the finish-background distance off the line between them. */
 const MAX_OFF_LINE = 0.5;
 
@@ -630,9 +645,9 @@ function pickBest(plausible: FinishCandidate[], agreement: (c: FinishCandidate) 
   }
   // A matte covering under a tenth of the box is no frame (MIN_FINISH_COVER): it cannot win by
   // its bars over the frame's own finish (a white pergola's highlights on a sweep); when no
-  // other lifted finish is left, none is chosen (no last resort either: a colour was lifted).
+  // other lifted finish is left, only a thin frame or the model's own can be (see there).
   const framing = lifted.filter((c) => coverOf(c.model.solid) >= MIN_FINISH_COVER);
-  if (framing.length === 0) return undefined;
+  if (framing.length === 0) return thinOrUnliftedFrame(plausible, lifted, agreement);
   // A finish whose matte is the model's own and holds the most lifted one's: the same material
   // seen wider, and two views agree on it (a two-tone finish, lit and shaded slats, against the
   // lit side alone, far rarer outside the box). Not one that agrees with the model only because
@@ -641,6 +656,26 @@ function pickBest(plausible: FinishCandidate[], agreement: (c: FinishCandidate) 
   if (agreed) return agreed;
   if (framing.length === 1 || framing[0].lift >= LIFT_DOMINANCE * framing[1].lift) return framing[0];
   return framing.reduce((a, b) => (b.barShare > a.barShare ? b : a));
+}
+
+/**
+ * A finish matte of a thin frame under MIN_FINISH_COVER: lifted, on straight bars. A last
+ * resort's (no commoner in the band) thin lines are as likely the background's (bench:frames
+ * trellis 12001: wood grain behind a trellis, 0.141 -> 0.048 if taken).
+ */
+const isThinFrame = (c: FinishCandidate) => c.lift >= MIN_LIFT && c.barShare >= THIN_FRAME_BARS && coverOf(c.model.solid) >= THIN_FRAME_COVER;
+
+/**
+ * When no lifted finish covers a tenth of the box: a lifted one on straight bars is a thin
+ * frame (balusters of 2-3 px); else an unlifted one whose matte the model's shares
+ * (MODEL_SHARES) and that leaves most of the box open is the frame, the lifted colour being
+ * what shows through its glass; else none (no scatter of specks, no last resort).
+ */
+function thinOrUnliftedFrame(plausible: FinishCandidate[], lifted: FinishCandidate[], agreement: (c: FinishCandidate) => number): FinishCandidate | undefined {
+  const thin = lifted.filter(isThinFrame);
+  if (thin.length > 0) return thin.reduce((a, b) => (b.barShare > a.barShare ? b : a));
+  const shared = plausible.filter((c) => c.lift < MIN_LIFT && agreement(c) >= MODEL_SHARES && coverOf(c.model.solid) <= MAX_FRAME_FILL);
+  return shared.length > 0 ? shared.reduce((a, b) => (agreement(b) > agreement(a) ? b : a)) : undefined;
 }
 
 /**
@@ -701,7 +736,7 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   const plausible = candidates.filter((c) => c.lift >= OWN_COLOR_LIFT || agreement.get(c)! >= MIN_OVERLAP);
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible, (c) => agreement.get(c)!);
-  if (!best || coverOf(best.model.solid) < MIN_FINISH_COVER) return undefined;
+  if (!best || (coverOf(best.model.solid) < MIN_FINISH_COVER && !isThinFrame(best))) return undefined;
   const edges = best.lift < MIN_LIFT ? withoutBlobs(rgb, box, best.model) : best.model;
   return {
     matte: { alpha: softMatte(rgb, box, model, best.finish, edges), finish: best.finish.mean.map(Math.round) as [number, number, number] },
