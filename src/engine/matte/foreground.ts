@@ -107,21 +107,38 @@ export const BOUND_BLOCK = 12;
 /** The farthest a bounding value can be from the pixel, for checks. */
 export const BOUND_REACH = 2 * BOUND_BLOCK - 1;
 
-/** Per block and channel, the least and greatest value of the photo (6 values a block). */
-function blockRanges(rgb: Uint8Array, width: number, height: number): { ranges: Uint8Array; columns: number; rows: number } {
+/**
+ * Per block and channel, the least and greatest value of the photo (6 values a block), for the
+ * blocks the edge tiles consult (their own and the next ones): the rest of a 12 MP photo is
+ * never read.
+ */
+function blockRanges(rgb: Uint8Array, width: number, height: number, tiles: EdgeTiles): { ranges: Uint8Array; columns: number; rows: number } {
   const columns = Math.ceil(width / BOUND_BLOCK);
   const rows = Math.ceil(height / BOUND_BLOCK);
   const ranges = new Uint8Array(columns * rows * 6);
-  for (let b = 0; b < columns * rows; b++) ranges.fill(255, b * 6, b * 6 + 3);
-  for (let y = 0; y < height; y++) {
-    const rowBlock = Math.floor(y / BOUND_BLOCK) * columns;
-    for (let x = 0; x < width; x++) {
-      const o = (rowBlock + Math.floor(x / BOUND_BLOCK)) * 6;
-      const p = (y * width + x) * 3;
-      for (let k = 0; k < 3; k++) {
-        const v = rgb[p + k];
-        if (v < ranges[o + k]) ranges[o + k] = v;
-        if (v > ranges[o + 3 + k]) ranges[o + 3 + k] = v;
+  const needed = new Uint8Array(columns * rows);
+  for (let t = 0; t < tiles.flags.length; t++) {
+    if (!tiles.flags[t]) continue;
+    const { tx0, ty0, tx1, ty1 } = tileRegion(t, tiles.columns, width, height);
+    const bx1 = Math.min(columns - 1, Math.floor((tx1 - 1) / BOUND_BLOCK) + 1);
+    const by1 = Math.min(rows - 1, Math.floor((ty1 - 1) / BOUND_BLOCK) + 1);
+    for (let by = Math.max(0, Math.floor(ty0 / BOUND_BLOCK) - 1); by <= by1; by++)
+      needed.fill(1, by * columns + Math.max(0, Math.floor(tx0 / BOUND_BLOCK) - 1), by * columns + bx1 + 1);
+  }
+  for (let block = 0; block < columns * rows; block++) {
+    if (!needed[block]) continue;
+    const o = block * 6;
+    ranges.fill(255, o, o + 3);
+    const x0 = (block % columns) * BOUND_BLOCK;
+    const y0 = Math.floor(block / columns) * BOUND_BLOCK;
+    for (let y = y0; y < Math.min(height, y0 + BOUND_BLOCK); y++) {
+      for (let x = x0; x < Math.min(width, x0 + BOUND_BLOCK); x++) {
+        const p = (y * width + x) * 3;
+        for (let k = 0; k < 3; k++) {
+          const v = rgb[p + k];
+          if (v < ranges[o + k]) ranges[o + k] = v;
+          if (v > ranges[o + 3 + k]) ranges[o + 3 + k] = v;
+        }
       }
     }
   }
@@ -144,8 +161,10 @@ function localRange(blocks: ReturnType<typeof blockRanges>, x: number, y: number
   }
 }
 
+type EdgeTiles = { flags: Uint8Array; columns: number; count: number };
+
 /** Marks the TILE x TILE tiles that hold at least one soft-edge pixel. */
-function tilesWithEdges(alpha: Uint8Array, width: number, height: number): { flags: Uint8Array; columns: number; count: number } {
+function tilesWithEdges(alpha: Uint8Array, width: number, height: number): EdgeTiles {
   const columns = Math.ceil(width / TILE);
   const rows = Math.ceil(height / TILE);
   const flags = new Uint8Array(columns * rows);
@@ -305,7 +324,7 @@ export function estimateForeground(rgb: Uint8Array, alpha: Uint8Array, width: nu
   const tiles = tilesWithEdges(alpha, width, height);
   if (tiles.count === 0) return out;
   const coarse = coarseMeans(rgb, alpha, width, height);
-  const blocks = blockRanges(rgb, width, height);
+  const blocks = blockRanges(rgb, width, height, tiles);
   const work = narrowBuffers();
   // The narrow pass runs tile by tile over tiles that contain soft edges, each with a
   // halo of its window radius, so its cost follows the edge length, not the image area.

@@ -29,8 +29,18 @@ interface Plane {
   height: number;
 }
 
-/** Block means of `factor` x `factor` pixels, scaled 0..1: the photo's three colour planes and the matte's. */
-function shrink(image: Uint8Array, matte: Uint8Array, width: number, height: number, channels: number, factor: number): Plane[] {
+/** A region of a full-size photo (and its matte), read in place: rows `stride` pixels apart. */
+interface Region {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+  stride: number;
+}
+
+/** Block means of `factor` x `factor` pixels of the region, scaled 0..1: the photo's three colour planes and the matte's. */
+function shrink(image: Uint8Array, matte: Uint8Array, region: Region, channels: number, factor: number): Plane[] {
+  const { width, height } = region;
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const sums = [0, 1, 2, 3].map(() => new Float32Array(w * h));
@@ -39,13 +49,14 @@ function shrink(image: Uint8Array, matte: Uint8Array, width: number, height: num
   const [r, g, b, a] = sums;
   for (let y = 0; y < height; y++) {
     const row = Math.floor(y / factor) * w;
+    const start = (region.y + y) * region.stride + region.x;
     for (let x = 0; x < width; x++) {
       const i = row + column[x];
-      const o = (y * width + x) * channels;
+      const o = (start + x) * channels;
       r[i] += image[o];
       g[i] += image[o + 1];
       b[i] += image[o + 2];
-      a[i] += matte[y * width + x];
+      a[i] += matte[start + x];
       counts[i]++;
     }
   }
@@ -133,17 +144,7 @@ export function guidedUpsample(matte: Uint8Array, image: Uint8Array, width: numb
   const reach = 2 * options.radius + 2 * factor;
   const edges = edgeBox(matte, width, height, reach, factor);
   const out = Uint8Array.from(matte);
-  if (!edges) return out;
-  const crop = (source: Uint8Array, stride: number) => {
-    const part = new Uint8Array(edges.width * edges.height * stride);
-    for (let y = 0; y < edges.height; y++) {
-      const from = ((edges.y + y) * width + edges.x) * stride;
-      part.set(source.subarray(from, from + edges.width * stride), y * edges.width * stride);
-    }
-    return part;
-  };
-  const part = refine(crop(matte, 1), crop(image, channels), edges.width, edges.height, channels, factor, options);
-  for (let y = 0; y < edges.height; y++) out.set(part.subarray(y * edges.width, (y + 1) * edges.width), (edges.y + y) * width + edges.x);
+  if (edges) refine(matte, image, { ...edges, stride: width }, channels, factor, options, out);
   return out;
 }
 
@@ -173,12 +174,15 @@ function edgeBox(matte: Uint8Array, width: number, height: number, margin: numbe
   return { x: left, y: top, width: right - left, height: bottom - top };
 }
 
-/** The guided filter on one region: coefficients fitted on the shrunken grid, applied at full resolution. */
-function refine(matte: Uint8Array, image: Uint8Array, width: number, height: number, channels: number, factor: number, options: GuidedOptions): Uint8Array {
+/**
+ * The guided filter on one region: coefficients fitted on the shrunken grid, applied at full
+ * resolution; the region's soft pixels are written to `out` (read in place, nothing copied).
+ */
+function refine(matte: Uint8Array, image: Uint8Array, region: Region, channels: number, factor: number, options: GuidedOptions, out: Uint8Array): void {
+  const { width, height } = region;
   const radius = Math.max(1, Math.round(options.radius / factor));
-  const [red, green, blue, p] = shrink(image, matte, width, height, channels, factor);
+  const [red, green, blue, p] = shrink(image, matte, region, channels, factor);
   const { coefficients, flat } = fitCoefficients(red, green, blue, p, radius, options.epsilon);
-  const out = Uint8Array.from(matte);
   const { width: cw, height: ch } = p;
   const [ar, ag, ab, bias] = coefficients;
   for (let y = 0; y < height; y++) {
@@ -188,8 +192,9 @@ function refine(matte: Uint8Array, image: Uint8Array, width: number, height: num
     const r1 = Math.min(ch - 1, Math.floor(fy) + 1) * cw;
     const ty = fy - Math.floor(fy);
     const block = Math.floor(y / factor) * cw;
+    const start = (region.y + y) * region.stride + region.x;
     for (let x = 0; x < width; x++) {
-      const i = y * width + x;
+      const i = start + x;
       if (flat[block + Math.floor(x / factor)] || matte[i] === 0 || matte[i] === 255) continue;
       const fx = Math.min(cw - 1, Math.max(0, (x + 0.5) / factor - 0.5));
       const c0 = Math.floor(fx);
@@ -206,5 +211,4 @@ function refine(matte: Uint8Array, image: Uint8Array, width: number, height: num
       out[i] = value < 0 ? 0 : value > 255 ? 255 : value;
     }
   }
-  return out;
 }
