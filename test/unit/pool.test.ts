@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { decodeImage } from '../../src/engine/image/decode';
-import { closeWorkerPool, WorkerPool } from '../../src/engine/runtime/pool';
+import { guidedUpsampleInPool } from '../../src/engine/matte/guidedTask';
+import { closeWorkerPool, getPixelPool, getWorkerPool, WorkerPool } from '../../src/engine/runtime/pool';
 import { mapWithConcurrency } from '../../src/engine/runtime/concurrency';
 import { resolveModel } from '../../src/engine/segment/model';
 import { segmentImage } from '../../src/engine/segment/segmenter';
@@ -35,6 +36,28 @@ describe('inference runs off the main thread', () => {
     // segmentation, no ticks in it). Relative bounds: a busy machine slows both alike.
     expect(longestGap).toBeLessThan(elapsed / 2);
     expect(ticks).toBeGreaterThan(elapsed / 20 / 8);
+  });
+
+  test("pixel work has its own thread: it does not wait behind another photo's inference (a batch overlaps)", async () => {
+    expect(getPixelPool()).not.toBe(getWorkerPool());
+    const model = resolveModel({ cacheDir: modelCacheDir() });
+    const { image } = await decodeImage(readPhoto('coffee.png'));
+    const options = { model, device: 'cpu' as const, threads: 0, graphOptimization: 'basic' as const, upscale: 'smooth' as const };
+    await segmentImage(image, options);
+    const finished: string[] = [];
+    const inference = segmentImage(image, options).then(() => finished.push('inference'));
+    const side = 64;
+    const pixels = guidedUpsampleInPool({
+      width: side,
+      height: side,
+      channels: 3,
+      image: new Uint8Array(side * side * 3).fill(128),
+      matte: new Uint8Array(side * side).fill(100),
+      radius: 4,
+      epsilon: 1e-4,
+    }).then(() => finished.push('pixels'));
+    await Promise.all([inference, pixels]);
+    expect(finished).toEqual(['pixels', 'inference']);
   });
 
   test('a worker that dies fails only its task, and the pool recovers', async () => {

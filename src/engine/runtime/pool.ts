@@ -128,8 +128,9 @@ export class WorkerPool {
 }
 
 let shared: WorkerPool | undefined;
+let pixels: WorkerPool | undefined;
 
-/** The process-wide pool for segmentation and pixel work (BG_INFERENCE_WORKERS threads, default 1). */
+/** The process-wide pool for segmentation (BG_INFERENCE_WORKERS threads, default 1): the threads that hold sessions. */
 export function getWorkerPool(): WorkerPool {
   if (!shared) {
     shared = new WorkerPool(readEngineConfig().inferenceWorkers);
@@ -137,8 +138,20 @@ export function getWorkerPool(): WorkerPool {
   return shared;
 }
 
+/**
+ * The pool for pixel work at full size (guided upsampling, edge colours): one thread of its
+ * own, holding no session, so that with several photos in flight one photo's pixel work runs
+ * while the next one's inference holds the segmentation pool (a batch overlaps).
+ */
+export function getPixelPool(): WorkerPool {
+  if (!pixels) pixels = new WorkerPool(1);
+  return pixels;
+}
+
+/** Closes both pools (a later task starts fresh ones). */
 export async function closeWorkerPool(): Promise<void> {
-  const pool = shared;
+  const pools = [shared, pixels];
   shared = undefined;
-  await pool?.close();
+  pixels = undefined;
+  await Promise.all(pools.map((pool) => pool?.close()));
 }
