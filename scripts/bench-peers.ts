@@ -20,6 +20,12 @@
  * Prints seconds per photo and peak RSS side by side, and ours against the others. Asserts nothing.
  *
  *   npm run bench:peers -- [--sizes 1024px,12MP,24MP] [--reps 2]
+ *
+ * --batch N: a folder of N photos (the fixtures over and over) at each size, in and out as
+ * files, timed from the first photo read to the last written (after a warm-up photo):
+ *   ours    the engine as the n8n nodes run it, BG_CONCURRENCY photos in flight (default 5)
+ *   rembg   what `rembg p in out` does: one session, then read, remove(), write, photo by photo
+ * Prints photos per minute and ours against rembg.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -31,6 +37,7 @@ import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
 import { defaultCacheDir } from '../src/engine/core/config';
 import { resolveModel } from '../src/engine/segment/model';
 import { nativeThreads } from '../src/engine/runtime/backend';
+import { mapWithConcurrency } from '../src/engine/runtime/concurrency';
 import { cpuModelFile } from '../src/engine/segment/cpuModel';
 import { toInputTensorData, toMask } from '../src/engine/segment/tensors';
 import { FIXTURES, PHOTOS, REPO_ROOT } from '../testkit/fixtures';
@@ -201,6 +208,76 @@ print(json.dumps({"perPhotoMs": times[len(times) // 2], "peakRssMb": round(resou
   return JSON.parse(out.trim().split('\n').pop()!) as Measured;
 }
 
+interface BatchMeasured {
+  seconds: number;
+  peakRssMb: number;
+}
+
+/** The folder through the engine, BG_CONCURRENCY photos in flight as the nodes run items, each written as it is done. */
+async function runOursBatch(files: string[], outDir: string): Promise<BatchMeasured> {
+  await cleanupImage(fs.readFileSync(files[0]), { mode: 'transparent' });
+  const started = performance.now();
+  await mapWithConcurrency(files.length, readEngineConfig().concurrency, async (index) => {
+    const result = await cleanupImage(await fs.promises.readFile(files[index]), { mode: 'transparent' });
+    await fs.promises.writeFile(path.join(outDir, `${index}.png`), result.data);
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await closeWorkerPool();
+  return { seconds, peakRssMb: peakRssMb() };
+}
+
+/** rembg's folder mode as `rembg p` runs it (rembg/commands/p_command.py): one session, then each photo read, removed, written. */
+function runRembgBatch(files: string[], outDir: string): BatchMeasured {
+  const script = `
+import json, os, resource, sys, time
+from rembg import new_session, remove
+session = new_session("isnet-general-use")
+out_dir, files = sys.argv[1], sys.argv[2:]
+remove(open(files[0], "rb").read(), session=session)
+start = time.perf_counter()
+for index, name in enumerate(files):
+    with open(name, "rb") as f:
+        data = f.read()
+    with open(os.path.join(out_dir, f"{index}.png"), "wb") as f:
+        f.write(remove(data, session=session))
+print(json.dumps({"seconds": time.perf_counter() - start, "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+`;
+  const out = execFileSync(rembgPython()!, ['-c', script, outDir, ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  return JSON.parse(out.trim().split('\n').pop()!) as BatchMeasured;
+}
+
+/** --batch: the same folder through ours and rembg's folder mode, interleaved over the rounds. */
+async function batchRound(size: string, count: number, reps: number, work: string) {
+  const photos = await writeInputs(size, path.join(work, size));
+  const files = Array.from({ length: count }, (_, i) => photos[i % photos.length]);
+  const runs: Record<'ours' | 'rembg', BatchMeasured[]> = { ours: [], rembg: [] };
+  const hasRembg = rembgPython() !== undefined;
+  for (let rep = 0; rep < reps; rep++) {
+    const order: Array<'ours' | 'rembg'> = hasRembg ? (rep % 2 ? ['rembg', 'ours'] : ['ours', 'rembg']) : ['ours'];
+    for (const name of order) {
+      const outDir = fs.mkdtempSync(path.join(work, `${name}-out-`));
+      if (name === 'rembg') runs.rembg.push(runRembgBatch(files, outDir));
+      else {
+        const out = execFileSync(process.execPath, [__filename, '--run-batch', outDir, ...files], {
+          encoding: 'utf8',
+          env: { ...process.env, DEVICE: 'cpu', BG_RUNTIME: 'native' },
+          maxBuffer: 1 << 20,
+        });
+        runs.ours.push(JSON.parse(out.trim().split('\n').pop()!) as BatchMeasured);
+      }
+      fs.rmSync(outDir, { recursive: true, force: true });
+    }
+  }
+  const perMinute = (list: BatchMeasured[]) => (list.length ? (count / median(list.map((m) => m.seconds))) * 60 : undefined);
+  const ours = perMinute(runs.ours)!;
+  const rembg = perMinute(runs.rembg);
+  const rss = (list: BatchMeasured[]) => Math.max(...list.map((m) => m.peakRssMb));
+  console.log(
+    `${size.padEnd(7)} ${count} photos, photos per minute (peak RSS): ours ${ours.toFixed(1)} (${rss(runs.ours)} MB, ${readEngineConfig().concurrency} in flight) | rembg folder mode ${rembg ? `${rembg.toFixed(1)} (${rss(runs.rembg)} MB)` : '—'} | ours / rembg ${rembg ? `${(ours / rembg).toFixed(2)}x` : '—'}`,
+  );
+  return { size, count, oursPerMinute: ours, rembgPerMinute: rembg };
+}
+
 function child(contestant: Contestant, files: string[]): Measured {
   if (contestant === 'rembg') return runRembg(files);
   const out = execFileSync(process.execPath, [__filename, '--run', contestant, ...files], {
@@ -218,6 +295,11 @@ function option(args: string[], name: string, fallback: string): string {
 
 async function main() {
   const args = process.argv.slice(2);
+  if (args[0] === '--run-batch') {
+    const [, outDir, ...files] = args;
+    console.log(JSON.stringify(await runOursBatch(files, outDir)));
+    return;
+  }
   if (args[0] === '--run') {
     const [, contestant, ...files] = args;
     const run = { ours: runOurs, imgly: runImgly, bare: runBare, limit: runLimit }[contestant as 'ours' | 'imgly' | 'bare' | 'limit'];
@@ -227,6 +309,18 @@ async function main() {
   const sizes = option(args, '--sizes', Object.keys(SIZES).join(',')).split(',');
   const reps = Math.max(1, Number(option(args, '--reps', '2')));
   for (const size of sizes) if (!SIZES[size]) throw new Error(`Unknown size ${size} (${Object.keys(SIZES).join(', ')})`);
+  const batch = Number(option(args, '--batch', '0'));
+  if (batch > 0) {
+    const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-batch-'));
+    try {
+      const rows = [];
+      for (const size of option(args, '--sizes', '12MP').split(',')) rows.push(await batchRound(size, batch, reps, work));
+      console.log(JSON.stringify({ bench: 'peers-batch', rows }));
+    } finally {
+      fs.rmSync(work, { recursive: true, force: true });
+    }
+    return;
+  }
   const contestants = CONTESTANTS.filter((name) => name !== 'rembg' || rembgPython());
   peerFolder();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-'));
