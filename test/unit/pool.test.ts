@@ -38,14 +38,16 @@ describe('inference runs off the main thread', () => {
     expect(ticks).toBeGreaterThan(elapsed / 20 / 8);
   });
 
-  test("pixel work has its own thread: it does not wait behind another photo's inference (a batch overlaps)", async () => {
-    expect(getPixelPool()).not.toBe(getWorkerPool());
+  test("pixel work does not wait behind another photo's inference (a batch overlaps); with the segmentation thread free it runs there", async () => {
     const model = resolveModel({ cacheDir: modelCacheDir() });
     const { image } = await decodeImage(readPhoto('coffee.png'));
     const options = { model, device: 'cpu' as const, threads: 0, graphOptimization: 'basic' as const, upscale: 'smooth' as const };
     await segmentImage(image, options);
+    expect(getPixelPool()).toBe(getWorkerPool());
     const finished: string[] = [];
     const inference = segmentImage(image, options).then(() => finished.push('inference'));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(getPixelPool()).not.toBe(getWorkerPool());
     const side = 64;
     const pixels = guidedUpsampleInPool({
       width: side,
