@@ -258,12 +258,7 @@ async function batchRound(size: string, count: number, reps: number, work: strin
       const outDir = fs.mkdtempSync(path.join(work, `${name}-out-`));
       if (name === 'rembg') runs.rembg.push(runRembgBatch(files, outDir));
       else {
-        const out = execFileSync(process.execPath, [__filename, '--run-batch', outDir, ...files], {
-          encoding: 'utf8',
-          env: { ...process.env, DEVICE: 'cpu', BG_RUNTIME: 'native' },
-          maxBuffer: 1 << 20,
-        });
-        runs.ours.push(JSON.parse(out.trim().split('\n').pop()!) as BatchMeasured);
+        runs.ours.push(thisScript<BatchMeasured>(['--run-batch', outDir, ...files]));
       }
       fs.rmSync(outDir, { recursive: true, force: true });
     }
@@ -278,14 +273,19 @@ async function batchRound(size: string, count: number, reps: number, work: strin
   return { size, count, oursPerMinute: ours, rembgPerMinute: rembg };
 }
 
-function child(contestant: Contestant, files: string[]): Measured {
-  if (contestant === 'rembg') return runRembg(files);
-  const out = execFileSync(process.execPath, [__filename, '--run', contestant, ...files], {
+/** This script in a process of its own (native runtime, CPU), its last output line parsed. */
+function thisScript<T>(args: string[]): T {
+  const out = execFileSync(process.execPath, [__filename, ...args], {
     encoding: 'utf8',
     env: { ...process.env, DEVICE: 'cpu', BG_RUNTIME: 'native' },
     maxBuffer: 1 << 20,
   });
-  return JSON.parse(out.trim().split('\n').pop()!) as Measured;
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+function child(contestant: Contestant, files: string[]): Measured {
+  if (contestant === 'rembg') return runRembg(files);
+  return thisScript<Measured>(['--run', contestant, ...files]);
 }
 
 function option(args: string[], name: string, fallback: string): string {

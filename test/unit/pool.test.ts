@@ -4,7 +4,7 @@ import path from 'node:path';
 
 import { decodeImage } from '../../src/engine/image/decode';
 import { guidedUpsampleInPool } from '../../src/engine/matte/guidedTask';
-import { closeWorkerPool, getPixelPool, getWorkerPool, WorkerPool } from '../../src/engine/runtime/pool';
+import { closeWorkerPool, poolForPixelWork, getWorkerPool, WorkerPool } from '../../src/engine/runtime/pool';
 import { mapWithConcurrency } from '../../src/engine/runtime/concurrency';
 import { resolveModel } from '../../src/engine/segment/model';
 import { segmentImage } from '../../src/engine/segment/segmenter';
@@ -43,11 +43,11 @@ describe('inference runs off the main thread', () => {
     const { image } = await decodeImage(readPhoto('coffee.png'));
     const options = { model, device: 'cpu' as const, threads: 0, graphOptimization: 'basic' as const, upscale: 'smooth' as const };
     await segmentImage(image, options);
-    expect(getPixelPool()).toBe(getWorkerPool());
+    expect(poolForPixelWork()).toBe(getWorkerPool());
     const finished: string[] = [];
     const inference = segmentImage(image, options).then(() => finished.push('inference'));
     await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(getPixelPool()).not.toBe(getWorkerPool());
+    expect(poolForPixelWork()).not.toBe(getWorkerPool());
     const side = 64;
     const pixels = guidedUpsampleInPool({
       width: side,

@@ -1,5 +1,5 @@
 /** Foreground colour estimation inside a pool thread (seconds of arithmetic at 12 MP). */
-import { getPixelPool } from '../runtime/pool';
+import { poolForPixelWork } from '../runtime/pool';
 import { estimateForeground } from './foreground';
 
 export interface ForegroundRequest {
@@ -25,7 +25,7 @@ export const tasks = { foreground };
 
 /** estimateForeground in the worker pool; the buffers given are moved there (not copied). */
 export function estimateForegroundInPool({ signal, ...request }: ForegroundRequest & { signal?: AbortSignal }): Promise<ForegroundResult> {
-  return getPixelPool().run<ForegroundResult>(__filename, 'foreground', request, {
+  return poolForPixelWork().run<ForegroundResult>(__filename, 'foreground', request, {
     signal,
     transfer: [request.rgb.buffer as ArrayBuffer, request.alpha.buffer as ArrayBuffer],
   });

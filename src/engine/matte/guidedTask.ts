@@ -1,5 +1,5 @@
 /** The guided upsampling of a matte inside a pool thread (a second of arithmetic at 12 MP). */
-import { getPixelPool } from '../runtime/pool';
+import { poolForPixelWork } from '../runtime/pool';
 import { type GuidedOptions, guidedUpsample } from './guidedUpsample';
 
 export interface GuidedRequest extends GuidedOptions {
@@ -22,5 +22,5 @@ export const tasks = { guided };
 
 /** guidedUpsample in the worker pool; the matte is moved there, the photo copied (the caller keeps it). */
 export function guidedUpsampleInPool({ signal, ...request }: GuidedRequest & { signal?: AbortSignal }): Promise<Uint8Array> {
-  return getPixelPool().run<Uint8Array>(__filename, 'guided', request, { signal, transfer: [request.matte.buffer as ArrayBuffer] });
+  return poolForPixelWork().run<Uint8Array>(__filename, 'guided', request, { signal, transfer: [request.matte.buffer as ArrayBuffer] });
 }

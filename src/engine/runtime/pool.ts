@@ -150,7 +150,7 @@ export function getWorkerPool(): WorkerPool {
  * so that with several photos in flight one photo's pixel work runs while the next one's
  * inference holds the segmentation pool (a batch overlaps).
  */
-export function getPixelPool(): WorkerPool {
+export function poolForPixelWork(): WorkerPool {
   const segmentation = getWorkerPool();
   if (segmentation.idle) return segmentation;
   if (!pixels) pixels = new WorkerPool(1);
