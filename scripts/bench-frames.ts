@@ -1,5 +1,5 @@
 /**
- * npm run bench:frames [-- --quick | --seeds N] [--set tuning|held-out] [--only P,P] [--kinds K,K] [--list] [--save DIR]
+ * npm run bench:frames -- [options] (USAGE below lists them; --help prints it)
  *
  * The one measure of cut-outs on our products: windows, doors, trellis, railings and pergolas
  * drawn over real photos with a known alpha (testkit/frameScenes.ts), in two seed sets:
@@ -14,8 +14,6 @@
  * Prints IoU at alpha >= 128 and soft IoU (sum min / sum max) per kind and over the five
  * kinds, per set, then the issue's checks on the held-out set. --quick: 2 seeds per kind and
  * set (20 scenes, about 4 minutes on 2 cores); default 6 (60 scenes, about 11 minutes).
- * --only "box + frame": those pipelines alone, --kinds trellis,railing: those kinds alone (a
- * quicker loop while tuning).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -128,9 +126,21 @@ function checks(byKind: Map<string, Scores>, seeds: number[]): string[] {
   ];
 }
 
+const USAGE = `npm run bench:frames -- [options]
+  --quick              2 seeds per kind and set (20 scenes, about 4 minutes on 2 cores)
+  --seeds N            N seeds per kind and set (default 6)
+  --set tuning|held-out|both
+  --held-out-from S    the held-out set's first seed (default 16001)
+  --only P,P           these pipelines alone (${ALL_PIPELINES.join(', ')})
+  --kinds K,K          these kinds alone (${FRAME_KINDS.join(', ')})
+  --list               one line per scene
+  --save DIR           the scenes, their true alphas and every pipeline's alpha as PNGs
+  --help               this text`;
+
 async function main() {
   const { values } = parseArgs({
     options: {
+      help: { type: 'boolean', short: 'h', default: false },
       quick: { type: 'boolean', default: false },
       seeds: { type: 'string' },
       set: { type: 'string', default: 'both' },
@@ -141,6 +151,10 @@ async function main() {
       'held-out-from': { type: 'string', default: '16001' },
     },
   });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
   if (values.kinds) {
     const wanted = values.kinds.split(',').map((name) => name.trim());
     const unknown = wanted.filter((name) => !(FRAME_KINDS as readonly string[]).includes(name));

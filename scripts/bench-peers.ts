@@ -31,6 +31,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 
 import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
@@ -288,9 +289,17 @@ function child(contestant: Contestant, files: string[]): Measured {
   return thisScript<Measured>(['--run', contestant, ...files]);
 }
 
-function option(args: string[], name: string, fallback: string): string {
-  const at = args.indexOf(name);
-  return at >= 0 && args[at + 1] ? args[at + 1] : fallback;
+/** A whole number of at least 1 given to `name`, or a clear error: a typo must not quietly run another benchmark. */
+function positiveCount(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} takes a whole number of at least 1, not "${text}"`);
+  return value;
+}
+
+function sizesOption(text: string): string[] {
+  const sizes = text.split(',').map((size) => size.trim());
+  for (const size of sizes) if (!SIZES[size]) throw new Error(`--sizes takes sizes among ${Object.keys(SIZES).join(', ')}; not "${size}"`);
+  return sizes;
 }
 
 async function main() {
@@ -306,21 +315,21 @@ async function main() {
     console.log(JSON.stringify(await run(files)));
     return;
   }
-  const sizes = option(args, '--sizes', Object.keys(SIZES).join(',')).split(',');
-  const reps = Math.max(1, Number(option(args, '--reps', '2')));
-  for (const size of sizes) if (!SIZES[size]) throw new Error(`Unknown size ${size} (${Object.keys(SIZES).join(', ')})`);
-  const batch = Number(option(args, '--batch', '0'));
-  if (batch > 0) {
+  const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, reps: { type: 'string' }, batch: { type: 'string' } } });
+  const reps = positiveCount('--reps', values.reps ?? '2');
+  if (values.batch !== undefined) {
+    const batch = positiveCount('--batch', values.batch);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-batch-'));
     try {
       const rows = [];
-      for (const size of option(args, '--sizes', '12MP').split(',')) rows.push(await batchRound(size, batch, reps, work));
+      for (const size of sizesOption(values.sizes ?? '12MP')) rows.push(await batchRound(size, batch, reps, work));
       console.log(JSON.stringify({ bench: 'peers-batch', rows }));
     } finally {
       fs.rmSync(work, { recursive: true, force: true });
     }
     return;
   }
+  const sizes = sizesOption(values.sizes ?? Object.keys(SIZES).join(','));
   const contestants = CONTESTANTS.filter((name) => name !== 'rembg' || rembgPython());
   peerFolder();
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-'));
