@@ -4,6 +4,7 @@ import sharp from 'sharp';
 import { boxColorPrior } from '../../src/engine/frame/boxPrior';
 import { maskIoU } from '../../src/engine/matte/confidence';
 import { matteByFinish } from '../../src/engine/frame/finish';
+import { frameFinish } from '../../src/engine/pipeline/subject';
 import type { AlphaMask, RawImage } from '../../src/engine/image/types';
 import { FRAME_KINDS, type FrameKind, frameScene } from '../../testkit/frameScenes';
 import { FIXTURES } from '../../testkit/fixtures';
@@ -270,20 +271,26 @@ describe('the matte of a framed product from its finish', () => {
   });
 
   test('a compact object in the box is no frame: undefined, so the model stands', () => {
-    const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
-    const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
-    for (let py = 0; py < H; py++) {
-      for (let px = 0; px < W; px++) {
-        const i = py * W + px;
-        const inBall = (px - 120) ** 2 + (py - 90) ** 2 < 30 ** 2;
-        const c = inBall ? BALL : [220, 215, 205];
-        for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = c[k];
-        model.data[i] = inBall ? 255 : 0;
-      }
-    }
+    const { rgb, model } = ballInBox(30);
     expect(matteByFinish(rgb, BOX, model, boxColorPrior(rgb, BOX))).toBeUndefined();
   });
 });
+
+/** A red ball of `radius` px in the middle of BOX on a plain wall, and a model matte holding the ball alone. */
+function ballInBox(radius: number) {
+  const rgb: RawImage = { data: Buffer.alloc(W * H * 3), width: W, height: H, channels: 3 };
+  const model: AlphaMask = { data: Buffer.alloc(W * H), width: W, height: H };
+  for (let py = 0; py < H; py++) {
+    for (let px = 0; px < W; px++) {
+      const i = py * W + px;
+      const inBall = (px - 120) ** 2 + (py - 90) ** 2 < radius ** 2;
+      const c = inBall ? BALL : [220, 215, 205];
+      for (let k = 0; k < 3; k++) rgb.data[i * 3 + k] = c[k];
+      model.data[i] = inBall ? 255 : 0;
+    }
+  }
+  return { rgb, model };
+}
 
 /** A bench:frames scene and the matte IS-Net gave it, thresholded (test/fixtures/frames). */
 async function sceneWithModel(kind: FrameKind, seed: number) {
@@ -323,6 +330,60 @@ describe('a bench:frames scene with the model matte IS-Net gave it (test/fixture
     const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
     expect(matte).toBeDefined();
     expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.95);
+  });
+});
+
+describe('the close-up or the whole photo: which model matte the finish is learnt from (pipeline/subject.ts frameFinish)', () => {
+  /** The whole photo's matte from test/fixtures/frames, as the segmenter's run over the whole photo would return it; counts its calls. */
+  async function wholePhotoRun(kind: FrameKind, seed: number, width: number, height: number) {
+    const file = join(FIXTURES, 'frames', `${kind}-${seed}-whole-model.png`);
+    const matte: AlphaMask = { data: await sharp(file).greyscale().raw().toBuffer(), width, height };
+    const calls = { count: 0 };
+    const run = async () => {
+      calls.count++;
+      return { matte, guided: false, device: 'cpu' as const, inferenceMs: 7 };
+    };
+    return { run, calls };
+  }
+
+  test('a bronze diagonal trellis over the cat (held-out seed 16004): close up the model takes the eye and too little of the lattice to learn a finish from; seen whole the lattice stands out, and its finish gives the frame', async () => {
+    const { rgb, model, scene } = await sceneWithModel('trellis', 16004);
+    const colors = boxColorPrior(rgb, scene.box);
+    const whole = await wholePhotoRun('trellis', 16004, rgb.width, rgb.height);
+    const found = await frameFinish(rgb, scene.box, colors, model, whole.run);
+    expect(whole.calls.count).toBe(1);
+    expect(found.extraInferenceMs).toBe(7);
+    expect(found.alpha).toBeDefined();
+    expect(maskIoU(found.alpha!.data, scene.alpha)).toBeGreaterThan(0.7);
+    expect(maskIoU(found.alpha!.data, scene.alpha)).toBeGreaterThan(maskIoU(model.data, scene.alpha) + 0.4);
+  });
+
+  test('no finish from a close-up holding a tenth of the box or more: it stands, the model is not run again; under a tenth, the whole photo is asked', async () => {
+    for (const [radius, runs] of [
+      [30, 0],
+      [15, 1],
+    ]) {
+      const { rgb, model } = ballInBox(radius);
+      let calls = 0;
+      const found = await frameFinish(rgb, BOX, boxColorPrior(rgb, BOX), model, async () => {
+        calls++;
+        return { matte: model, guided: false, device: 'cpu' as const, inferenceMs: 5 };
+      });
+      expect(calls).toBe(runs);
+      expect(found).toEqual({ alpha: undefined, extraInferenceMs: 5 * runs });
+    }
+  });
+
+  test('a close-up whose matte gives the finish runs the model once only', async () => {
+    const { rgb, truth, model } = windowOverClutter();
+    let calls = 0;
+    const found = await frameFinish(rgb, BOX, boxColorPrior(rgb, BOX), model, async () => {
+      calls++;
+      throw new Error('the whole photo is not needed');
+    });
+    expect(calls).toBe(0);
+    expect(found.extraInferenceMs).toBe(0);
+    expect(maskIoU(found.alpha!.data, truth)).toBeGreaterThan(0.9);
   });
 });
 

@@ -191,7 +191,12 @@ export function offBarShare(mask: AlphaMask, box: BoundingBox): number {
  * the box means the band's colours were the background's too.
  */
 export function isFrameLike(mask: AlphaMask, box: BoundingBox): boolean {
+  return sidesReached(mask, box) >= 3 && boxCover(mask, box) <= MAX_FRAME_FILL;
+}
+
+/** The share of the box the mask holds (alpha >= SUBJECT_ALPHA). */
+export function boxCover(mask: AlphaMask, box: BoundingBox): number {
   let filled = 0;
   for (let y = box.y; y < box.y + box.height; y++) for (let x = box.x; x < box.x + box.width; x++) if (mask.data[y * mask.width + x] >= SUBJECT_ALPHA) filled++;
-  return sidesReached(mask, box) >= 3 && filled <= MAX_FRAME_FILL * box.width * box.height;
+  return filled / (box.width * box.height);
 }
