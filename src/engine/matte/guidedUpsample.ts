@@ -38,26 +38,41 @@ interface Region {
   stride: number;
 }
 
-/** Block means of `factor` x `factor` pixels of the region, scaled 0..1: the photo's three colour planes and the matte's. */
+/**
+ * Block means of `factor` x `factor` pixels of the region, scaled 0..1: the photo's three
+ * colour planes and the matte's. A block row's sums are whole numbers far below 2^24, so
+ * adding them per block (not per pixel) gives the same float32 values.
+ */
 function shrink(image: Uint8Array, matte: Uint8Array, region: Region, channels: number, factor: number): Plane[] {
   const { width, height } = region;
   const w = Math.ceil(width / factor);
   const h = Math.ceil(height / factor);
   const sums = [0, 1, 2, 3].map(() => new Float32Array(w * h));
   const counts = new Float32Array(w * h);
-  const column = Int32Array.from({ length: width }, (_, x) => Math.floor(x / factor));
   const [r, g, b, a] = sums;
   for (let y = 0; y < height; y++) {
     const row = Math.floor(y / factor) * w;
     const start = (region.y + y) * region.stride + region.x;
-    for (let x = 0; x < width; x++) {
-      const i = row + column[x];
-      const o = (start + x) * channels;
-      r[i] += image[o];
-      g[i] += image[o + 1];
-      b[i] += image[o + 2];
-      a[i] += matte[start + x];
-      counts[i]++;
+    for (let column = 0; column < w; column++) {
+      const from = column * factor;
+      const to = Math.min(width, from + factor);
+      let sr = 0;
+      let sg = 0;
+      let sb = 0;
+      let sa = 0;
+      for (let x = from; x < to; x++) {
+        const o = (start + x) * channels;
+        sr += image[o];
+        sg += image[o + 1];
+        sb += image[o + 2];
+        sa += matte[start + x];
+      }
+      const i = row + column;
+      r[i] += sr;
+      g[i] += sg;
+      b[i] += sb;
+      a[i] += sa;
+      counts[i] += to - from;
     }
   }
   for (const plane of sums) for (let i = 0; i < plane.length; i++) plane[i] /= counts[i] * 255;
@@ -150,23 +165,38 @@ export function guidedUpsample(matte: Uint8Array, image: Uint8Array, width: numb
 
 /** The box around every pixel that is soft or differs from a neighbour, grown by `margin` and aligned to `factor`; undefined when the matte is flat. */
 function edgeBox(matte: Uint8Array, width: number, height: number, margin: number, factor: number) {
+  const last = width * (height - 1);
+  const isEdge = (row: number, x: number) => {
+    const v = matte[row + x];
+    return (v > 0 && v < 255) || (x + 1 < width && matte[row + x + 1] !== v) || (row < last && matte[row + width + x] !== v);
+  };
+  const rowHasEdge = (y: number) => {
+    for (let x = 0; x < width; x++) if (isEdge(y * width, x)) return true;
+    return false;
+  };
+  let y0 = 0;
+  while (y0 < height && !rowHasEdge(y0)) y0++;
+  if (y0 === height) return undefined;
+  let y1 = height;
+  while (!rowHasEdge(y1 - 1)) y1--;
+  // Each row is read only outside the columns already known to hold an edge.
   let x0 = width;
-  let y0 = height;
-  let x1 = -1;
-  let y1 = -1;
-  for (let y = 0; y < height; y++) {
+  let x1 = 0;
+  for (let y = y0; y < y1; y++) {
     const row = y * width;
-    for (let x = 0; x < width; x++) {
-      const v = matte[row + x];
-      const edge = (v > 0 && v < 255) || (x + 1 < width && matte[row + x + 1] !== v) || (y + 1 < height && matte[row + width + x] !== v);
-      if (!edge) continue;
-      if (x < x0) x0 = x;
-      if (x + 1 > x1) x1 = x + 1;
-      if (y < y0) y0 = y;
-      if (y + 1 > y1) y1 = y + 1;
+    for (let x = 0; x < x0; x++) {
+      if (isEdge(row, x)) {
+        x0 = x;
+        break;
+      }
+    }
+    for (let x = width - 1; x >= x1; x--) {
+      if (isEdge(row, x)) {
+        x1 = x + 1;
+        break;
+      }
     }
   }
-  if (x1 < 0) return undefined;
   const left = Math.max(0, Math.floor((x0 - margin) / factor) * factor);
   const top = Math.max(0, Math.floor((y0 - margin) / factor) * factor);
   const right = Math.min(width, x1 + margin + 1);
@@ -185,8 +215,17 @@ function refine(matte: Uint8Array, image: Uint8Array, region: Region, channels: 
   const { coefficients, flat } = fitCoefficients(red, green, blue, p, radius, options.epsilon);
   const { width: cw, height: ch } = p;
   const [ar, ag, ab, bias] = coefficients;
+  // Bilinear weights between block centres, per column (the same for every row).
+  const c0s = new Int32Array(width);
+  const c1s = new Int32Array(width);
+  const txs = new Float64Array(width);
+  for (let x = 0; x < width; x++) {
+    const fx = Math.min(cw - 1, Math.max(0, (x + 0.5) / factor - 0.5));
+    c0s[x] = Math.floor(fx);
+    c1s[x] = Math.min(cw - 1, c0s[x] + 1);
+    txs[x] = fx - c0s[x];
+  }
   for (let y = 0; y < height; y++) {
-    // Bilinear weights between block centres.
     const fy = Math.min(ch - 1, Math.max(0, (y + 0.5) / factor - 0.5));
     const r0 = Math.floor(fy) * cw;
     const r1 = Math.min(ch - 1, Math.floor(fy) + 1) * cw;
@@ -195,18 +234,24 @@ function refine(matte: Uint8Array, image: Uint8Array, region: Region, channels: 
     const start = (region.y + y) * region.stride + region.x;
     for (let x = 0; x < width; x++) {
       const i = start + x;
-      if (flat[block + Math.floor(x / factor)] || matte[i] === 0 || matte[i] === 255) continue;
-      const fx = Math.min(cw - 1, Math.max(0, (x + 0.5) / factor - 0.5));
-      const c0 = Math.floor(fx);
-      const c1 = Math.min(cw - 1, c0 + 1);
-      const tx = fx - c0;
+      if (matte[i] === 0 || matte[i] === 255 || flat[block + Math.floor(x / factor)]) continue;
+      const c0 = c0s[x];
+      const c1 = c1s[x];
+      const tx = txs[x];
       const w00 = (1 - tx) * (1 - ty);
       const w01 = tx * (1 - ty);
       const w10 = (1 - tx) * ty;
       const w11 = tx * ty;
-      const sample = (plane: Float32Array) => plane[r0 + c0] * w00 + plane[r0 + c1] * w01 + plane[r1 + c0] * w10 + plane[r1 + c1] * w11;
+      const a00 = r0 + c0;
+      const a01 = r0 + c1;
+      const a10 = r1 + c0;
+      const a11 = r1 + c1;
       const o = i * channels;
-      const q = (sample(ar) * image[o] + sample(ag) * image[o + 1] + sample(ab) * image[o + 2]) / 255 + sample(bias);
+      const red = ar[a00] * w00 + ar[a01] * w01 + ar[a10] * w10 + ar[a11] * w11;
+      const green = ag[a00] * w00 + ag[a01] * w01 + ag[a10] * w10 + ag[a11] * w11;
+      const blue = ab[a00] * w00 + ab[a01] * w01 + ab[a10] * w10 + ab[a11] * w11;
+      const offset = bias[a00] * w00 + bias[a01] * w01 + bias[a10] * w10 + bias[a11] * w11;
+      const q = (red * image[o] + green * image[o + 1] + blue * image[o + 2]) / 255 + offset;
       const value = Math.round(q * 255);
       out[i] = value < 0 ? 0 : value > 255 ? 255 : value;
     }
