@@ -82,20 +82,6 @@ function coarseMeans(rgb: Uint8Array, alpha: Uint8Array, width: number, height: 
   return { scale, cw, ch, meanF, meanB };
 }
 
-function sampleBilinear(grid: Float32Array, cw: number, ch: number, gx: number, gy: number): number {
-  const x = Math.min(Math.max(gx, 0), cw - 1);
-  const y = Math.min(Math.max(gy, 0), ch - 1);
-  const x0 = Math.floor(x);
-  const y0 = Math.floor(y);
-  const x1 = Math.min(x0 + 1, cw - 1);
-  const y1 = Math.min(y0 + 1, ch - 1);
-  const fx = x - x0;
-  const fy = y - y0;
-  const top = grid[y0 * cw + x0] * (1 - fx) + grid[y0 * cw + x1] * fx;
-  const bottom = grid[y1 * cw + x0] * (1 - fx) + grid[y1 * cw + x1] * fx;
-  return top * (1 - fy) + bottom * fy;
-}
-
 const clamp01 = (v: number) => (v < 0 ? 0 : v > 1 ? 1 : v);
 
 /**
@@ -108,27 +94,58 @@ export const BOUND_BLOCK = 12;
 export const BOUND_REACH = 2 * BOUND_BLOCK - 1;
 
 /**
- * Per block and channel, the least and greatest value of the photo (6 values a block), for the
- * blocks the edge tiles consult (their own and the next ones): the rest of a 12 MP photo is
- * never read.
+ * Per block and channel, the least and greatest value of the photo over the block and its
+ * eight neighbours (6 values a block: the bound of every pixel in it), for the blocks the
+ * edge tiles cover; only those and the next ones are read, the rest of a 12 MP photo never.
  */
-function blockRanges(rgb: Uint8Array, width: number, height: number, tiles: EdgeTiles): { ranges: Uint8Array; columns: number; rows: number } {
+function blockRanges(rgb: Uint8Array, width: number, height: number, tiles: EdgeTiles): BlockRanges {
   const columns = Math.ceil(width / BOUND_BLOCK);
   const rows = Math.ceil(height / BOUND_BLOCK);
-  const ranges = new Uint8Array(columns * rows * 6);
-  const needed = new Uint8Array(columns * rows);
+  const covered = new Uint8Array(columns * rows);
   for (let t = 0; t < tiles.flags.length; t++) {
     if (!tiles.flags[t]) continue;
     const { tx0, ty0, tx1, ty1 } = tileRegion(t, tiles.columns, width, height);
-    const bx1 = Math.min(columns - 1, Math.floor((tx1 - 1) / BOUND_BLOCK) + 1);
-    const by1 = Math.min(rows - 1, Math.floor((ty1 - 1) / BOUND_BLOCK) + 1);
-    for (let by = Math.max(0, Math.floor(ty0 / BOUND_BLOCK) - 1); by <= by1; by++)
-      needed.fill(1, by * columns + Math.max(0, Math.floor(tx0 / BOUND_BLOCK) - 1), by * columns + bx1 + 1);
+    for (let by = Math.floor(ty0 / BOUND_BLOCK); by <= Math.floor((ty1 - 1) / BOUND_BLOCK); by++)
+      covered.fill(1, by * columns + Math.floor(tx0 / BOUND_BLOCK), by * columns + Math.floor((tx1 - 1) / BOUND_BLOCK) + 1);
   }
+  const own = ownRanges(rgb, width, height, columns, rows, covered);
+  const ranges = new Uint8Array(columns * rows * 6);
   for (let block = 0; block < columns * rows; block++) {
-    if (!needed[block]) continue;
+    if (!covered[block]) continue;
     const o = block * 6;
     ranges.fill(255, o, o + 3);
+    forNeighbours(block, columns, rows, (near) => {
+      for (let k = 0; k < 3; k++) {
+        if (own[near * 6 + k] < ranges[o + k]) ranges[o + k] = own[near * 6 + k];
+        if (own[near * 6 + 3 + k] > ranges[o + 3 + k]) ranges[o + 3 + k] = own[near * 6 + 3 + k];
+      }
+    });
+  }
+  return { ranges, columns };
+}
+
+interface BlockRanges {
+  ranges: Uint8Array;
+  columns: number;
+}
+
+/** Calls `visit` with the block and each of its (up to eight) neighbours. */
+function forNeighbours(block: number, columns: number, rows: number, visit: (near: number) => void): void {
+  const bx = block % columns;
+  const by = (block - bx) / columns;
+  for (let ry = Math.max(0, by - 1); ry <= Math.min(rows - 1, by + 1); ry++)
+    for (let rx = Math.max(0, bx - 1); rx <= Math.min(columns - 1, bx + 1); rx++) visit(ry * columns + rx);
+}
+
+/** Per block and channel, the least and greatest value within the block alone, for the covered blocks and their neighbours. */
+function ownRanges(rgb: Uint8Array, width: number, height: number, columns: number, rows: number, covered: Uint8Array): Uint8Array {
+  const needed = new Uint8Array(columns * rows);
+  for (let block = 0; block < covered.length; block++) if (covered[block]) forNeighbours(block, columns, rows, (near) => (needed[near] = 1));
+  const own = new Uint8Array(columns * rows * 6);
+  for (let block = 0; block < needed.length; block++) {
+    if (!needed[block]) continue;
+    const o = block * 6;
+    own.fill(255, o, o + 3);
     const x0 = (block % columns) * BOUND_BLOCK;
     const y0 = Math.floor(block / columns) * BOUND_BLOCK;
     for (let y = y0; y < Math.min(height, y0 + BOUND_BLOCK); y++) {
@@ -136,29 +153,13 @@ function blockRanges(rgb: Uint8Array, width: number, height: number, tiles: Edge
         const p = (y * width + x) * 3;
         for (let k = 0; k < 3; k++) {
           const v = rgb[p + k];
-          if (v < ranges[o + k]) ranges[o + k] = v;
-          if (v > ranges[o + 3 + k]) ranges[o + 3 + k] = v;
+          if (v < own[o + k]) own[o + k] = v;
+          if (v > own[o + 3 + k]) own[o + 3 + k] = v;
         }
       }
     }
   }
-  return { ranges, columns, rows };
-}
-
-function localRange(blocks: ReturnType<typeof blockRanges>, x: number, y: number, low: number[], high: number[]): void {
-  low[0] = low[1] = low[2] = 255;
-  high[0] = high[1] = high[2] = 0;
-  const bx = Math.floor(x / BOUND_BLOCK);
-  const by = Math.floor(y / BOUND_BLOCK);
-  for (let ry = Math.max(0, by - 1); ry <= Math.min(blocks.rows - 1, by + 1); ry++) {
-    for (let rx = Math.max(0, bx - 1); rx <= Math.min(blocks.columns - 1, bx + 1); rx++) {
-      const o = (ry * blocks.columns + rx) * 6;
-      for (let k = 0; k < 3; k++) {
-        if (blocks.ranges[o + k] < low[k]) low[k] = blocks.ranges[o + k];
-        if (blocks.ranges[o + 3 + k] > high[k]) high[k] = blocks.ranges[o + 3 + k];
-      }
-    }
-  }
+  return own;
 }
 
 type EdgeTiles = { flags: Uint8Array; columns: number; count: number };
@@ -220,14 +221,31 @@ function narrowBuffers() {
     f1a: [0, 1, 2].map(() => new Float32Array(side * side)),
     b1b: [0, 1, 2].map(() => new Float32Array(side * side)),
     scratch: new Float32Array(side * side),
+    columns: { low: new Int32Array(side), high: new Int32Array(side), t: new Float64Array(side) },
+    rows: { low: new Int32Array(side), high: new Int32Array(side), t: new Float64Array(side) },
   };
 }
 type NarrowBuffers = ReturnType<typeof narrowBuffers>;
 
+/**
+ * Where `count` pixels from `first` fall on the coarse grid (block centres `scale` apart,
+ * `size` of them): the two grid positions each pixel lies between and its weight toward the
+ * second, for bilinear sampling of the wide means.
+ */
+function gridPositions(first: number, count: number, scale: number, size: number, into: { low: Int32Array; high: Int32Array; t: Float64Array }) {
+  for (let k = 0; k < count; k++) {
+    const position = Math.min(Math.max((first + k + 0.5) / scale - 0.5, 0), size - 1);
+    const low = Math.floor(position);
+    into.low[k] = low;
+    into.high[k] = Math.min(low + 1, size - 1);
+    into.t[k] = position - low;
+  }
+}
+
 /** First estimates over a tile's region: F1 (from the wide means) and B^ per channel, and the weights, each box-blurred. */
 function firstEstimates(region: TileRegion, rgb: Uint8Array, alpha: Uint8Array, width: number, coarse: ReturnType<typeof coarseMeans>, work: NarrowBuffers) {
   const { rx0, ry0, rw, rh } = region;
-  const { a, blurA, blurWB, f1a, b1b, scratch } = work;
+  const { a, blurA, blurWB, f1a, b1b, scratch, columns, rows } = work;
   const n = rw * rh;
   for (let y = 0; y < rh; y++) {
     for (let x = 0; x < rw; x++) {
@@ -239,54 +257,66 @@ function firstEstimates(region: TileRegion, rgb: Uint8Array, alpha: Uint8Array, 
   }
   boxBlur(blurA.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
   boxBlur(blurWB.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-  for (let k = 0; k < 3; k++) {
-    const fk = f1a[k];
-    const bk = b1b[k];
-    for (let y = 0; y < rh; y++) {
-      const gy = (y + ry0 + 0.5) / coarse.scale - 0.5;
-      for (let x = 0; x < rw; x++) {
-        const j = y * rw + x;
-        const i = (y + ry0) * width + x + rx0;
-        const av = a[j];
-        const image = rgb[i * 3 + k] / 255;
-        if (av >= 1) {
-          fk[j] = image;
-          bk[j] = 0;
-          continue;
+  const { cw, ch } = coarse;
+  gridPositions(rx0, rw, coarse.scale, cw, columns);
+  gridPositions(ry0, rh, coarse.scale, ch, rows);
+  const [wideF0, wideF1, wideF2] = coarse.meanF;
+  const [wideB0, wideB1, wideB2] = coarse.meanB;
+  for (let y = 0; y < rh; y++) {
+    const top = rows.low[y] * cw;
+    const bottom = rows.high[y] * cw;
+    const fy = rows.t[y];
+    const gy = 1 - fy;
+    for (let x = 0; x < rw; x++) {
+      const j = y * rw + x;
+      const i = (y + ry0) * width + x + rx0;
+      const av = a[j];
+      if (av >= 1) {
+        for (let k = 0; k < 3; k++) {
+          f1a[k][j] = rgb[i * 3 + k] / 255;
+          b1b[k][j] = 0;
         }
-        const gx = (x + rx0 + 0.5) / coarse.scale - 0.5;
-        const wideB = sampleBilinear(coarse.meanB[k], coarse.cw, coarse.ch, gx, gy);
-        bk[j] = wideB * (WEIGHT_B[Math.round(av * 255)] / 255);
-        if (av <= 0) {
-          fk[j] = 0;
-          continue;
-        }
-        const wideF = sampleBilinear(coarse.meanF[k], coarse.cw, coarse.ch, gx, gy);
-        fk[j] = clamp01(wideF + av * (image - av * wideF - (1 - av) * wideB)) * (WEIGHT_F[Math.round(av * 255)] / 255);
+        continue;
       }
+      const a00 = top + columns.low[x];
+      const a01 = top + columns.high[x];
+      const a10 = bottom + columns.low[x];
+      const a11 = bottom + columns.high[x];
+      const fx = columns.t[x];
+      const gx = 1 - fx;
+      const weightB = WEIGHT_B[alpha[i]] / 255;
+      const meanB0 = (wideB0[a00] * gx + wideB0[a01] * fx) * gy + (wideB0[a10] * gx + wideB0[a11] * fx) * fy;
+      const meanB1 = (wideB1[a00] * gx + wideB1[a01] * fx) * gy + (wideB1[a10] * gx + wideB1[a11] * fx) * fy;
+      const meanB2 = (wideB2[a00] * gx + wideB2[a01] * fx) * gy + (wideB2[a10] * gx + wideB2[a11] * fx) * fy;
+      b1b[0][j] = meanB0 * weightB;
+      b1b[1][j] = meanB1 * weightB;
+      b1b[2][j] = meanB2 * weightB;
+      if (av <= 0) {
+        f1a[0][j] = f1a[1][j] = f1a[2][j] = 0;
+        continue;
+      }
+      const weightF = WEIGHT_F[alpha[i]] / 255;
+      const meanF0 = (wideF0[a00] * gx + wideF0[a01] * fx) * gy + (wideF0[a10] * gx + wideF0[a11] * fx) * fy;
+      const meanF1 = (wideF1[a00] * gx + wideF1[a01] * fx) * gy + (wideF1[a10] * gx + wideF1[a11] * fx) * fy;
+      const meanF2 = (wideF2[a00] * gx + wideF2[a01] * fx) * gy + (wideF2[a10] * gx + wideF2[a11] * fx) * fy;
+      f1a[0][j] = clamp01(meanF0 + av * (rgb[i * 3] / 255 - av * meanF0 - (1 - av) * meanB0)) * weightF;
+      f1a[1][j] = clamp01(meanF1 + av * (rgb[i * 3 + 1] / 255 - av * meanF1 - (1 - av) * meanB1)) * weightF;
+      f1a[2][j] = clamp01(meanF2 + av * (rgb[i * 3 + 2] / 255 - av * meanF2 - (1 - av) * meanB2)) * weightF;
     }
-    boxBlur(fk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
-    boxBlur(bk.subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+  }
+  for (let k = 0; k < 3; k++) {
+    boxBlur(f1a[k].subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
+    boxBlur(b1b[k].subarray(0, n), rw, rh, NARROW_RADIUS, scratch);
   }
 }
 
 /** The final colour of each soft pixel of a tile, written to `out`. */
-function correctTile(
-  region: TileRegion,
-  rgb: Uint8Array,
-  alpha: Uint8Array,
-  width: number,
-  blocks: ReturnType<typeof blockRanges>,
-  work: NarrowBuffers,
-  out: Uint8Array,
-) {
+function correctTile(region: TileRegion, rgb: Uint8Array, alpha: Uint8Array, width: number, blocks: BlockRanges, work: NarrowBuffers, out: Uint8Array) {
   const { tx0, ty0, tx1, ty1, rx0, ry0, rw } = region;
   const { blurA, blurWB, f1a, b1b } = work;
   const meanF = [0, 0, 0];
   const meanB = [0, 0, 0];
   const residual = [0, 0, 0];
-  const low = [0, 0, 0];
-  const high = [0, 0, 0];
   for (let y = ty0; y < ty1; y++) {
     for (let x = tx0; x < tx1; x++) {
       const i = y * width + x;
@@ -309,11 +339,13 @@ function correctTile(
       const spill = dot > 0 && norm > 1e-6 ? dot / norm : 0;
       // Never a colour the photo does not show here: each channel stays within what the
       // photo has around it (BOUND_BLOCK: no purple on a tail over leaves).
-      localRange(blocks, x, y, low, high);
+      const bound = (Math.floor(y / BOUND_BLOCK) * blocks.columns + Math.floor(x / BOUND_BLOCK)) * 6;
       for (let k = 0; k < 3; k++) {
         const correction = residual[k] - spill * (meanB[k] - meanF[k]);
         const value = Math.round(clamp01(meanF[k] + av * correction) * 255);
-        out[i * 3 + k] = value < low[k] ? low[k] : value > high[k] ? high[k] : value;
+        const low = blocks.ranges[bound + k];
+        const high = blocks.ranges[bound + 3 + k];
+        out[i * 3 + k] = value < low ? low : value > high ? high : value;
       }
     }
   }
