@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { boxBlur } from '../../src/engine/matte/boxBlur';
 import { BOUND_REACH, estimateForeground } from '../../src/engine/matte/foreground';
-import { expandBox, featherMask, maskStats, snapMatte } from '../../src/engine/matte/matte';
+import { expandBox, featherMask, maskStats } from '../../src/engine/matte/matte';
+import { snapMatte } from '../../src/engine/matte/snap';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import { modelCacheDir, readPhoto } from '../../testkit/fixtures';
 

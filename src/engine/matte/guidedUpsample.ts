@@ -1,4 +1,5 @@
 import { boxBlur } from './boxBlur';
+import { SNAP_TABLE } from './snap';
 
 /**
  * Guided filter (He, Sun and Tang, 2013) of an upscaled matte, with the photo as the guide:
@@ -7,7 +8,8 @@ import { boxBlur } from './boxBlur';
  * one-pixel spoke the model saw as a faint line comes back opaque, the gap between two wires
  * clears, and where the photo has no edge (fur over a like-coloured wall) the matte is only
  * smoothed, never sharpened. Only the matte's soft pixels move: regions flat in it (all
- * subject, all background) come out exactly as they were, and no new soft fringe appears
+ * subject, all background) come out exactly as they were, what it writes is snapped like the
+ * model's matte (snap.ts), and no new soft fringe appears
  * around the edge (it would double the pixels whose colours must be estimated).
  */
 export interface GuidedOptions {
@@ -253,7 +255,7 @@ function refine(matte: Uint8Array, image: Uint8Array, region: Region, channels: 
       const offset = bias[a00] * w00 + bias[a01] * w01 + bias[a10] * w10 + bias[a11] * w11;
       const q = (red * image[o] + green * image[o + 1] + blue * image[o + 2]) / 255 + offset;
       const value = Math.round(q * 255);
-      out[i] = value < 0 ? 0 : value > 255 ? 255 : value;
+      out[i] = SNAP_TABLE[value < 0 ? 0 : value > 255 ? 255 : value];
     }
   }
 }

@@ -13,7 +13,8 @@ import { type BoxColors, boxColorPrior, boxCover, preferColorPrior } from '../fr
 import { matteByFinish } from '../frame/finish';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
-import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame, snapMatte } from '../matte/matte';
+import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame } from '../matte/matte';
+import { snapMatte } from '../matte/snap';
 import { applySeeThrough, detectSeeThrough, type GlassOptions, type SeeThroughMode } from '../frame/seeThrough';
 import { MODEL_FAMILIES } from '../segment/families';
 import { resolveModel, type ResolvedModel } from '../segment/model';
@@ -195,7 +196,8 @@ function regionSegmenter(image: RawImage, model: ResolvedModel, config: EngineCo
       warn: context.warn,
       signal: context.signal,
     });
-    const matte = snapMatte(segmentation.mask);
+    // Guided upsampling snaps what it writes (matte/snap.ts), so its matte is snapped already.
+    const matte = segmentation.guided ? segmentation.mask : snapMatte(segmentation.mask);
     return {
       matte: region ? placeInFrame(matte, region, image.width, image.height) : matte,
       guided: segmentation.guided,

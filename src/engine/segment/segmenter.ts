@@ -5,7 +5,7 @@ import path from 'node:path';
 import { type Device, readEngineConfig } from '../core/config';
 import type { AlphaMask, RawImage } from '../image/types';
 import { guidedUpsampleInPool } from '../matte/guidedTask';
-import { snapMatte } from '../matte/matte';
+import { snapMatte } from '../matte/snap';
 import type { ExecutionProvider, RuntimeChoice } from '../runtime/backend';
 import { getWorkerPool } from '../runtime/pool';
 import type { ResolvedModel } from './model';
