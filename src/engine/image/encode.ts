@@ -3,7 +3,7 @@ import sharp from 'sharp';
 import { EngineError } from '../core/errors';
 import { type Choice, defineOptions } from '../core/optionTable';
 import type { CarriedMetadata, MetadataPolicy } from './metadata';
-import { type OutputFormat, type RawImage, OUTPUT_FORMATS } from './types';
+import { type AlphaMask, type OutputFormat, type RawImage, OUTPUT_FORMATS } from './types';
 
 /** The file a pipeline writes: format and quality, with that pipeline's defaults (an option table's entries). */
 export function outputFileOptions<F extends OutputFormat>(defaults: { format: F; quality: number }) {
@@ -67,14 +67,19 @@ export function validateEncodeOptions(options: EncodeOptions, hasAlpha: boolean)
   }
 }
 
-/** Encodes raw sRGB pixels (grey, RGB or RGBA) into PNG, WebP or JPEG. */
-export async function encodeImage(image: RawImage, options: EncodeOptions): Promise<Buffer> {
-  validateEncodeOptions(options, image.channels === 4);
+/**
+ * Encodes raw sRGB pixels (grey, RGB or RGBA) into PNG, WebP or JPEG. `alpha`, with RGB, is
+ * joined as the fourth channel inside the encoder's pipeline: a transparent cut-out needs no
+ * full-size RGBA copy (at 12 MP, 48 MB and about 0.17 s).
+ */
+export async function encodeImage(image: RawImage, options: EncodeOptions, alpha?: AlphaMask): Promise<Buffer> {
+  validateEncodeOptions(options, image.channels === 4 || alpha !== undefined);
   const quality = options.quality ?? 90;
   let pipeline = sharp(image.data, {
     raw: { width: image.width, height: image.height, channels: image.channels },
     limitInputPixels: false,
   });
+  if (alpha) pipeline = pipeline.joinChannel(alpha.data, { raw: { width: alpha.width, height: alpha.height, channels: 1 } });
   // A single channel (a mask) stays one grey channel instead of being expanded to sRGB.
   if (image.channels === 1) pipeline = pipeline.toColourspace('b-w');
   // Colour pixels are sRGB (decode converts every profile to it): say so, so that a viewer or

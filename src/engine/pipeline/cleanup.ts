@@ -188,11 +188,20 @@ export function parseCleanupOptions(input: CleanupOptionsInput): CleanupOptions 
   return options;
 }
 
-/** The cut-out rendered in its mode: where it was (cropped to the subject if asked), or placed anew by the layout options. */
-async function renderedCutout(options: CleanupOptions, subject: Subject, blurSigma: number): Promise<{ image: RawImage; placed?: BoundingBox }> {
+/**
+ * The cut-out rendered in its mode: where it was (cropped to the subject if asked), or placed
+ * anew by the layout options. A transparent cut-out left where it was is the foreground with
+ * its alpha beside it, joined by the encoder.
+ */
+async function renderedCutout(
+  options: CleanupOptions,
+  subject: Subject,
+  blurSigma: number,
+): Promise<{ image: RawImage; alpha?: AlphaMask; placed?: BoundingBox }> {
   const { rgb, alpha, foreground, stats, config } = subject;
   const look = { color: parseHexColor(options.mode === 'color' ? options.color : '#ffffff'), blurSigma, blurType: options.blurType };
   const layout = computeLayout(stats.bbox, rgb.width, rgb.height, options, config.maxPixels);
+  if (options.mode === 'transparent' && foreground.channels === 3 && !layout.relayout && !options.crop) return { image: foreground, alpha };
   if (layout.relayout) {
     const placed = await placeSubject(foreground, alpha, stats.bbox, layout);
     return { image: await renderCutout(options.mode, placed.subject, placed.alpha, placed.subject, look), placed: layout.placed };
@@ -233,12 +242,12 @@ export async function cleanupImage(input: Buffer, optionsInput: CleanupOptionsIn
   const tMatte = performance.now();
 
   const blurSigma = options.blurSigma > 0 ? options.blurSigma : autoBlurSigma(rgb.width, rgb.height);
-  const { image: rendered, placed } = await renderedCutout(options, subject, blurSigma);
+  const { image: rendered, alpha: joinedAlpha, placed } = await renderedCutout(options, subject, blurSigma);
   const tCompose = performance.now();
 
   // A mask is not a photo: it carries none of the photo's metadata.
   const metadata = options.mode === 'mask' ? undefined : carriedMetadata(decoded.embedded, options.metadata);
-  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 2, metadata });
+  const data = await encodeImage(rendered, { format: options.format, quality: options.quality, pngCompression: 2, metadata }, joinedAlpha);
   const tEncode = performance.now();
 
   return {
