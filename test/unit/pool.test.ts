@@ -83,7 +83,7 @@ describe('inference runs off the main thread', () => {
     await pool.close();
   });
 
-  test('a queued task is cancelled at once; a running one sees the cancel and stops', async () => {
+  test('a cancel answers the caller at once, queued or running; a running task sees it and stops', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-'));
     const tasks = path.join(dir, 'tasks.js');
     fs.writeFileSync(
@@ -91,12 +91,17 @@ describe('inference runs off the main thread', () => {
       `exports.tasks = {
          steps: async (request, context) => {
            for (let step = 1; step <= request.steps; step++) {
-             if (context.cancelled()) { const e = new Error('stopped at ' + step); e.code = 'CANCELLED'; throw e; }
+             if (context.cancelled()) { globalThis.stoppedAt = step; const e = new Error('stopped at ' + step); e.code = 'CANCELLED'; throw e; }
              context.progress(step);
              await new Promise((r) => setTimeout(r, 20));
            }
            return { result: request.steps };
          },
+         burst: async (request, context) => {
+           for (let step = 1; step <= request.steps; step++) context.progress(step);
+           return { result: request.steps };
+         },
+         stoppedAt: async () => ({ result: globalThis.stoppedAt }),
        };`,
     );
     const pool = new WorkerPool(1);
@@ -118,8 +123,15 @@ describe('inference runs off the main thread', () => {
     const queued = pool.run(tasks, 'steps', { steps: 2 }, { signal: queuedController.signal });
     queuedController.abort();
     await expect(queued).rejects.toMatchObject({ code: 'CANCELLED', message: 'Cancelled before it started' });
-    await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: expect.stringMatching(/stopped at [4-9]/) });
-    expect(seen.slice(0, 3)).toEqual([1, 2, 3]);
+    await expect(running).rejects.toMatchObject({ code: 'CANCELLED', message: 'Cancelled while running' });
+    expect(seen).toEqual([1, 2, 3]);
+    // The thread is busy until the task has stopped, so this runs after it.
+    expect(await pool.run<number>(tasks, 'stoppedAt', {})).toBeGreaterThanOrEqual(4);
+    expect(await pool.run<number>(tasks, 'stoppedAt', {})).toBeLessThan(20);
+    // A task that finishes before the thread reads the cancel still answers CANCELLED.
+    const burstController = new AbortController();
+    const burst = pool.run(tasks, 'burst', { steps: 50 }, { signal: burstController.signal, onProgress: (step) => step === 2 && burstController.abort() });
+    await expect(burst).rejects.toMatchObject({ code: 'CANCELLED' });
     expect(await pool.run(tasks, 'steps', { steps: 2 })).toBe(2);
     await pool.close();
   });

@@ -9,7 +9,10 @@ export interface RunOptions {
   /** Buffers moved to the thread instead of copied (the caller must not use them after). */
   transfer?: ArrayBuffer[];
   onProgress?: (report: unknown) => void;
-  /** Cancels a queued task at once and asks a running one to stop (it stops at its next step). */
+  /**
+   * Cancels the task: its promise rejects with CANCELLED at once, queued or running. A running
+   * one is asked to stop at its next step; its thread stays busy until it has.
+   */
   signal?: AbortSignal;
 }
 
@@ -19,6 +22,8 @@ interface Task {
   options: RunOptions;
   resolve: (value: unknown) => void;
   reject: (error: Error) => void;
+  /** Set once the caller has been answered (a cancel answers before the thread is done). */
+  answered?: boolean;
 }
 
 interface Slot {
@@ -60,14 +65,22 @@ export class WorkerPool {
           if (queued >= 0) {
             this.queue.splice(queued, 1);
             reject(new EngineError('CANCELLED', 'Cancelled before it started'));
-          } else this.slots.find((slot) => slot.task === task)?.worker.postMessage({ type: 'cancel', id } satisfies HostMessage);
+          } else {
+            this.slots.find((slot) => slot.task === task)?.worker.postMessage({ type: 'cancel', id } satisfies HostMessage);
+            // A short task may finish before the thread reads the cancel: the caller gave up either way.
+            task.reject(new EngineError('CANCELLED', 'Cancelled while running'));
+          }
         };
         signal.addEventListener('abort', onAbort, { once: true });
         task.resolve = (value) => {
+          if (task.answered) return;
+          task.answered = true;
           signal.removeEventListener('abort', onAbort);
           resolve(value as T);
         };
         task.reject = (error) => {
+          if (task.answered) return;
+          task.answered = true;
           signal.removeEventListener('abort', onAbort);
           reject(error);
         };
@@ -108,7 +121,7 @@ export class WorkerPool {
       const task = slot.task;
       if (!task || task.id !== message.id) return;
       if (message.type === 'progress') {
-        task.options.onProgress?.(message.report);
+        if (!task.answered) task.options.onProgress?.(message.report);
         return;
       }
       slot.task = undefined;
