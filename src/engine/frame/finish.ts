@@ -402,11 +402,13 @@ const RING_SHARE_FLOOR = 0.002;
 /** 4096 colour bins, 4 bits a channel: fine enough to tell a finish from a background close to it. */
 const fineBin = (data: Buffer | Uint8Array, o: number) => ((data[o] >> 4) << 8) | ((data[o + 1] >> 4) << 4) | (data[o + 2] >> 4);
 
-/**
- * The finish the weighted pixels of the box have most of: the densest fine bin (counting its
- * neighbours: a shaded finish spans a few), then a colour model of the pixels around it.
- */
-function dominantFinish(rgb: RawImage, box: BoundingBox, weightOf: (i: number) => number): ColorModel | undefined {
+/** Fine bins (see fineBin) each way around a mode that count toward it: a shaded finish spans a few. */
+const MODE_REACH = 1;
+/** Fine bins each way around a mode cleared before the next mode is looked for: the same finish, shaded, lies within. */
+const MODE_EXCLUSION = 2;
+
+/** Weighted counts of the box's pixels in fine bins. */
+function fineHistogram(rgb: RawImage, box: BoundingBox, weightOf: (i: number) => number): Float64Array {
   const { width, channels, data } = rgb;
   const histogram = new Float64Array(4096);
   for (let y = box.y; y < box.y + box.height; y++)
@@ -415,28 +417,38 @@ function dominantFinish(rgb: RawImage, box: BoundingBox, weightOf: (i: number) =
       const weight = weightOf(i);
       if (weight > 0) histogram[fineBin(data, i * channels)] += weight;
     }
+  return histogram;
+}
+
+/** Calls `visit` with each fine bin within `reach` bins of `bin` on every channel. */
+function forBinsAround(bin: number, reach: number, visit: (near: number) => void): void {
+  const r = bin >> 8;
+  const g = (bin >> 4) & 15;
+  const b = bin & 15;
+  for (let nr = Math.max(0, r - reach); nr <= Math.min(15, r + reach); nr++)
+    for (let ng = Math.max(0, g - reach); ng <= Math.min(15, g + reach); ng++)
+      for (let nb = Math.max(0, b - reach); nb <= Math.min(15, b + reach); nb++) visit((nr << 8) | (ng << 4) | nb);
+}
+
+/** The densest fine bin, counting its neighbours; -1 when the histogram is empty. */
+function densestBin(histogram: Float64Array): number {
   let mode = -1;
   let best = 0;
-  for (let b = 0; b < 4096; b++) {
-    if (!histogram[b]) continue;
+  for (let bin = 0; bin < 4096; bin++) {
+    if (!histogram[bin]) continue;
     let sum = 0;
-    const r = b >> 8;
-    const g = (b >> 4) & 15;
-    const bl = b & 15;
-    for (let dr = -1; dr <= 1; dr++)
-      for (let dg = -1; dg <= 1; dg++)
-        for (let db = -1; db <= 1; db++) {
-          const nr = r + dr;
-          const ng = g + dg;
-          const nb = bl + db;
-          if (nr >= 0 && ng >= 0 && nb >= 0 && nr < 16 && ng < 16 && nb < 16) sum += histogram[(nr << 8) | (ng << 4) | nb];
-        }
+    forBinsAround(bin, MODE_REACH, (near) => (sum += histogram[near]));
     if (sum > best) {
       best = sum;
-      mode = b;
+      mode = bin;
     }
   }
-  if (mode < 0) return undefined;
+  return mode;
+}
+
+/** A colour model of the weighted pixels around a fine bin's colour. */
+function finishAround(rgb: RawImage, box: BoundingBox, weightOf: (i: number) => number, mode: number): ColorModel | undefined {
+  const { channels, data } = rgb;
   const centre = [((mode >> 8) << 4) + 8, (((mode >> 4) & 15) << 4) + 8, ((mode & 15) << 4) + 8];
   const seed = (i: number) => {
     if (weightOf(i) <= 0) return false;
@@ -446,6 +458,27 @@ function dominantFinish(rgb: RawImage, box: BoundingBox, weightOf: (i: number) =
   const first = fitColor(rgb, seed, box);
   return first && fitColor(rgb, seed, box, first);
 }
+
+/**
+ * The finishes the weighted pixels of the box have most of, densest first, at most `count`:
+ * the densest fine bin (counting its neighbours), a colour model of the pixels around it,
+ * then the same without that colour's bins.
+ */
+function dominantFinishes(rgb: RawImage, box: BoundingBox, weightOf: (i: number) => number, count: number): ColorModel[] {
+  const histogram = fineHistogram(rgb, box, weightOf);
+  const finishes: ColorModel[] = [];
+  while (finishes.length < count) {
+    const mode = densestBin(histogram);
+    if (mode < 0) break;
+    const finish = finishAround(rgb, box, weightOf, mode);
+    if (finish) finishes.push(finish);
+    forBinsAround(mode, MODE_EXCLUSION, (near) => (histogram[near] = 0));
+  }
+  return finishes;
+}
+
+/** The band's rarest-outside colours tried as finishes (see finishCandidates). */
+const RARE_FINISHES = 3;
 
 /**
  * The finishes the product may have, each with its matte: the colour the model's matte holds
@@ -464,16 +497,25 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
     return Math.min(x, y, box.width - 1 - x, box.height - 1 - y) < depthBand;
   };
   const bandOwn = (i: number) => inBand(i) && productish[colorBin(data, i, channels)] === 1;
+  // The band's rarest-outside colours: a thin frame's finish is a small share of the band,
+  // outnumbered there by what shows through it, but all but absent from the ring; another
+  // colour the ring lacks (a leaf's, boxed with it) can be denser.
+  const [rarest, ...rare] = dominantFinishes(
+    rgb,
+    box,
+    (i) => (bandOwn(i) ? 1 / Math.max(ringShare[colorBin(data, i, channels)], RING_SHARE_FLOOR) : 0),
+    RARE_FINISHES,
+  );
   const finishes = [
-    dominantFinish(rgb, box, (i) => (model.data[i] >= SUBJECT_ALPHA ? (inBand(i) ? 3 : 1) : 0)),
-    dominantFinish(rgb, box, (i) => (bandOwn(i) ? 1 : 0)),
-    // The band's rarest-outside colour: a thin frame's finish is a small share of the band,
-    // outnumbered there by what shows through it, but all but absent from the ring.
-    dominantFinish(rgb, box, (i) => (bandOwn(i) ? 1 / Math.max(ringShare[colorBin(data, i, channels)], RING_SHARE_FLOOR) : 0)),
+    ...dominantFinishes(rgb, box, (i) => (model.data[i] >= SUBJECT_ALPHA ? (inBand(i) ? 3 : 1) : 0), 1),
+    ...dominantFinishes(rgb, box, (i) => (bandOwn(i) ? 1 : 0), 1),
+    ...(rarest ? [rarest] : []),
   ];
+  // The next rare colours only when they are no shade of a finish already found (a grey door's
+  // shadowed side, on its straight stiles, would win over the door by its bars).
+  for (const finish of rare) if (!finishes.some((f) => distance2(f, finish.mean[0], finish.mean[1], finish.mean[2]) <= FINISH_D2)) finishes.push(finish);
   const candidates: FinishCandidate[] = [];
   for (const finish of finishes) {
-    if (!finish) continue;
     if (candidates.some((c) => distance2(c.finish, finish.mean[0], finish.mean[1], finish.mean[2]) < 1)) continue;
     const picked = pickFinish(rgb, box, model, finish, ringShare);
     if (picked) candidates.push({ finish, ...picked, lift: lift(rgb, box, depthBand, finish), barShare: barShare(picked.model.solid, box.width, box.height) });
