@@ -22,14 +22,17 @@ function tiltedRuns(map: Uint8Array, w: number, h: number, alongRows: boolean): 
   const breadth = alongRows ? h : w;
   const at = (t: number, s: number) => (alongRows ? s * w + t : t * w + s);
   const line = new Int32Array(length);
+  const offsets = new Int32Array(length);
   for (let degrees = -MAX_TILT_DEGREES; degrees <= MAX_TILT_DEGREES; degrees += TILT_STEP_DEGREES) {
     const slope = Math.tan((degrees * Math.PI) / 180);
     const reach = Math.ceil(Math.abs(slope) * length);
+    // Rounding commutes with adding a whole number: each line is the first one shifted.
+    for (let t = 0; t < length; t++) offsets[t] = Math.round(t * slope);
     for (let start = -reach; start < breadth + reach; start++) {
       // One line: position t along, offset start + t * slope across; off-box samples end runs.
       let n = 0;
       for (let t = 0; t < length; t++) {
-        const s = Math.round(start + t * slope);
+        const s = start + offsets[t];
         line[n++] = s >= 0 && s < breadth ? at(t, s) : -1;
       }
       for (let t = 0; t < n;) {
