@@ -302,57 +302,51 @@ async function sceneWithModel(kind: FrameKind, seed: number) {
   return { scene, rgb, model };
 }
 
+/** The finish matte of a bench:frames scene from its fixture model matte: its IoU with the truth, the model's, and the finish's colour. */
+async function finishOfScene(kind: FrameKind, seed: number) {
+  const { rgb, model, scene } = await sceneWithModel(kind, seed);
+  const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
+  expect(matte).toBeDefined();
+  return { iou: maskIoU(matte!.alpha.data, scene.alpha), modelIoU: maskIoU(model.data, scene.alpha), finish: matte!.finish };
+}
+
 describe('a bench:frames scene with the model matte IS-Net gave it (test/fixtures/frames)', () => {
   test("a two-tone white trellis on a sweep (lit and shaded slats, held-out seed 12002): the finish whose matte is the model's own wins over the lit white alone, far rarer outside the box", async () => {
-    const { rgb, model, scene } = await sceneWithModel('trellis', 12002);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
+    const found = await finishOfScene('trellis', 12002);
+    expect(found.iou).toBeGreaterThan(0.9);
   });
 
   test("a white pergola on a sweep (held-out seed 12005): a highlight finish covering under a tenth of the box is no candidate, so the frame's own white is chosen, not refused with it", async () => {
-    const { rgb, model, scene } = await sceneWithModel('pergola', 12005);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.9);
+    const found = await finishOfScene('pergola', 12005);
+    expect(found.iou).toBeGreaterThan(0.9);
   });
 
   test('a black railing of 2.2 px balusters over a wall (held-out seed 12006): its finish covers under a tenth of the box but lies on straight bars, so it is the frame', async () => {
-    const { rgb, model, scene } = await sceneWithModel('railing', 12006);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.65);
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(maskIoU(model.data, scene.alpha) + 0.2);
+    const found = await finishOfScene('railing', 12006);
+    expect(found.iou).toBeGreaterThan(0.65);
+    expect(found.iou).toBeGreaterThan(found.modelIoU + 0.2);
   });
 
   test("an anthracite railing over a butterfly on a leaf (held-out seed 18002): the leaf's green, boxed with it, is the band's densest colour the ring lacks; the railing's anthracite, the next, is the frame, not the butterfly's black the model took", async () => {
-    const { rgb, model, scene } = await sceneWithModel('railing', 18002);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(matte!.finish.every((c, k) => Math.abs(c - [61, 65, 69][k]) < 12)).toBe(true);
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.6);
+    const found = await finishOfScene('railing', 18002);
+    expect(found.finish.every((c, k) => Math.abs(c - [61, 65, 69][k]) < 12)).toBe(true);
+    expect(found.iou).toBeGreaterThan(0.6);
   });
 
   test("a wood pergola over the garage (held-out seed 18001): of the band's colours the ring lacks, a pale one of the garage is densest; the wood, next, lies on straight bars and is the frame", async () => {
-    const { rgb, model, scene } = await sceneWithModel('pergola', 18001);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.5);
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(maskIoU(model.data, scene.alpha) + 0.3);
+    const found = await finishOfScene('pergola', 18001);
+    expect(found.iou).toBeGreaterThan(0.5);
+    expect(found.iou).toBeGreaterThan(found.modelIoU + 0.3);
   });
 
   test("a grey glazed door over the plant (held-out seed 10005): the shadowed grey of its stiles, rare outside the box and on straight bars, is a shade of the door's own finish, not a finish of its own", async () => {
-    const { rgb, model, scene } = await sceneWithModel('door', 10005);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.95);
+    const found = await finishOfScene('door', 10005);
+    expect(found.iou).toBeGreaterThan(0.95);
   });
 
   test("a bronze glazed door over the apple (held-out seed 14006): the only lifted colour is the fruit through the glass, so the door's own finish, which the model's matte shares, is the frame", async () => {
-    const { rgb, model, scene } = await sceneWithModel('door', 14006);
-    const matte = matteByFinish(rgb, scene.box, model, boxColorPrior(rgb, scene.box));
-    expect(matte).toBeDefined();
-    expect(maskIoU(matte!.alpha.data, scene.alpha)).toBeGreaterThan(0.95);
+    const found = await finishOfScene('door', 14006);
+    expect(found.iou).toBeGreaterThan(0.95);
   });
 });
 
