@@ -4,10 +4,13 @@ import sharp from 'sharp';
 import { boxColorPrior } from '../../src/engine/frame/boxPrior';
 import { maskIoU } from '../../src/engine/matte/confidence';
 import { matteByFinish } from '../../src/engine/frame/finish';
+import { cleanupImage } from '../../src/engine/pipeline/cleanup';
 import { frameFinish } from '../../src/engine/pipeline/subject';
+import { FRAME_WORK_SIDE, frameWorkScale } from '../../src/engine/frame/workScale';
+import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import type { AlphaMask, RawImage } from '../../src/engine/image/types';
 import { FRAME_KINDS, type FrameKind, frameScene } from '../../testkit/frameScenes';
-import { FIXTURES } from '../../testkit/fixtures';
+import { FIXTURES, modelCacheDir } from '../../testkit/fixtures';
 import { mulberry32 } from '../../testkit/windowScene';
 
 const W = 240;
@@ -401,6 +404,49 @@ describe('the close-up or the whole photo: which model matte the finish is learn
     expect(calls).toBe(0);
     expect(found.extraInferenceMs).toBe(0);
     expect(maskIoU(found.alpha!.data, truth)).toBeGreaterThan(0.9);
+  });
+});
+
+describe('the frame search at its work scale (frame/workScale.ts)', () => {
+  afterAll(() => closeWorkerPool());
+
+  test('a photo within the work side is searched as it is; a larger one at the work side, its box scaled around the same pixels, and masks brought back inside the box', async () => {
+    const rgb: RawImage = { data: Buffer.alloc(600 * 400 * 3, 90), width: 600, height: 400, channels: 3 };
+    const same = await frameWorkScale(rgb, BOX);
+    expect(same.rgb).toBe(rgb);
+    expect(same.box).toBe(BOX);
+    const big: RawImage = { data: Buffer.alloc(2560 * 1920 * 3, 90), width: 2560, height: 1920, channels: 3 };
+    const box = { x: 400, y: 300, width: 1601, height: 1201 };
+    const work = await frameWorkScale(big, box);
+    expect([work.rgb.width, work.rgb.height]).toEqual([FRAME_WORK_SIDE, 960]);
+    expect(work.box).toEqual({ x: 200, y: 150, width: 801, height: 601 });
+    // A mask filling the whole photo comes back only inside the full-size box.
+    const full = await work.up({ data: Buffer.alloc(FRAME_WORK_SIDE * 960, 255), width: FRAME_WORK_SIDE, height: 960 });
+    expect([full.width, full.height]).toEqual([2560, 1920]);
+    expect(full.data[299 * 2560 + 1000]).toBe(0);
+    expect(full.data[300 * 2560 + 1000]).toBe(255);
+    expect(full.data[1000 * 2560 + 2000]).toBe(255);
+    expect(full.data[1000 * 2560 + 2001]).toBe(0);
+  });
+
+  test('a window over the wall at 1920 x 1440 (bench:frames held-out seed 13001, scaled 3x) is found at the work scale as at its own size', async () => {
+    const scene = await frameScene('window', 13001);
+    const [width, height] = [scene.width * 3, scene.height * 3];
+    const photo = await sharp(scene.image).resize(width, height).png({ compressionLevel: 1 }).toBuffer();
+    const truth = await sharp(Buffer.from(scene.alpha), { raw: { width: scene.width, height: scene.height, channels: 1 } })
+      .resize(width, height)
+      .extractChannel(0)
+      .raw()
+      .toBuffer();
+    const box = { x: scene.box.x * 3, y: scene.box.y * 3, width: scene.box.width * 3, height: scene.box.height * 3 };
+    const result = await cleanupImage(
+      photo,
+      { mode: 'mask', hint: { box, frame: true, units: 'px' } },
+      { config: { modelCacheDir: modelCacheDir(), device: 'cpu' } },
+    );
+    expect(result.metadata.hint?.source).toBe('box colours');
+    const alpha = await sharp(result.data).extractChannel(0).raw().toBuffer();
+    expect(maskIoU(alpha, truth)).toBeGreaterThan(0.95);
   });
 });
 

@@ -11,6 +11,7 @@ import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
 import { type BoxColors, boxColorPrior, boxCover, preferColorPrior } from '../frame/boxPrior';
 import { matteByFinish } from '../frame/finish';
+import { frameWorkScale } from '../frame/workScale';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
 import { expandBox, featherMask, keepInside, type MaskStats, maskStats, placeInFrame } from '../matte/matte';
@@ -211,20 +212,43 @@ function regionSegmenter(image: RawImage, model: ResolvedModel, config: EngineCo
  * The model's matte inside a hinted box: the model sees the box plus some context, so the
  * product fills its input. A framed product (windows, doors, pergolas): when the model misses
  * the box's sides or took in what shows through the panes, the band's colours give the
- * product (frame/boxPrior.ts, frame/finish.ts).
+ * product (framedMatte).
  */
 async function boxedMatte(rgb: RawImage, box: BoundingBox, hint: NonNullable<ReturnType<typeof resolveHint>>, segment: RegionSegmenter) {
   const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
   const segmented = await segment(view);
-  const colors = hint.frame ? boxColorPrior(rgb, box) : undefined;
   const closeUp = keepInside(segmented.matte, box);
   const sawWhole = view.width === rgb.width && view.height === rgb.height;
-  const found = colors ? await frameFinish(rgb, box, colors, closeUp, sawWhole ? undefined : segment) : { extraInferenceMs: 0 };
-  const run = { guided: segmented.guided, device: segmented.device, inferenceMs: segmented.inferenceMs + found.extraInferenceMs };
-  if (found.alpha) return { ...run, alpha: found.alpha, colorPrior: true, byFinishColors: true };
-  if (colors && preferColorPrior(closeUp, box, colors)) return { ...run, alpha: colors.prior, colorPrior: true, byFinishColors: false };
+  const framed = hint.frame ? await framedMatte(rgb, box, closeUp, sawWhole ? undefined : () => segment()) : { extraInferenceMs: 0 };
+  const run = { guided: segmented.guided, device: segmented.device, inferenceMs: segmented.inferenceMs + framed.extraInferenceMs };
+  if (framed.alpha) return { ...run, alpha: framed.alpha, colorPrior: true, byFinishColors: framed.byFinishColors };
   return { ...run, alpha: closeUp, colorPrior: false, byFinishColors: false };
 }
+
+/**
+ * A framed product's matte from the box's colours (frame/boxPrior.ts, frame/finish.ts), found
+ * at the frame search's work scale (frame/workScale.ts) and brought back to full size:
+ * undefined when the model's close-up matte should stand.
+ */
+async function framedMatte(rgb: RawImage, box: BoundingBox, closeUp: AlphaMask, wholePhoto: WholePhotoMatte | undefined) {
+  const work = await frameWorkScale(rgb, box);
+  const workCloseUp = await work.down(closeUp);
+  const colors = boxColorPrior(work.rgb, work.box);
+  const wholeAtWorkScale =
+    wholePhoto &&
+    (async () => {
+      const whole = await wholePhoto();
+      return { ...whole, matte: await work.down(whole.matte) };
+    });
+  const found = await frameFinish(work.rgb, work.box, colors, workCloseUp, wholeAtWorkScale);
+  const { extraInferenceMs } = found;
+  if (found.alpha) return { alpha: await work.up(found.alpha), byFinishColors: true, extraInferenceMs };
+  if (preferColorPrior(workCloseUp, work.box, colors)) return { alpha: await work.up(colors.prior), byFinishColors: false, extraInferenceMs };
+  return { extraInferenceMs };
+}
+
+/** The model's matte of the whole photo (full size), with its inference time. */
+type WholePhotoMatte = () => Promise<{ matte: AlphaMask; inferenceMs: number }>;
 
 /** A close-up matte holding under this share of the box kept too little of a frame to learn its finish from (its members cover 5 % and more). */
 const CLOSE_UP_KEPT_TOO_LITTLE = 0.1;
@@ -243,7 +267,7 @@ export async function frameFinish(
   box: BoundingBox,
   colors: BoxColors,
   closeUp: AlphaMask,
-  wholePhoto: RegionSegmenter | undefined,
+  wholePhoto: WholePhotoMatte | undefined,
 ): Promise<{ alpha?: AlphaMask; extraInferenceMs: number }> {
   const fromCloseUp = matteByFinish(rgb, box, closeUp, colors);
   if (fromCloseUp || !wholePhoto || boxCover(closeUp, box) >= CLOSE_UP_KEPT_TOO_LITTLE) return { alpha: fromCloseUp?.alpha, extraInferenceMs: 0 };
