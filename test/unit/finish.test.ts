@@ -5,7 +5,7 @@ import { boxColorPrior } from '../../src/engine/frame/boxPrior';
 import { maskIoU } from '../../src/engine/matte/confidence';
 import { matteByFinish } from '../../src/engine/frame/finish';
 import { cleanupImage } from '../../src/engine/pipeline/cleanup';
-import { frameFinish } from '../../src/engine/pipeline/subject';
+import { framedMatte } from '../../src/engine/pipeline/subject';
 import { FRAME_WORK_SIDE, frameWorkScale } from '../../src/engine/frame/workScale';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
 import type { AlphaMask, RawImage } from '../../src/engine/image/types';
@@ -353,7 +353,9 @@ describe('a bench:frames scene with the model matte IS-Net gave it (test/fixture
   });
 });
 
-describe('the close-up or the whole photo: which model matte the finish is learnt from (pipeline/subject.ts frameFinish)', () => {
+describe('the close-up or the whole photo: which model matte the finish is learnt from (frame/frameTask.ts, in the pool)', () => {
+  afterAll(() => closeWorkerPool());
+
   /** The whole photo's matte from test/fixtures/frames, as the segmenter's run over the whole photo would return it; counts its calls. */
   async function wholePhotoRun(kind: FrameKind, seed: number, width: number, height: number) {
     const file = join(FIXTURES, 'frames', `${kind}-${seed}-whole-model.png`);
@@ -368,9 +370,9 @@ describe('the close-up or the whole photo: which model matte the finish is learn
 
   test('a bronze diagonal trellis over the cat (held-out seed 16004): close up the model takes the eye and too little of the lattice to learn a finish from; seen whole the lattice stands out, and its finish gives the frame', async () => {
     const { rgb, model, scene } = await sceneWithModel('trellis', 16004);
-    const colors = boxColorPrior(rgb, scene.box);
     const whole = await wholePhotoRun('trellis', 16004, rgb.width, rgb.height);
-    const found = await frameFinish(rgb, scene.box, colors, model, whole.run);
+    const found = await framedMatte(rgb, scene.box, model, whole.run);
+    expect(found.byFinishColors).toBe(true);
     expect(whole.calls.count).toBe(1);
     expect(found.extraInferenceMs).toBe(7);
     expect(found.alpha).toBeDefined();
@@ -385,7 +387,7 @@ describe('the close-up or the whole photo: which model matte the finish is learn
     ]) {
       const { rgb, model } = ballInBox(radius);
       let calls = 0;
-      const found = await frameFinish(rgb, BOX, boxColorPrior(rgb, BOX), model, async () => {
+      const found = await framedMatte(rgb, BOX, model, async () => {
         calls++;
         return { matte: model, guided: false, device: 'cpu' as const, inferenceMs: 5 };
       });
@@ -394,10 +396,30 @@ describe('the close-up or the whole photo: which model matte the finish is learn
     }
   });
 
+  test("the search runs in the pool: n8n's event loop keeps ticking meanwhile", async () => {
+    const { rgb, model, scene } = await sceneWithModel('pergola', 18001);
+    let last = performance.now();
+    let longestGap = 0;
+    const timer = setInterval(() => {
+      const now = performance.now();
+      longestGap = Math.max(longestGap, now - last);
+      last = now;
+    }, 20);
+    const started = performance.now();
+    const found = await framedMatte(rgb, scene.box, model, undefined);
+    const elapsed = performance.now() - started;
+    clearInterval(timer);
+    longestGap = Math.max(longestGap, performance.now() - last);
+    console.log(`frame search ${elapsed.toFixed(0)} ms, longest event-loop gap ${longestGap.toFixed(0)} ms`);
+    expect(found.byFinishColors).toBe(true);
+    // On the main thread the search would be one gap as long as itself; relative bounds, as a busy machine slows both alike.
+    expect(longestGap).toBeLessThan(elapsed / 2);
+  });
+
   test('a close-up whose matte gives the finish runs the model once only', async () => {
     const { rgb, truth, model } = windowOverClutter();
     let calls = 0;
-    const found = await frameFinish(rgb, BOX, boxColorPrior(rgb, BOX), model, async () => {
+    const found = await framedMatte(rgb, BOX, model, async () => {
       calls++;
       throw new Error('the whole photo is not needed');
     });

@@ -9,8 +9,7 @@ import { resolveHint, type SubjectHint, subjectHintSchema } from '../segment/hin
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
 import { estimateForegroundInPool } from '../matte/foregroundTask';
-import { type BoxColors, boxColorPrior, boxCover, preferColorPrior } from '../frame/boxPrior';
-import { matteByFinish } from '../frame/finish';
+import { searchFrameInPool } from '../frame/frameTask';
 import { frameWorkScale } from '../frame/workScale';
 import { applyPoints } from '../matte/points';
 import { type CutoutConfidence, cutoutConfidence, maskIoU } from '../matte/confidence';
@@ -214,66 +213,45 @@ function regionSegmenter(image: RawImage, model: ResolvedModel, config: EngineCo
  * the box's sides or took in what shows through the panes, the band's colours give the
  * product (framedMatte).
  */
-async function boxedMatte(rgb: RawImage, box: BoundingBox, hint: NonNullable<ReturnType<typeof resolveHint>>, segment: RegionSegmenter) {
+async function boxedMatte(rgb: RawImage, box: BoundingBox, hint: NonNullable<ReturnType<typeof resolveHint>>, segment: RegionSegmenter, signal?: AbortSignal) {
   const view = expandBox(box, Math.round(hint.margin * Math.max(box.width, box.height)), rgb.width, rgb.height);
   const segmented = await segment(view);
   const closeUp = keepInside(segmented.matte, box);
   const sawWhole = view.width === rgb.width && view.height === rgb.height;
-  const framed = hint.frame ? await framedMatte(rgb, box, closeUp, sawWhole ? undefined : () => segment()) : { extraInferenceMs: 0 };
+  const framed = hint.frame ? await framedMatte(rgb, box, closeUp, sawWhole ? undefined : () => segment(), signal) : { extraInferenceMs: 0 };
   const run = { guided: segmented.guided, device: segmented.device, inferenceMs: segmented.inferenceMs + framed.extraInferenceMs };
-  if (framed.alpha) return { ...run, alpha: framed.alpha, colorPrior: true, byFinishColors: framed.byFinishColors };
+  if (framed.alpha) return { ...run, alpha: framed.alpha, colorPrior: true, byFinishColors: framed.byFinishColors === true };
   return { ...run, alpha: closeUp, colorPrior: false, byFinishColors: false };
 }
 
 /**
- * A framed product's matte from the box's colours (frame/boxPrior.ts, frame/finish.ts), found
- * at the frame search's work scale (frame/workScale.ts) and brought back to full size:
- * undefined when the model's close-up matte should stand.
+ * A framed product's matte from the box's colours (frame/frameTask.ts: by its finish, from the
+ * close-up's matte or, when that kept too little of the box, the whole photo's), searched in the
+ * pool at the work scale (frame/workScale.ts) and brought back to full size: undefined when the
+ * model's close-up matte should stand. The model runs on the whole photo only when asked.
  */
-async function framedMatte(rgb: RawImage, box: BoundingBox, closeUp: AlphaMask, wholePhoto: WholePhotoMatte | undefined) {
+export async function framedMatte(
+  rgb: RawImage,
+  box: BoundingBox,
+  closeUp: AlphaMask,
+  wholePhoto: WholePhotoMatte | undefined,
+  signal?: AbortSignal,
+): Promise<{ alpha?: AlphaMask; byFinishColors?: boolean; extraInferenceMs: number }> {
   const work = await frameWorkScale(rgb, box);
-  const workCloseUp = await work.down(closeUp);
-  const colors = boxColorPrior(work.rgb, work.box);
-  const wholeAtWorkScale =
-    wholePhoto &&
-    (async () => {
-      const whole = await wholePhoto();
-      return { ...whole, matte: await work.down(whole.matte) };
-    });
-  const found = await frameFinish(work.rgb, work.box, colors, workCloseUp, wholeAtWorkScale);
-  const { extraInferenceMs } = found;
-  if (found.alpha) return { alpha: await work.up(found.alpha), byFinishColors: true, extraInferenceMs };
-  if (preferColorPrior(workCloseUp, work.box, colors)) return { alpha: await work.up(colors.prior), byFinishColors: false, extraInferenceMs };
-  return { extraInferenceMs };
+  const request = { rgb: work.rgb, box: work.box, closeUp: await work.down(closeUp) };
+  let found = await searchFrameInPool({ ...request, mayAskWhole: wholePhoto !== undefined }, signal);
+  let extraInferenceMs = 0;
+  if (found.askWhole && wholePhoto) {
+    const whole = await wholePhoto();
+    extraInferenceMs = whole.inferenceMs;
+    found = await searchFrameInPool({ ...request, whole: await work.down(whole.matte), mayAskWhole: false }, signal);
+  }
+  if (!found.alpha) return { extraInferenceMs };
+  return { alpha: await work.up(found.alpha), byFinishColors: found.byFinishColors, extraInferenceMs };
 }
 
 /** The model's matte of the whole photo (full size), with its inference time. */
 type WholePhotoMatte = () => Promise<{ matte: AlphaMask; inferenceMs: number }>;
-
-/** A close-up matte holding under this share of the box kept too little of a frame to learn its finish from (its members cover 5 % and more). */
-const CLOSE_UP_KEPT_TOO_LITTLE = 0.1;
-
-/**
- * The frame by its finish (frame/finish.ts), from the close-up's matte, else from the whole
- * photo's: seen close up, the model can take what shows through the frame for the product (a
- * cat's eye behind a diagonal trellis) and keep too little of the frame to learn its finish
- * from (under CLOSE_UP_KEPT_TOO_LITTLE of the box), where seen whole the same frame is what
- * stands out. Only then is the model run twice (`wholePhoto` undefined: the close-up was the
- * whole photo already). A close-up that kept more stands: a window's matte of a fifth of its
- * box, with no finish found, scored 0.91 where the whole photo's finish gave 0.48 (bench:frames 7006).
- */
-export async function frameFinish(
-  rgb: RawImage,
-  box: BoundingBox,
-  colors: BoxColors,
-  closeUp: AlphaMask,
-  wholePhoto: WholePhotoMatte | undefined,
-): Promise<{ alpha?: AlphaMask; extraInferenceMs: number }> {
-  const fromCloseUp = matteByFinish(rgb, box, closeUp, colors);
-  if (fromCloseUp || !wholePhoto || boxCover(closeUp, box) >= CLOSE_UP_KEPT_TOO_LITTLE) return { alpha: fromCloseUp?.alpha, extraInferenceMs: 0 };
-  const whole = await wholePhoto();
-  return { alpha: matteByFinish(rgb, box, keepInside(whole.matte, box), colors)?.alpha, extraInferenceMs: whole.inferenceMs };
-}
 
 /** The cross-check's second view of the same photo: the whole frame when hinted, else the found subject's crop. */
 async function secondView(alpha: AlphaMask, rgb: RawImage, box: BoundingBox | undefined, segment: RegionSegmenter) {
@@ -294,7 +272,7 @@ async function segmentedMatte({ photo, rgb, inputAlpha, options, hint, config, c
   });
   const segment = regionSegmenter(photo, model, config, context);
   const box = hint?.box;
-  const first = box && hint ? await boxedMatte(rgb, box, hint, segment) : { ...(await segment()), colorPrior: false, byFinishColors: false };
+  const first = box && hint ? await boxedMatte(rgb, box, hint, segment, context.signal) : { ...(await segment()), colorPrior: false, byFinishColors: false };
   let alpha = 'alpha' in first ? first.alpha : first.matte;
   let device = first.device;
   let inferenceMs = first.inferenceMs;
