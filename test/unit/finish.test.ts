@@ -392,7 +392,7 @@ describe('the close-up or the whole photo: which model matte the finish is learn
         return { matte: model, guided: false, device: 'cpu' as const, inferenceMs: 5 };
       });
       expect(calls).toBe(runs);
-      expect(found).toEqual({ alpha: undefined, extraInferenceMs: 5 * runs });
+      expect(found).toEqual({ alpha: undefined, byFinishColors: false, extraInferenceMs: 5 * runs });
     }
   });
 

@@ -218,9 +218,9 @@ async function boxedMatte(rgb: RawImage, box: BoundingBox, hint: NonNullable<Ret
   const segmented = await segment(view);
   const closeUp = keepInside(segmented.matte, box);
   const sawWhole = view.width === rgb.width && view.height === rgb.height;
-  const framed = hint.frame ? await framedMatte(rgb, box, closeUp, sawWhole ? undefined : () => segment(), signal) : { extraInferenceMs: 0 };
-  const run = { guided: segmented.guided, device: segmented.device, inferenceMs: segmented.inferenceMs + framed.extraInferenceMs };
-  if (framed.alpha) return { ...run, alpha: framed.alpha, colorPrior: true, byFinishColors: framed.byFinishColors === true };
+  const framed = hint.frame ? await framedMatte(rgb, box, closeUp, sawWhole ? undefined : () => segment(), signal) : undefined;
+  const run = { guided: segmented.guided, device: segmented.device, inferenceMs: segmented.inferenceMs + (framed?.extraInferenceMs ?? 0) };
+  if (framed?.alpha) return { ...run, alpha: framed.alpha, colorPrior: true, byFinishColors: framed.byFinishColors };
   return { ...run, alpha: closeUp, colorPrior: false, byFinishColors: false };
 }
 
@@ -236,7 +236,7 @@ export async function framedMatte(
   closeUp: AlphaMask,
   wholePhoto: WholePhotoMatte | undefined,
   signal?: AbortSignal,
-): Promise<{ alpha?: AlphaMask; byFinishColors?: boolean; extraInferenceMs: number }> {
+): Promise<{ alpha?: AlphaMask; byFinishColors: boolean; extraInferenceMs: number }> {
   const work = await frameWorkScale(rgb, box);
   const request = { rgb: work.rgb, box: work.box, closeUp: await work.down(closeUp) };
   let found = await searchFrameInPool({ ...request, mayAskWhole: wholePhoto !== undefined }, signal);
@@ -246,8 +246,7 @@ export async function framedMatte(
     extraInferenceMs = whole.inferenceMs;
     found = await searchFrameInPool({ ...request, whole: await work.down(whole.matte), mayAskWhole: false }, signal);
   }
-  if (!found.alpha) return { extraInferenceMs };
-  return { alpha: await work.up(found.alpha), byFinishColors: found.byFinishColors, extraInferenceMs };
+  return { alpha: found.alpha && (await work.up(found.alpha)), byFinishColors: found.byFinishColors, extraInferenceMs };
 }
 
 /** The model's matte of the whole photo (full size), with its inference time. */
