@@ -3,6 +3,7 @@
  * finish.ts, boxPrior.ts) inside a pool thread: up to seconds of arithmetic at the work
  * scale (workScale.ts), kept off n8n's event loop like the rest of the pixel work.
  */
+import { asBuffer } from '../image/raw';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { keepInside } from '../matte/matte';
 import { poolForPixelWork } from '../runtime/pool';
@@ -49,9 +50,6 @@ export function searchFrame({ rgb, box, closeUp, whole, mayAskWhole }: FrameSear
   if (preferColorPrior(closeUp, box, colors)) return { alpha: colors.prior, byFinishColors: false, askWhole: false };
   return { byFinishColors: false, askWhole: false };
 }
-
-/** Structured cloning hands the thread plain Uint8Arrays: the engine's masks and images hold Buffers. */
-const asBuffer = (bytes: Uint8Array) => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 
 async function search(request: FrameSearchRequest): Promise<{ result: FrameSearchResult; transfer: ArrayBuffer[] }> {
   const result = searchFrame({

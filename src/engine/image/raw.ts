@@ -2,6 +2,9 @@ import sharp from 'sharp';
 
 import type { AlphaMask, BoundingBox, RawImage } from './types';
 
+/** A Buffer over the same memory: a worker thread's results arrive as plain Uint8Arrays (structured cloning), the engine's images and masks hold Buffers. */
+export const asBuffer = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+
 /** Splits RGBA into RGB and its alpha; RGB passes through with no alpha. */
 export function splitAlpha(image: RawImage): { rgb: RawImage; alpha?: AlphaMask } {
   if (image.channels !== 4) return { rgb: image };

@@ -4,7 +4,7 @@ import { EngineError } from '../core/errors';
 import { type Choice, defineOptions, zodFields } from '../core/optionTable';
 import { parseHexColor } from '../image/color';
 import { type DecodedImage, decodeImage } from '../image/decode';
-import { cropRaw, multiplyMasks, splitAlpha } from '../image/raw';
+import { asBuffer, cropRaw, multiplyMasks, splitAlpha } from '../image/raw';
 import { resolveHint, type SubjectHint, subjectHintSchema } from '../segment/hint';
 import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
 import { enhanceForeground } from '../matte/enhance';
@@ -346,7 +346,7 @@ async function finishEdges(rgb: RawImage, matte: Matte, alpha: AlphaMask, color:
       rgb: new Uint8Array(color.data),
       alpha: new Uint8Array(feathered.data),
     });
-    foreground = { ...rgb, data: Buffer.from(estimated.rgb.buffer, estimated.rgb.byteOffset, estimated.rgb.length) };
+    foreground = { ...rgb, data: asBuffer(estimated.rgb) };
   }
   return { alpha: feathered, stats: { ...stats, bbox: stats.bbox }, foreground };
 }

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 import path from 'node:path';
 
 import { type Device, readEngineConfig } from '../core/config';
+import { asBuffer } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
 import { guidedUpsampleInPool } from '../matte/guidedTask';
 import { snapMatte } from '../matte/snap';
@@ -95,7 +96,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
       (options.warn ?? console.warn)(warning);
     }
   }
-  const upscaled = await sharp(Buffer.from(result.mask.buffer, result.mask.byteOffset, result.mask.length), {
+  const upscaled = await sharp(asBuffer(result.mask), {
     raw: { width: size, height: size, channels: 1 },
   })
     .resize(image.width, image.height, { fit: 'fill', kernel: options.upscale === 'linear' ? 'linear' : 'mitchell' })
@@ -131,5 +132,5 @@ async function guide(upscaled: Buffer, image: RawImage, modelSize: number, signa
     radius: Math.max(2, Math.round(GUIDED_RADIUS * scale)),
     epsilon: GUIDED_EPSILON,
   });
-  return Buffer.from(guided.buffer, guided.byteOffset, guided.length);
+  return asBuffer(guided);
 }

@@ -4,7 +4,7 @@ import { renderBackdrop } from '../../compose/backdrop';
 import { compositeOver } from '../../compose/over';
 import { readEngineConfig } from '../../core/config';
 import { EngineError } from '../../core/errors';
-import { resizeMask, sharpFromRaw, toRaw } from '../../image/raw';
+import { asBuffer, resizeMask, sharpFromRaw, toRaw } from '../../image/raw';
 import type { AlphaMask, RawImage } from '../../image/types';
 import { SUBJECT_ALPHA } from '../../image/types';
 import { boxBlur } from '../../matte/boxBlur';
@@ -108,7 +108,7 @@ export const sdxlEngine: BackgroundEngine = {
     for (const warning of run.warnings) log?.(`SDXL: ${warning}`);
     const seconds = (performance.now() - started) / 1000;
     const generated: RawImage = {
-      data: Buffer.from(run.image.buffer, run.image.byteOffset, run.image.byteLength),
+      data: asBuffer(run.image),
       width: size.width,
       height: size.height,
       channels: 3,
