@@ -5,7 +5,7 @@ import { bandDepth, type BoxColors, boxColorPrior, colorBin, MAX_FRAME_FILL, vis
 import { labelComponents } from '../matte/components';
 import { maskIoU } from '../matte/confidence';
 import { dilate, MAX_UNBACKED_PANELS, panelPixels, unbackedPanelShare } from './panels';
-import { straightBarPixels } from './straightBars';
+import { BAR_MIN_LENGTH, straightBarPixels } from './straightBars';
 
 /** An off-bar piece smaller than this share of the box is a stray (a dark leaf, a shadow's speck)... */
 const STRAY_MAX_AREA = 0.005;
@@ -312,6 +312,25 @@ function distance2(model: ColorModel, r: number, g: number, b: number): number {
   const dg = g - model.mean[1];
   const db = b - model.mean[2];
   const q = model.inverse;
+  return dr * (q[0] * dr + q[1] * dg + q[2] * db) + dg * (q[3] * dr + q[4] * dg + q[5] * db) + db * (q[6] * dr + q[7] * dg + q[8] * db);
+}
+
+/** A finish lit or shaded is its colour scaled by up to these factors: one material, members facing the light differently (a railing's lit balusters under its rails). */
+const SHADE_MIN = 0.75;
+const SHADE_MAX = 1.35;
+
+/** Squared distance of a colour to the finish scaled by the brightness that fits it best (within SHADE_MIN..SHADE_MAX). */
+function shadeDistance2(model: ColorModel, r: number, g: number, b: number): number {
+  const q = model.inverse;
+  const [mr, mg, mb] = model.mean;
+  // Least squares under the finish's metric: s = (m' Q c) / (m' Q m).
+  const qr = q[0] * mr + q[1] * mg + q[2] * mb;
+  const qg = q[3] * mr + q[4] * mg + q[5] * mb;
+  const qb = q[6] * mr + q[7] * mg + q[8] * mb;
+  const s = Math.max(SHADE_MIN, Math.min(SHADE_MAX, (qr * r + qg * g + qb * b) / (qr * mr + qg * mg + qb * mb)));
+  const dr = r - s * mr;
+  const dg = g - s * mg;
+  const db = b - s * mb;
   return dr * (q[0] * dr + q[1] * dg + q[2] * db) + dg * (q[3] * dr + q[4] * dg + q[5] * db) + db * (q[6] * dr + q[7] * dg + q[8] * db);
 }
 
@@ -748,6 +767,95 @@ function finishInLooseBox(rgb: RawImage, box: BoundingBox, model: AlphaMask): Fo
   return finishInBox(rgb, inner, model, boxColorPrior(rgb, inner), OWN_COLOR_LIFT);
 }
 
+/** Width and height of each labelled piece's bounding box (index: label). */
+function extents(labels: Int32Array, count: number, w: number): { width: Int32Array; height: Int32Array } {
+  const x0 = new Int32Array(count).fill(w);
+  const x1 = new Int32Array(count).fill(-1);
+  const y0 = new Int32Array(count).fill(labels.length);
+  const y1 = new Int32Array(count).fill(-1);
+  for (let k = 0; k < labels.length; k++) {
+    const label = labels[k];
+    if (!label) continue;
+    const x = k % w;
+    const y = (k - x) / w;
+    if (x < x0[label]) x0[label] = x;
+    if (x > x1[label]) x1[label] = x;
+    if (y < y0[label]) y0[label] = y;
+    if (y > y1[label]) y1[label] = y;
+  }
+  const width = new Int32Array(count);
+  const height = new Int32Array(count);
+  for (let label = 1; label < count; label++) {
+    width[label] = x1[label] - x0[label] + 1;
+    height[label] = y1[label] - y0[label] + 1;
+  }
+  return { width, height };
+}
+
+/**
+ * The chosen finish's matte with its lit or shaded members (the finish's colour scaled, see
+ * shadeDistance2) where they lie on straight bars together with the finish's own and are rare
+ * outside the box: a member facing the light (a railing's balusters, lighter than its rails)
+ * is the same material. After the choice: a lit shade on the frame's straight outer bars
+ * must not outvote, by its bars, the finish of a diagonal lattice (bench:frames trellis 9005).
+ */
+function withShadedBars(rgb: RawImage, box: BoundingBox, ringShare: Float64Array, finish: ColorModel, edges: EdgeModel): EdgeModel {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const both = new Uint8Array(w * h);
+  const shaded = new Uint8Array(w * h);
+  let shades = 0;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const o = ((box.y + y) * width + box.x + x) * channels;
+      if (distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) both[y * w + x] = 1;
+      else if (shadeDistance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) {
+        both[y * w + x] = 1;
+        shaded[y * w + x] = 1;
+        shades++;
+      }
+    }
+  }
+  if (shades === 0) return edges;
+  // A member on a straight bar of the finish with its shades, or of the shades alone: lit
+  // balusters over a background of the finish's colour merge with it into no bar (7003).
+  const bars = straightBarPixels(both, w, h);
+  const shadeBars = straightBarPixels(shaded, w, h);
+  for (let k = 0; k < bars.length; k++) bars[k] |= shadeBars[k];
+  const added = new Uint8Array(w * h);
+  let count = 0;
+  for (let k = 0; k < added.length; k++) {
+    if (!shaded[k] || !bars[k] || edges.solid[k]) continue;
+    const i = (box.y + Math.floor(k / w)) * width + box.x + (k % w);
+    if (ringShare[colorBin(data, i, channels)] < COMMON_IN_RING) {
+      added[k] = 1;
+      count++;
+    }
+  }
+  if (count === 0) return edges;
+  // Only members joined to the frame found (a baluster hangs from its rails): a straight edge
+  // of a shade behind the frame (a glass's rim behind a pergola, 9003) stands apart from it.
+  const { labels, sizes } = labelComponents(dilate(added, w, h, 1), w);
+  const joined = new Uint8Array(sizes.length);
+  for (let k = 0; k < added.length; k++) if (edges.solid[k] && labels[k]) joined[labels[k]] = 1;
+  // ...and each a member itself, long and thin: a streak of the background beside a bar is on
+  // the bar's line, not one (trellis 1); a pale door seen through a grey one's pane is wide (11005).
+  const extent = extents(labels, sizes.length, w);
+  const elongation = elongations(labels, sizes, w);
+  for (let label = 1; label < sizes.length; label++) {
+    const long = extent.width[label] >= BAR_MIN_LENGTH * w || extent.height[label] >= BAR_MIN_LENGTH * h;
+    if (!long || elongation[label] < BAR_ELONGATION) joined[label] = 0;
+  }
+  // Members lie inside the frame's outline: a piece reaching the box's edge is the background
+  // in its margin (a strip of a pale wall beside a white door, 10001).
+  for (let x = 0; x < w; x++) joined[labels[x]] = joined[labels[(h - 1) * w + x]] = 0;
+  for (let y = 0; y < h; y++) joined[labels[y * w]] = joined[labels[y * w + w - 1]] = 0;
+  const solid = Uint8Array.from(edges.solid);
+  for (let k = 0; k < added.length; k++) if (added[k] && joined[labels[k]]) solid[k] = 1;
+  return edgeModel(rgb, box, solid);
+}
+
 /**
  * A last-resort finish's matte (no commoner in the band than outside the box, see pickBest)
  * without its blobs (dropBlobs): such a colour is the frame's only by its shape, so off the
@@ -779,7 +887,8 @@ function finishInBox(rgb: RawImage, box: BoundingBox, model: AlphaMask, colors: 
   if (plausible.length === 0) return undefined;
   const best = pickBest(plausible, (c) => agreement.get(c)!);
   if (!best || (coverOf(best.model.solid) < MIN_FINISH_COVER && !isThinFrame(best))) return undefined;
-  const edges = best.lift < MIN_LIFT ? withoutBlobs(rgb, box, best.model) : best.model;
+  const chosen = best.lift < MIN_LIFT ? withoutBlobs(rgb, box, best.model) : best.model;
+  const edges = withShadedBars(rgb, box, colors.ringShare!, best.finish, chosen);
   return {
     matte: { alpha: softMatte(rgb, box, model, best.finish, edges), finish: best.finish.mean.map(Math.round) as [number, number, number] },
     lifted: best.lift >= MIN_LIFT,

@@ -57,7 +57,7 @@ function tiltedRuns(map: Uint8Array, w: number, h: number, alongRows: boolean): 
 }
 
 /** A bar runs on for this share of the box's side along it... */
-const BAR_MIN_LENGTH = 0.3;
+export const BAR_MIN_LENGTH = 0.3;
 /** ...and is at most this share of the other side across (a door's stile, a pergola's post). */
 const BAR_MAX_WIDTH = 0.12;
 
