@@ -15,7 +15,8 @@
  *           the model's input, session.run on the fastest session measured (the engine's exact
  *           fp32 copy, graph optimisation "all", memory patterns off, one thread per core: README,
  *           "Against peers"),
- *           its output upscaled bilinearly as the alpha, PNG written (zlib level 2). Nothing else:
+ *           its output upscaled bilinearly as the alpha, PNG written as the engine writes it (zlib
+ *           level 2, black under alpha 0: image/encode.ts). Nothing else:
  *           no edge colours, no see-through, no feather
  * Prints seconds per photo and peak RSS side by side, and ours against the others. Asserts nothing.
  *
@@ -34,7 +35,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 
-import { cleanupImage, closeWorkerPool, readEngineConfig } from '../src/engine';
+import { cleanupImage, closeWorkerPool, encodeImage, readEngineConfig } from '../src/engine';
 import { defaultCacheDir } from '../src/engine/core/config';
 import { resolveModel } from '../src/engine/segment/model';
 import { nativeThreads } from '../src/engine/runtime/backend';
@@ -176,10 +177,12 @@ async function runLimit(files: string[]): Promise<Measured> {
       .resize(info.width, info.height, { fit: 'fill', kernel: 'linear' })
       .raw()
       .toBuffer();
-    return sharp(data, raw)
-      .joinChannel(alpha, { raw: { width: info.width, height: info.height, channels: 1 } })
-      .png({ compressionLevel: 2, adaptiveFiltering: false })
-      .toBuffer();
+    // Written as the engine writes a PNG (zlib level 2, black under alpha 0: image/encode.ts).
+    return encodeImage(
+      { data, width: info.width, height: info.height, channels: 3 },
+      { format: 'png', pngCompression: 2 },
+      { data: alpha, width: info.width, height: info.height },
+    );
   });
 }
 

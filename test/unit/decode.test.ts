@@ -119,6 +119,34 @@ describe('encodeImage', () => {
       /Quality must be a whole number from 1 to 100/,
     );
   });
+  test("a PNG is black under alpha 0 (given as a mask or as the fourth channel); soft and opaque pixels keep their colours, the caller's image is untouched; the file is smaller", async () => {
+    const small = await sharp(readPhoto('coffee.png')).resize(160, 120).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+    const photo = { data: small.data, width: 160, height: 120, channels: 3 as const };
+    const { width, height } = photo;
+    const alpha = { data: Buffer.alloc(width * height), width, height };
+    for (let i = 0; i < alpha.data.length; i++) alpha.data[i] = [0, 0, 90, 255][(i % width) % 4];
+    const before = Buffer.from(photo.data);
+    const decoded = async (png: Buffer) => (await sharp(png).raw().toBuffer({ resolveWithObject: true })).data;
+    const rgba = Buffer.alloc(width * height * 4);
+    for (let i = 0; i < alpha.data.length; i++) {
+      photo.data.copy(rgba, i * 4, i * 3, i * 3 + 3);
+      rgba[i * 4 + 3] = alpha.data[i];
+    }
+    const fromMask = await encodeImage(photo, { format: 'png' }, alpha);
+    const fromRgba = await encodeImage({ data: rgba, width, height, channels: 4 }, { format: 'png' });
+    for (const out of [await decoded(fromMask), await decoded(fromRgba)]) {
+      for (let i = 0; i < alpha.data.length; i++) {
+        const a = alpha.data[i];
+        expect(out[i * 4 + 3]).toBe(a);
+        for (let c = 0; c < 3; c++) if (out[i * 4 + c] !== (a === 0 ? 0 : photo.data[i * 3 + c])) throw new Error(`pixel ${i} channel ${c}: ${out[i * 4 + c]}`);
+      }
+    }
+    expect(photo.data.equals(before)).toBe(true);
+    const kept = await sharp(rgba, { raw: { width, height, channels: 4 } })
+      .png()
+      .toBuffer();
+    expect(fromRgba.length).toBeLessThan(kept.length);
+  });
   test('JPEG quality changes the size', async () => {
     const photo = await decodeImage(readPhoto('coffee.png'));
     const low = await encodeImage(photo.image, { format: 'jpeg', quality: 30 });
