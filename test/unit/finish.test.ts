@@ -405,6 +405,18 @@ describe('the close-up or the whole photo: which model matte the finish is learn
     expect(maskIoU(found.alpha!.data, scene.alpha)).toBeGreaterThan(maskIoU(model.data, scene.alpha) + 0.4);
   });
 
+  test("a white trellis over the butterfly (held-out seed 22001): close up the model keeps nothing; seen whole, the butterfly's black is the only finish, a last resort left with a stripe once its blobs go: refused, so the whole photo's matte inside the box stands, not an empty cut-out", async () => {
+    const { rgb, model, scene } = await sceneWithModel('trellis', 22001);
+    const whole = await wholePhotoRun('trellis', 22001, rgb.width, rgb.height);
+    const seenWhole = (await whole.run()).matte;
+    expect(matteByFinish(rgb, scene.box, seenWhole, boxColorPrior(rgb, scene.box))).toBeUndefined();
+    const found = await framedMatte(rgb, scene.box, model, whole.run);
+    expect(found.byFinishColors).toBe(false);
+    expect(found.alpha).toBeDefined();
+    expect(maskIoU(model.data, scene.alpha)).toBeLessThan(0.01);
+    expect(maskIoU(found.alpha!.data, scene.alpha)).toBeGreaterThan(0.2);
+  });
+
   test('no finish from a close-up holding a tenth of the box or more: it stands, the model is not run again; under a tenth, the whole photo is asked', async () => {
     for (const [radius, runs] of [
       [30, 0],

@@ -33,6 +33,9 @@ export interface FrameSearchResult {
 /** A close-up matte holding under this share of the box kept too little of a frame to learn its finish from (its members cover 5 % and more). */
 export const CLOSE_UP_KEPT_TOO_LITTLE = 0.1;
 
+/** A close-up matte holding under this share of the box kept nothing of the product (see searchFrame). */
+const CLOSE_UP_KEPT_NOTHING = 0.01;
+
 /**
  * The frame by its finish, from the close-up's matte, else from the whole photo's: seen close
  * up, the model can take what shows through the frame for the product (a cat's eye behind a
@@ -40,7 +43,8 @@ export const CLOSE_UP_KEPT_TOO_LITTLE = 0.1;
  * CLOSE_UP_KEPT_TOO_LITTLE of the box), where seen whole the same frame is what stands out; only
  * then is the whole photo asked for. A close-up that kept more stands: a window's matte of a
  * fifth of its box, with no finish found, scored 0.91 where the whole photo's finish gave 0.48
- * (bench:frames 7006). Without a finish, the box's colour prior when it is the better frame.
+ * (bench:frames 7006). Without a finish, the box's colour prior when it is the better frame,
+ * else the whole photo's matte inside the box when the close-up kept nothing.
  */
 export function searchFrame({ rgb, box, closeUp, whole, mayAskWhole }: FrameSearchRequest): FrameSearchResult {
   const colors = boxColorPrior(rgb, box);
@@ -48,6 +52,12 @@ export function searchFrame({ rgb, box, closeUp, whole, mayAskWhole }: FrameSear
   if (found) return { alpha: found.alpha, byFinishColors: true, askWhole: false };
   if (!whole && mayAskWhole && boxCover(closeUp, box) < CLOSE_UP_KEPT_TOO_LITTLE) return { byFinishColors: false, askWhole: true };
   if (preferColorPrior(closeUp, box, colors)) return { alpha: colors.prior, byFinishColors: false, askWhole: false };
+  // A box is drawn around a product: a close-up that kept nothing of it is no cut-out, the
+  // whole photo's view is (a white trellis over the butterfly's white spots, 22001: 0.000 -> whole).
+  if (whole && boxCover(closeUp, box) < CLOSE_UP_KEPT_NOTHING) {
+    const seenWhole = keepInside(whole, box);
+    if (boxCover(seenWhole, box) > boxCover(closeUp, box)) return { alpha: seenWhole, byFinishColors: false, askWhole: false };
+  }
   return { byFinishColors: false, askWhole: false };
 }
 
