@@ -792,21 +792,14 @@ function extents(labels: Int32Array, count: number, w: number): { width: Int32Ar
   return { width, height };
 }
 
-/**
- * The chosen finish's matte with its lit or shaded members (the finish's colour scaled, see
- * shadeDistance2) where they lie on straight bars together with the finish's own and are rare
- * outside the box: a member facing the light (a railing's balusters, lighter than its rails)
- * is the same material. After the choice: a lit shade on the frame's straight outer bars
- * must not outvote, by its bars, the finish of a diagonal lattice (bench:frames trellis 9005).
- */
-function withShadedBars(rgb: RawImage, box: BoundingBox, ringShare: Float64Array, finish: ColorModel, edges: EdgeModel): EdgeModel {
+/** The box's pixels of the finish's colour or one of its shades (`both`), and those of a shade only (`shaded`, see shadeDistance2). */
+function shadeMaps(rgb: RawImage, box: BoundingBox, finish: ColorModel): { both: Uint8Array; shaded: Uint8Array; shades: number } {
   const { width, channels, data } = rgb;
   const w = box.width;
-  const h = box.height;
-  const both = new Uint8Array(w * h);
-  const shaded = new Uint8Array(w * h);
+  const both = new Uint8Array(w * box.height);
+  const shaded = new Uint8Array(w * box.height);
   let shades = 0;
-  for (let y = 0; y < h; y++) {
+  for (let y = 0; y < box.height; y++) {
     for (let x = 0; x < w; x++) {
       const o = ((box.y + y) * width + box.x + x) * channels;
       if (distance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) both[y * w + x] = 1;
@@ -817,16 +810,56 @@ function withShadedBars(rgb: RawImage, box: BoundingBox, ringShare: Float64Array
       }
     }
   }
+  return { both, shaded, shades };
+}
+
+/**
+ * Of the pieces of `added` (box-local, w x h), those that are members of the frame `solid`:
+ * joined to it (a baluster hangs from its rails: a straight edge of a shade behind the frame,
+ * a glass's rim behind a pergola (9003), stands apart), long (BAR_MIN_LENGTH of the box's side)
+ * and thin (BAR_ELONGATION: a streak of the background beside a bar is on the bar's line but no
+ * bar, tuning trellis 1; a pale door seen through a grey one's pane is wide, 11005), and off
+ * the box's edge (a member lies inside the frame's outline; a strip of a pale wall in a white
+ * door's box margin does not, 10001).
+ */
+function memberPieces(added: Uint8Array, solid: Uint8Array, w: number, h: number): Uint8Array {
+  const { labels, sizes } = labelComponents(dilate(added, w, h, 1), w);
+  const member = new Uint8Array(sizes.length);
+  for (let k = 0; k < added.length; k++) if (solid[k] && labels[k]) member[labels[k]] = 1;
+  const extent = extents(labels, sizes.length, w);
+  const elongation = elongations(labels, sizes, w);
+  for (let label = 1; label < sizes.length; label++) {
+    const long = extent.width[label] >= BAR_MIN_LENGTH * w || extent.height[label] >= BAR_MIN_LENGTH * h;
+    if (!long || elongation[label] < BAR_ELONGATION) member[label] = 0;
+  }
+  for (let x = 0; x < w; x++) member[labels[x]] = member[labels[(h - 1) * w + x]] = 0;
+  for (let y = 0; y < h; y++) member[labels[y * w]] = member[labels[y * w + w - 1]] = 0;
+  const members = new Uint8Array(added.length);
+  for (let k = 0; k < added.length; k++) if (added[k] && member[labels[k]]) members[k] = 1;
+  return members;
+}
+
+/**
+ * The chosen finish's matte with its lit or shaded members (the finish's colour scaled, see
+ * shadeDistance2) where they lie on straight bars and are rare outside the box, as members
+ * (memberPieces): a member facing the light (a railing's balusters, lighter than its rails) is
+ * the same material. After the choice: a lit shade on the frame's straight outer bars must not
+ * outvote, by its bars, the finish of a diagonal lattice (bench:frames trellis 9005).
+ */
+function withShadedBars(rgb: RawImage, box: BoundingBox, ringShare: Float64Array, finish: ColorModel, edges: EdgeModel): EdgeModel {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const { both, shaded, shades } = shadeMaps(rgb, box, finish);
   if (shades === 0) return edges;
-  // A member on a straight bar of the finish with its shades, or of the shades alone: lit
-  // balusters over a background of the finish's colour merge with it into no bar (7003).
+  // On a straight bar of the finish with its shades, or of the shades alone: lit balusters
+  // over a background of the finish's colour merge with it into no bar (7003).
   const bars = straightBarPixels(both, w, h);
   const shadeBars = straightBarPixels(shaded, w, h);
-  for (let k = 0; k < bars.length; k++) bars[k] |= shadeBars[k];
   const added = new Uint8Array(w * h);
   let count = 0;
   for (let k = 0; k < added.length; k++) {
-    if (!shaded[k] || !bars[k] || edges.solid[k]) continue;
+    if (!shaded[k] || !(bars[k] || shadeBars[k]) || edges.solid[k]) continue;
     const i = (box.y + Math.floor(k / w)) * width + box.x + (k % w);
     if (ringShare[colorBin(data, i, channels)] < COMMON_IN_RING) {
       added[k] = 1;
@@ -834,25 +867,9 @@ function withShadedBars(rgb: RawImage, box: BoundingBox, ringShare: Float64Array
     }
   }
   if (count === 0) return edges;
-  // Only members joined to the frame found (a baluster hangs from its rails): a straight edge
-  // of a shade behind the frame (a glass's rim behind a pergola, 9003) stands apart from it.
-  const { labels, sizes } = labelComponents(dilate(added, w, h, 1), w);
-  const joined = new Uint8Array(sizes.length);
-  for (let k = 0; k < added.length; k++) if (edges.solid[k] && labels[k]) joined[labels[k]] = 1;
-  // ...and each a member itself, long and thin: a streak of the background beside a bar is on
-  // the bar's line, not one (trellis 1); a pale door seen through a grey one's pane is wide (11005).
-  const extent = extents(labels, sizes.length, w);
-  const elongation = elongations(labels, sizes, w);
-  for (let label = 1; label < sizes.length; label++) {
-    const long = extent.width[label] >= BAR_MIN_LENGTH * w || extent.height[label] >= BAR_MIN_LENGTH * h;
-    if (!long || elongation[label] < BAR_ELONGATION) joined[label] = 0;
-  }
-  // Members lie inside the frame's outline: a piece reaching the box's edge is the background
-  // in its margin (a strip of a pale wall beside a white door, 10001).
-  for (let x = 0; x < w; x++) joined[labels[x]] = joined[labels[(h - 1) * w + x]] = 0;
-  for (let y = 0; y < h; y++) joined[labels[y * w]] = joined[labels[y * w + w - 1]] = 0;
+  const members = memberPieces(added, edges.solid, w, h);
   const solid = Uint8Array.from(edges.solid);
-  for (let k = 0; k < added.length; k++) if (added[k] && joined[labels[k]]) solid[k] = 1;
+  for (let k = 0; k < solid.length; k++) solid[k] |= members[k];
   return edgeModel(rgb, box, solid);
 }
 
