@@ -50,13 +50,14 @@ export function searchFrame({ rgb, box, closeUp, whole, mayAskWhole }: FrameSear
   const colors = boxColorPrior(rgb, box);
   const found = matteByFinish(rgb, box, whole ? keepInside(whole, box) : closeUp, colors);
   if (found) return { alpha: found.alpha, byFinishColors: true, askWhole: false };
-  if (!whole && mayAskWhole && boxCover(closeUp, box) < CLOSE_UP_KEPT_TOO_LITTLE) return { byFinishColors: false, askWhole: true };
+  const kept = boxCover(closeUp, box);
+  if (!whole && mayAskWhole && kept < CLOSE_UP_KEPT_TOO_LITTLE) return { byFinishColors: false, askWhole: true };
   if (preferColorPrior(closeUp, box, colors)) return { alpha: colors.prior, byFinishColors: false, askWhole: false };
   // A box is drawn around a product: a close-up that kept nothing of it is no cut-out, the
   // whole photo's view is (a white trellis over the butterfly's white spots, 22001: 0.000 -> whole).
-  if (whole && boxCover(closeUp, box) < CLOSE_UP_KEPT_NOTHING) {
+  if (whole && kept < CLOSE_UP_KEPT_NOTHING) {
     const seenWhole = keepInside(whole, box);
-    if (boxCover(seenWhole, box) > boxCover(closeUp, box)) return { alpha: seenWhole, byFinishColors: false, askWhole: false };
+    if (boxCover(seenWhole, box) > kept) return { alpha: seenWhole, byFinishColors: false, askWhole: false };
   }
   return { byFinishColors: false, askWhole: false };
 }

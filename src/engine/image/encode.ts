@@ -68,12 +68,13 @@ export function validateEncodeOptions(options: EncodeOptions, hasAlpha: boolean)
 }
 
 /**
- * 255 where the alpha (a mask, or RGBA's fourth channel) is above 0, else 0: ANDed with a PNG's channels, it
- * writes black under alpha 0. A PNG keeps every pixel's colour, also the invisible ones, and
- * the photo's background there costs most of the file and of zlib's time (12 MP cut-outs of
- * the fixtures: 21-22 MB in 326-341 ms as they were, 8.7-9.9 MB in 128-132 ms so). rembg's
- * cut-outs are black there too; soft edge pixels (alpha 1-254) keep their colours, and every
- * resizer that weights by alpha (sharp, browsers) never reads a colour under alpha 0.
+ * 255 where the alpha (a mask, or RGBA's fourth channel) is above 0, else 0: ANDed with a
+ * PNG's channels, it writes black under alpha 0. A PNG keeps every pixel's colour, also the
+ * invisible ones, and the photo's background there costs most of the file and of zlib's time
+ * (12 MP cut-outs of the fixtures: 21-22 MB in 326-341 ms as they were, 8.7-9.9 MB in 128-132
+ * ms so). rembg's cut-outs are black there too; soft edge pixels (alpha 1-254) keep their
+ * colours, and every resizer that weights by alpha (sharp, browsers) never reads a colour
+ * under alpha 0.
  */
 async function visibleMask(data: Buffer, width: number, height: number, channels: 1 | 4): Promise<Buffer> {
   // sharp keeps one extractChannel per pipeline (the last asked): the alpha is channel 0 of a mask, 3 of RGBA.
