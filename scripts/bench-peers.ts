@@ -10,10 +10,12 @@
  *   bare    session.run() alone on the model file as shipped with onnxruntime's default
  *           session options (what rembg does), the images already at the model's input
  *   rembg   when a python3 with rembg is present (REMBG_PYTHON=path picks one): rembg.remove()
- *           with its isnet-general-use session (rembg's own copy of the IS-Net weights)
+ *           with its isnet-general-use session (rembg's copy of the IS-Net weights: from
+ *           U2NET_HOME when set, else the bundled weights widened to fp32 as rembg ships them)
  *   limit   the least any pipeline must do, done the fastest way known here: decode (sharp),
  *           the model's input, session.run on the fastest session measured (the engine's exact
- *           fp32 copy, graph optimisation "all", memory patterns off, one thread per core: README,
+ *           fp32 copy with the first output only, graph optimisation "all", memory patterns off,
+ *           one thread per core: README,
  *           "Against peers"),
  *           its output upscaled bilinearly as the alpha, PNG written as the engine writes it (zlib
  *           level 2, black under alpha 0: image/encode.ts). Nothing else:
@@ -41,6 +43,7 @@ import { resolveModel } from '../src/engine/segment/model';
 import { nativeThreads } from '../src/engine/runtime/backend';
 import { mapWithConcurrency } from '../src/engine/runtime/concurrency';
 import { cpuModelFile } from '../src/engine/segment/cpuModel';
+import { widenModel } from '../src/engine/runtime/widenModel';
 import { toInputTensorData, toMask } from '../src/engine/segment/tensors';
 import { FIXTURES, PHOTOS, REPO_ROOT } from '../testkit/fixtures';
 
@@ -192,6 +195,24 @@ function rembgPython(): string | undefined {
   return probe.status === 0 ? python : undefined;
 }
 
+/**
+ * rembg's environment: U2NET_HOME as given, else a folder holding the bundled weights as
+ * rembg's isnet-general-use.onnx (widened to fp32, all seven outputs, as rembg ships that
+ * network), written once beside the engine's cache; no download, no checksum against it.
+ */
+function rembgEnv(): NodeJS.ProcessEnv {
+  if (process.env.U2NET_HOME) return process.env;
+  const config = readEngineConfig();
+  const home = path.join(config.modelCacheDir, 'rembg');
+  const file = path.join(home, 'isnet-general-use.onnx');
+  if (!fs.existsSync(file)) {
+    fs.mkdirSync(home, { recursive: true });
+    fs.writeFileSync(`${file}.tmp`, widenModel(fs.readFileSync(resolveModel({ cacheDir: config.modelCacheDir }).path)));
+    fs.renameSync(`${file}.tmp`, file);
+  }
+  return { ...process.env, U2NET_HOME: home, MODEL_CHECKSUM_DISABLED: '1' };
+}
+
 function runRembg(files: string[]): Measured {
   const script = `
 import json, resource, sys, time
@@ -208,7 +229,7 @@ for name in files:
 times.sort()
 print(json.dumps({"perPhotoMs": times[len(times) // 2], "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 `;
-  const out = execFileSync(rembgPython()!, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(rembgPython()!, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 20, env: rembgEnv() });
   return JSON.parse(out.trim().split('\n').pop()!) as Measured;
 }
 
@@ -246,7 +267,7 @@ for index, name in enumerate(files):
         f.write(remove(data, session=session))
 print(json.dumps({"seconds": time.perf_counter() - start, "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 `;
-  const out = execFileSync(rembgPython()!, ['-c', script, outDir, ...files], { encoding: 'utf8', maxBuffer: 1 << 20 });
+  const out = execFileSync(rembgPython()!, ['-c', script, outDir, ...files], { encoding: 'utf8', maxBuffer: 1 << 20, env: rembgEnv() });
   return JSON.parse(out.trim().split('\n').pop()!) as BatchMeasured;
 }
 

@@ -6,6 +6,7 @@ import * as ort from 'onnxruntime-node';
 import { cpuModelFile } from '../../src/engine/segment/cpuModel';
 import { DataType, encodeModel, type Graph } from '../../src/engine/runtime/onnxGraph';
 import { floatsToHalf } from '../../src/engine/runtime/half';
+import { keepFirstOutput, outputCount } from '../../src/engine/runtime/firstOutput';
 import { hasHalfWeights, widenModel } from '../../src/engine/runtime/widenModel';
 
 /** IS-Net's pattern in small: float32 in, cast to float16, float16 weights and constants, cast back. */
@@ -69,13 +70,61 @@ describe('fp16 models widened to fp32 for CPU and WASM', () => {
     fs.writeFileSync(halfPath, encodeModel(halfGraph(), 15));
     const cache = path.join(dir, 'cache');
     const copy = await cpuModelFile(halfPath, 'ab'.repeat(32), cache);
-    expect(copy).toBe(path.join(cache, 'abababababababab-fp32.onnx'));
+    expect(copy).toBe(path.join(cache, 'abababababababab-cpu.onnx'));
     expect(hasHalfWeights(fs.readFileSync(copy))).toBe(false);
     const stat = fs.statSync(copy);
     expect(await cpuModelFile(halfPath, 'ab'.repeat(32), cache)).toBe(copy);
     expect(fs.statSync(copy).mtimeMs).toBe(stat.mtimeMs);
-    expect(fs.readdirSync(cache)).toEqual(['abababababababab-fp32.onnx']);
+    expect(fs.readdirSync(cache)).toEqual(['abababababababab-cpu.onnx']);
     expect(await cpuModelFile(copy, 'cd'.repeat(32), cache)).toBe(copy);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** Two outputs as IS-Net has seven: the matte first, then a side branch with a weight of its own. */
+function twoOutputGraph(): Graph {
+  return {
+    name: 'two',
+    inputs: [{ name: 'x', type: DataType.FLOAT, shape: [1, 4] }],
+    outputs: [
+      { name: 'y', type: DataType.FLOAT, shape: [1, 4] },
+      { name: 'side', type: DataType.FLOAT, shape: [1, 4] },
+    ],
+    initializers: [
+      { name: 'k', type: DataType.FLOAT, dims: [4], data: Float32Array.of(0.5, -1, 2, 0) },
+      { name: 'sideWeight', type: DataType.FLOAT, dims: [4], data: Float32Array.of(3, 3, 3, 3) },
+    ],
+    // Listed out of order, as some exports are: the walk must not depend on it.
+    nodes: [
+      { op: 'Relu', inputs: ['s'], outputs: ['y'] },
+      { op: 'Add', inputs: ['x', 'k'], outputs: ['s'] },
+      { op: 'Mul', inputs: ['s', 'sideWeight'], outputs: ['side'] },
+    ],
+  };
+}
+
+describe('the first output alone for CPU and WASM', () => {
+  test('one output, only the nodes and weights it needs, the same values', async () => {
+    const both = encodeModel(twoOutputGraph());
+    const first = keepFirstOutput(both);
+    expect([outputCount(both), outputCount(first)]).toEqual([2, 1]);
+    expect(first.length).toBeLessThan(both.length);
+    expect(first.includes(Buffer.from('sideWeight'))).toBe(false);
+    expect(first.includes(Buffer.from('Mul'))).toBe(false);
+    const x = new ort.Tensor('float32', Float32Array.of(-1, 0.25, -3, 4), [1, 4]);
+    const [a, b] = [await ort.InferenceSession.create(both), await ort.InferenceSession.create(first)];
+    expect(b.outputNames).toEqual(['y']);
+    expect(Array.from((await b.run({ x })).y.data as Float32Array)).toEqual(Array.from((await a.run({ x })).y.data as Float32Array));
+    expect(keepFirstOutput(first).equals(first)).toBe(true);
+  });
+
+  test('an fp32 model with several outputs gets a copy with one', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'first-'));
+    const file = path.join(dir, 'two.onnx');
+    fs.writeFileSync(file, encodeModel(twoOutputGraph()));
+    const copy = await cpuModelFile(file, 'ef'.repeat(32), path.join(dir, 'cache'));
+    expect(copy).toBe(path.join(dir, 'cache', 'efefefefefefefef-cpu.onnx'));
+    expect(outputCount(fs.readFileSync(copy))).toBe(1);
     fs.rmSync(dir, { recursive: true, force: true });
   });
 });
