@@ -14,8 +14,8 @@
  *           U2NET_HOME when set, else the bundled weights widened to fp32 as rembg ships them)
  *   limit   the least any pipeline must do, done the fastest way known here: decode (sharp),
  *           the model's input, session.run on the fastest session measured (the engine's exact
- *           fp32 copy with the first output only, graph optimisation "all", memory patterns off,
- *           one thread per core: README,
+ *           fp32 copy with the first output only, or its int8 form with BG_MODEL_PRECISION=int8,
+ *           graph optimisation "all", memory patterns off, one thread per core: README,
  *           "Against peers"),
  *           its output upscaled bilinearly as the alpha, PNG written as the engine writes it (zlib
  *           level 2, black under alpha 0: image/encode.ts). Nothing else:
@@ -162,7 +162,7 @@ async function runLimit(files: string[]): Promise<Measured> {
   const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
   const config = readEngineConfig();
   const model = resolveModel({ cacheDir: config.modelCacheDir });
-  const file = await cpuModelFile(model.path, model.sha256, config.modelCacheDir);
+  const file = await cpuModelFile(model.path, model.sha256, config.modelCacheDir, config.modelPrecision);
   const session = await ort.InferenceSession.create(file, {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',

@@ -3,6 +3,7 @@ import sharp from 'sharp';
 
 import { decodeImage } from '../../src/engine/image/decode';
 import { closeWorkerPool } from '../../src/engine/runtime/pool';
+import { int8Unavailable } from '../../src/engine/segment/cpuModel';
 import { resolveModel } from '../../src/engine/segment/model';
 import { segmentImage } from '../../src/engine/segment/segmenter';
 import { FIXTURES, iou, modelCacheDir, PHOTOS, readPhoto, referenceMask } from '../../testkit/fixtures';
@@ -72,6 +73,35 @@ describe('segmentation with the bundled IS-Net weights', () => {
     expect(transitions).toBeGreaterThan(0);
     expect(maxStep).toBeLessThan(128);
   });
+});
+
+describe('int8 (BG_MODEL_PRECISION=int8): the bundled model with integer convolutions', () => {
+  const int8 = () => ({ ...options(), graphOptimization: 'all' as const, precision: 'int8' as const });
+  const int8Masks = new Map<string, Uint8Array>();
+
+  test('the bundled model has calibrated ranges (recalibrate with npm run calibrate:int8 when it changes)', () => {
+    expect(int8Unavailable('int8', model().sha256, 'cpu')).toBeUndefined();
+  });
+
+  // bench:precision measures the whole pipeline on more photos and scenes; this guards the model form.
+  test.each(PHOTOS)('%s: the int8 mask agrees with fp32 (IoU >= 0.98) and the reference (>= 0.95)', async (name) => {
+    const { image } = await decodeImage(readPhoto(name));
+    const { mask } = await segmentImage(image, int8());
+    int8Masks.set(name, mask.data);
+    const fp32 = nativeMasks.get(name) ?? (await segmentImage(image, options())).mask.data;
+    const [toFp32, toReference] = [iou(mask.data, fp32), iou(mask.data, await referenceMask(name))];
+    console.log(`int8 ${name}: IoU to fp32 ${toFp32.toFixed(4)}, to the reference ${toReference.toFixed(4)}`);
+    expect(toFp32).toBeGreaterThanOrEqual(0.98);
+    expect(toReference).toBeGreaterThanOrEqual(0.95);
+  });
+
+  test('the int8 form runs on WASM too, with the same mask', async () => {
+    const { image } = await decodeImage(readPhoto('apple.jpg'));
+    const wasm = await segmentImage(image, { ...int8(), runtime: 'wasm' });
+    expect(wasm.backend).toBe('wasm');
+    const native = int8Masks.get('apple.jpg') ?? (await segmentImage(image, int8())).mask.data;
+    expect(iou(wasm.mask.data, native)).toBeGreaterThanOrEqual(0.99);
+  }, 600_000);
 });
 
 describe('the WASM backend (onnxruntime-web) runs the same weights', () => {

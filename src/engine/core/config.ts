@@ -11,6 +11,8 @@ export type SchedulerName = (typeof SCHEDULERS)[number];
 /** The inference libraries BG_RUNTIME chooses between (runtime/backend.ts loads them). */
 export const RUNTIME_CHOICES = ['auto', 'native', 'wasm'] as const;
 export type RuntimeChoice = (typeof RUNTIME_CHOICES)[number];
+export const MODEL_PRECISIONS = ['fp32', 'int8'] as const;
+export type ModelPrecision = (typeof MODEL_PRECISIONS)[number];
 
 /**
  * Settings read from the environment, with the old background service's names where it had one
@@ -38,6 +40,7 @@ const envSchema = z.object({
   BG_INFERENCE_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   BG_INFERENCE_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
   BG_GRAPH_OPTIMIZATION: z.enum(['basic', 'extended', 'all']).default('all'),
+  BG_MODEL_PRECISION: z.enum(MODEL_PRECISIONS).default('fp32'),
   // Remote engines (Runway), with the old background service's client settings as defaults.
   BACKGROUND_TIMEOUT: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   BACKGROUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
@@ -82,6 +85,11 @@ export interface EngineConfig {
    * 1.94 s per 1024 px input, peak 1.31 vs 1.24 GB); "basic" is there for the tightest memory.
    */
   graphOptimization: 'basic' | 'extended' | 'all';
+  /**
+   * The segmentation model's arithmetic on CPU and WASM: `fp32`, or `int8` (its convolutions
+   * in 8-bit integers from calibrated ranges, runtime/quantizeModel.ts; the bundled model only).
+   */
+  modelPrecision: ModelPrecision;
   /** Calls to remote engines: the whole job's deadline and the retry policy per request. */
   remote: { timeoutMs: number; retryAttempts: number; retryDelayMs: number };
   runway: { apiKey?: string; baseUrl?: string; apiVersion?: string; concurrency: number; pollIntervalMs: number };
@@ -124,6 +132,7 @@ export function readEngineConfig(env: NodeJS.ProcessEnv = process.env): EngineCo
     inferenceThreads: value.BG_INFERENCE_THREADS,
     inferenceWorkers: value.BG_INFERENCE_WORKERS,
     graphOptimization: value.BG_GRAPH_OPTIMIZATION,
+    modelPrecision: value.BG_MODEL_PRECISION,
     remote: { timeoutMs: value.BACKGROUND_TIMEOUT, retryAttempts: value.BACKGROUND_RETRY_ATTEMPTS, retryDelayMs: value.BACKGROUND_RETRY_DELAY },
     runway: {
       apiKey: value.RUNWAY_API_KEY || undefined,

@@ -192,6 +192,7 @@ function regionSegmenter(image: RawImage, model: ResolvedModel, config: EngineCo
       device: config.device,
       threads: config.inferenceThreads,
       graphOptimization: config.graphOptimization,
+      precision: config.modelPrecision,
       cacheDir: config.modelCacheDir,
       warn: context.warn,
       signal: context.signal,

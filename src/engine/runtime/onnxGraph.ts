@@ -5,7 +5,7 @@
  * Field numbers follow onnx/onnx.proto (IR version 8, default opset domain).
  */
 
-export const DataType = { FLOAT: 1, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
+export const DataType = { FLOAT: 1, UINT8: 2, INT8: 3, INT32: 6, INT64: 7, FLOAT16: 10 } as const;
 export type ElemType = (typeof DataType)[keyof typeof DataType];
 
 class ProtoWriter {
@@ -64,14 +64,15 @@ export type Dim = number | string;
 export interface ValueInfo {
   name: string;
   type: ElemType;
-  shape: Dim[];
+  /** Omitted: a tensor of unknown rank. */
+  shape?: Dim[];
 }
 
 export interface Tensor {
   name: string;
   type: ElemType;
   dims: number[];
-  data: Float32Array | Int32Array | BigInt64Array | Uint16Array;
+  data: Float32Array | Int32Array | BigInt64Array | Uint16Array | Int8Array | Uint8Array;
 }
 
 export type AttributeValue = number | number[] | string | { floats: number[] } | { ints: number[] } | { tensor: Tensor };
@@ -93,9 +94,12 @@ function tensorProto(tensor: Tensor): ProtoWriter {
 }
 
 function valueInfoProto(info: ValueInfo): ProtoWriter {
-  const shape = new ProtoWriter();
-  for (const dim of info.shape) shape.message(1, typeof dim === 'number' ? new ProtoWriter().int(1, dim) : new ProtoWriter().bytes(2, dim));
-  const tensorType = new ProtoWriter().int(1, info.type).message(2, shape);
+  const tensorType = new ProtoWriter().int(1, info.type);
+  if (info.shape) {
+    const shape = new ProtoWriter();
+    for (const dim of info.shape) shape.message(1, typeof dim === 'number' ? new ProtoWriter().int(1, dim) : new ProtoWriter().bytes(2, dim));
+    tensorType.message(2, shape);
+  }
   return new ProtoWriter().bytes(1, info.name).message(2, new ProtoWriter().message(1, tensorType));
 }
 
@@ -116,6 +120,22 @@ function attributeProto(name: string, value: AttributeValue): ProtoWriter {
   return writer;
 }
 
+function nodeProto(node: Node, name: string): ProtoWriter {
+  const proto = new ProtoWriter();
+  for (const input of node.inputs) proto.bytes(1, input);
+  for (const output of node.outputs) proto.bytes(2, output);
+  proto.bytes(3, name).bytes(4, node.op);
+  for (const [attribute, value] of Object.entries(node.attributes ?? {})) proto.message(5, attributeProto(attribute, value));
+  return proto;
+}
+
+/** Graph fields (onnx.proto GraphProto) to append to an existing graph's bytes: nodes, initializers, outputs. */
+export const graphField = {
+  node: (node: Node, name: string) => new ProtoWriter().message(1, nodeProto(node, name)).finish(),
+  initializer: (tensor: Tensor) => new ProtoWriter().message(5, tensorProto(tensor)).finish(),
+  output: (info: ValueInfo) => new ProtoWriter().message(12, valueInfoProto(info)).finish(),
+};
+
 export interface Graph {
   name: string;
   inputs: ValueInfo[];
@@ -127,14 +147,7 @@ export interface Graph {
 /** Serialises a graph as an ONNX model (opset 17). */
 export function encodeModel(graph: Graph, opset = 17): Buffer {
   const body = new ProtoWriter();
-  graph.nodes.forEach((node, index) => {
-    const proto = new ProtoWriter();
-    for (const input of node.inputs) proto.bytes(1, input);
-    for (const output of node.outputs) proto.bytes(2, output);
-    proto.bytes(3, `${node.op}_${index}`).bytes(4, node.op);
-    for (const [name, value] of Object.entries(node.attributes ?? {})) proto.message(5, attributeProto(name, value));
-    body.message(1, proto);
-  });
+  graph.nodes.forEach((node, index) => body.message(1, nodeProto(node, `${node.op}_${index}`)));
   body.bytes(2, graph.name);
   for (const tensor of graph.initializers) body.message(5, tensorProto(tensor));
   for (const input of graph.inputs) body.message(11, valueInfoProto(input));

@@ -2,12 +2,12 @@
  * Segmentation inside a pool thread: one session per model, backend and device, opened
  * once and reused; the input tensor built and the output turned into a matte here too.
  */
-import type { Device } from '../core/config';
+import type { Device, ModelPrecision } from '../core/config';
 import { EngineError, errorMessage, isEngineError } from '../core/errors';
 import { type Backend, type ExecutionProvider, loadBackend, type RuntimeChoice } from '../runtime/backend';
 import { LoadOnce } from '../runtime/concurrency';
 import { floatTensor, type OpenedSession, openSession, tensorFloats } from '../runtime/session';
-import { cpuModelFile } from './cpuModel';
+import { cpuModelFile, int8Unavailable } from './cpuModel';
 import type { ModelFamily } from './families';
 import { toInputTensorData, toMask } from './tensors';
 
@@ -20,6 +20,7 @@ export interface SegmentRequest {
   device: Device;
   threads: number;
   graphOptimization: 'basic' | 'extended' | 'all';
+  precision: ModelPrecision;
   family: ModelFamily;
   /** RGB, 8-bit, family.inputSize squared, row-major. */
   pixels: Uint8Array;
@@ -51,10 +52,12 @@ async function loadModel(request: SegmentRequest): Promise<LoadedModel> {
   try {
     const opened = await openSession(backend, request.modelPath, {
       ...request,
-      cpuModelPath: () => cpuModelFile(request.modelPath, request.modelSha256, request.cacheDir),
+      cpuModelPath: () => cpuModelFile(request.modelPath, request.modelSha256, request.cacheDir, request.precision),
     });
     const meta = (opened.session as unknown as { inputMetadata?: Array<{ type?: string }> }).inputMetadata;
-    const warnings = backend.warning ? [backend.warning, ...opened.warnings] : opened.warnings;
+    const warnings = [backend.warning, int8Unavailable(request.precision, request.modelSha256, opened.provider), ...opened.warnings].filter(
+      (w): w is string => !!w,
+    );
     return { ...opened, warnings, backend, inputType: meta?.[0]?.type === 'float16' ? 'float16' : 'float32' };
   } catch (error) {
     throw new EngineError('MODEL_INVALID', `Cannot load ONNX model ${request.modelPath}: ${errorMessage(error)}`);
@@ -62,7 +65,9 @@ async function loadModel(request: SegmentRequest): Promise<LoadedModel> {
 }
 
 function modelFor(request: SegmentRequest): Promise<LoadedModel> {
-  return models.get(`${request.modelPath}|${request.runtime}|${request.device}|${request.threads}|${request.graphOptimization}`, () => loadModel(request));
+  return models.get(`${request.modelPath}|${request.runtime}|${request.device}|${request.threads}|${request.graphOptimization}|${request.precision}`, () =>
+    loadModel(request),
+  );
 }
 
 async function segment(request: SegmentRequest): Promise<{ result: SegmentResult; transfer: ArrayBuffer[] }> {

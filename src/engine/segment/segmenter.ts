@@ -2,7 +2,7 @@ import sharp from 'sharp';
 
 import path from 'node:path';
 
-import { type Device, readEngineConfig } from '../core/config';
+import { type Device, type ModelPrecision, readEngineConfig } from '../core/config';
 import { asBuffer } from '../image/raw';
 import type { AlphaMask, RawImage } from '../image/types';
 import { guidedUpsampleInPool } from '../matte/guidedTask';
@@ -21,6 +21,8 @@ export interface SegmentOptions {
   device: Device;
   threads: number;
   graphOptimization: 'basic' | 'extended' | 'all';
+  /** The model's arithmetic on CPU and WASM (EngineConfig.modelPrecision); fp32 when not given. */
+  precision?: ModelPrecision;
   /** Called once per distinct warning (e.g. CUDA missing, running on CPU). */
   warn?: (message: string) => void;
   /** Where an fp32 copy of an fp16 model is kept (default BG_MODEL_CACHE_DIR). */
@@ -82,6 +84,7 @@ export async function segmentImage(image: RawImage, options: SegmentOptions): Pr
     device: options.device,
     threads: options.threads,
     graphOptimization: options.graphOptimization,
+    precision: options.precision ?? 'fp32',
     family: options.model.family,
     pixels: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.length).slice(),
   };
