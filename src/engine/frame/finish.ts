@@ -245,6 +245,14 @@ const THIN_FRAME_COVER = 0.05;
  * butterfly's black, the model having taken the butterfly, 0.48).
  */
 const MODEL_SHARES = 0.6;
+/**
+ * A finish no commoner in the band than outside the box whose matte lies at least this much
+ * on straight bars is the frame by its shape alone (a wood railing over a wood table, 24002:
+ * its balusters' brown 0.92 on bars, the table's redder brown the model took 0.16). Lower, a
+ * wood pergola's own finish over a crop of wood tones (7006: 0.71, its matte 0.53 against the
+ * truth) would replace a better cut-out from the model (0.90).
+ */
+const FRAME_BY_SHAPE = 0.8;
 /** A mixed pixel lies within this share of the finish-background distance off the line between them. */
 const MAX_OFF_LINE = 0.5;
 
@@ -693,15 +701,20 @@ function softMatte(rgb: RawImage, box: BoundingBox, model: AlphaMask, finish: Co
  * Of the plausible finishes: those commoner in the band than outside the box; of them one whose
  * matte the model's agrees with (MODEL_AGREES), else the one far commoner there than any other
  * (LIFT_DOMINANCE), else the one lying most on straight bars.
- * Without any, the one with the highest lift if its matte leaves most of the box open: a
- * colour no commoner in the band than outside is a frame's only by its shape.
+ * Without any, a colour no commoner in the band than outside is a frame's only by its shape:
+ * one lying almost wholly on straight bars (FRAME_BY_SHAPE), covering a tenth of the box and
+ * leaving most of it open; else the one with the highest lift if its matte leaves most of the
+ * box open.
  */
 function pickBest(plausible: FinishCandidate[], agreement: (c: FinishCandidate) => number): FinishCandidate | undefined {
   const lifted = plausible.filter((c) => c.lift >= MIN_LIFT).sort((a, b) => b.lift - a.lift);
   if (lifted.length === 0) {
-    const best = plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
     // Its matte must leave most of the box open, as a frame does: the olive between a railing's
     // close balusters, which the model filled, covers 0.66 of its box (bench:frames railing 9004).
+    const open = plausible.filter((c) => coverOf(c.model.solid) <= MAX_FRAME_FILL);
+    const barred = open.filter((c) => c.barShare >= FRAME_BY_SHAPE && coverOf(c.model.solid) >= MIN_FINISH_COVER);
+    if (barred.length > 0) return barred.reduce((a, b) => (b.barShare > a.barShare ? b : a));
+    const best = plausible.reduce((a, b) => (b.lift > a.lift ? b : a));
     return coverOf(best.model.solid) <= MAX_FRAME_FILL ? best : undefined;
   }
   // A matte covering under a tenth of the box is no frame (MIN_FINISH_COVER): it cannot win by
