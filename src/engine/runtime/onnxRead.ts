@@ -1,28 +1,46 @@
+import { DataType } from './onnxGraph';
 import { fields, readVarint, type Field } from './protoWire';
 
 /**
  * Reading an ONNX model's graph from the protobuf wire format (runtime/protoWire.ts): the
- * nodes' names and wiring, the initializers' names, shapes and float values. Field numbers
- * follow onnx/onnx.proto.
+ * nodes' names and wiring, the initializers' names, shapes and float values.
  */
 
+// Field numbers of onnx.proto, for every reader and rewriter of models here.
 export const MODEL_GRAPH = 7;
+export const MODEL_FUNCTIONS = 25;
 export const GRAPH_NODE = 1;
 export const GRAPH_INITIALIZER = 5;
+export const GRAPH_INPUT = 11;
 export const GRAPH_OUTPUT = 12;
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const ATTRIBUTE_GRAPH = 6;
-const ATTRIBUTE_GRAPHS = 11;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_NAME = 8;
-const TENSOR_RAW_DATA = 9;
-const VALUE_INFO_NAME = 1;
-const FLOAT = 1;
+export const GRAPH_VALUE_INFO = 13;
+export const FUNCTION_NODE = 7;
+export const NODE_INPUT = 1;
+export const NODE_OUTPUT = 2;
+export const NODE_OP_TYPE = 4;
+export const NODE_ATTRIBUTE = 5;
+export const ATTRIBUTE_NAME = 1;
+export const ATTRIBUTE_INT = 3;
+export const ATTRIBUTE_TENSOR = 5;
+export const ATTRIBUTE_GRAPH = 6;
+export const ATTRIBUTE_TENSORS = 10;
+export const ATTRIBUTE_GRAPHS = 11;
+export const TENSOR_DIMS = 1;
+export const TENSOR_DATA_TYPE = 2;
+export const TENSOR_FLOAT_DATA = 4;
+export const TENSOR_INT32_DATA = 5;
+export const TENSOR_NAME = 8;
+export const TENSOR_RAW_DATA = 9;
+export const VALUE_INFO_NAME = 1;
+export const VALUE_INFO_TYPE = 2;
+export const TYPE_TENSOR = 1;
+export const TYPE_SEQUENCE = 4;
+export const TYPE_MAP = 5;
+export const TYPE_OPTIONAL = 9;
+export const TENSOR_TYPE_ELEM = 1;
+export const SEQUENCE_ELEM = 1;
+export const MAP_VALUE = 2;
+export const OPTIONAL_ELEM = 1;
 
 export interface GraphNode {
   op: string;
@@ -73,5 +91,5 @@ export function readFloatTensor(tensor: Buffer): { dims: number[]; values: Float
       values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
     }
   }
-  return type === FLOAT && values ? { dims, values } : undefined;
+  return type === DataType.FLOAT && values ? { dims, values } : undefined;
 }

@@ -1,5 +1,16 @@
 import { DataType, graphField, type Node, type Tensor } from './onnxGraph';
-import { GRAPH_INITIALIZER, GRAPH_NODE, MODEL_GRAPH, graphOf, readFloatTensor, readNode, tensorName, type GraphNode } from './onnxRead';
+import {
+  GRAPH_INITIALIZER,
+  GRAPH_NODE,
+  MODEL_GRAPH,
+  NODE_INPUT,
+  NODE_OUTPUT,
+  graphOf,
+  readFloatTensor,
+  readNode,
+  tensorName,
+  type GraphNode,
+} from './onnxRead';
 import { bytesField, fields, rewrite } from './protoWire';
 
 /**
@@ -15,8 +26,6 @@ import { bytesField, fields, rewrite } from './protoWire';
 /** Per activation tensor, the float range [low, high] calibration found (runtime/calibrate: scripts/calibrate-int8.ts). */
 export type ActivationRanges = Record<string, [number, number]>;
 
-const NODE_INPUT = 1;
-const NODE_OUTPUT = 2;
 const UINT8_LEVELS = 255;
 const INT8_MAX = 127;
 

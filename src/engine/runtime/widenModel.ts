@@ -1,4 +1,36 @@
 import { fromHalf } from './half';
+import { DataType } from './onnxGraph';
+import {
+  ATTRIBUTE_GRAPH,
+  ATTRIBUTE_GRAPHS,
+  ATTRIBUTE_INT,
+  ATTRIBUTE_NAME,
+  ATTRIBUTE_TENSOR,
+  ATTRIBUTE_TENSORS,
+  FUNCTION_NODE,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  GRAPH_VALUE_INFO,
+  MAP_VALUE,
+  MODEL_FUNCTIONS,
+  MODEL_GRAPH,
+  NODE_ATTRIBUTE,
+  NODE_OP_TYPE,
+  OPTIONAL_ELEM,
+  SEQUENCE_ELEM,
+  TENSOR_DATA_TYPE,
+  TENSOR_FLOAT_DATA,
+  TENSOR_INT32_DATA,
+  TENSOR_RAW_DATA,
+  TENSOR_TYPE_ELEM,
+  TYPE_MAP,
+  TYPE_OPTIONAL,
+  TYPE_SEQUENCE,
+  TYPE_TENSOR,
+  VALUE_INFO_TYPE,
+} from './onnxRead';
 import { bytesField, fields, readVarint, rewrite, varintField } from './protoWire';
 
 /**
@@ -11,39 +43,8 @@ import { bytesField, fields, readVarint, rewrite, varintField } from './protoWir
  * byte for byte, so nothing of the model is lost.
  */
 
-const FLOAT = 1;
-const FLOAT16 = 10;
-
-// Field numbers of onnx.proto.
-const MODEL_GRAPH = 7;
-const MODEL_FUNCTIONS = 25;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_VALUE_INFO = 13;
-const FUNCTION_NODE = 7;
-const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
-const ATTRIBUTE_NAME = 1;
-const ATTRIBUTE_INT = 3;
-const ATTRIBUTE_TENSOR = 5;
-const ATTRIBUTE_GRAPH = 6;
-const ATTRIBUTE_TENSORS = 10;
-const ATTRIBUTE_GRAPHS = 11;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_FLOAT_DATA = 4;
-const TENSOR_INT32_DATA = 5;
-const TENSOR_RAW_DATA = 9;
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TYPE_SEQUENCE = 4;
-const TYPE_MAP = 5;
-const TYPE_OPTIONAL = 9;
-const TENSOR_TYPE_ELEM = 1;
-const SEQUENCE_ELEM = 1;
-const MAP_VALUE = 2;
-const OPTIONAL_ELEM = 1;
+const FLOAT = DataType.FLOAT;
+const FLOAT16 = DataType.FLOAT16;
 
 let halfTable: Float32Array | undefined;
 
