@@ -38,6 +38,7 @@ import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 
 import { cleanupImage, closeWorkerPool, encodeImage, readEngineConfig } from '../src/engine';
+import { writeFileAtomic } from '../src/engine/core/atomicWrite';
 import { defaultCacheDir } from '../src/engine/core/config';
 import { resolveModel } from '../src/engine/segment/model';
 import { nativeThreads } from '../src/engine/runtime/backend';
@@ -195,20 +196,22 @@ function rembgPython(): string | undefined {
   return probe.status === 0 ? python : undefined;
 }
 
+/** rembg's environment (rembgModelHome), set once before rembg first runs. */
+let rembgEnv: NodeJS.ProcessEnv = process.env;
+
 /**
  * rembg's environment: U2NET_HOME as given, else a folder holding the bundled weights as
  * rembg's isnet-general-use.onnx (widened to fp32, all seven outputs, as rembg ships that
  * network), written once beside the engine's cache; no download, no checksum against it.
  */
-function rembgEnv(): NodeJS.ProcessEnv {
+async function rembgModelHome(): Promise<NodeJS.ProcessEnv> {
   if (process.env.U2NET_HOME) return process.env;
   const config = readEngineConfig();
   const home = path.join(config.modelCacheDir, 'rembg');
   const file = path.join(home, 'isnet-general-use.onnx');
   if (!fs.existsSync(file)) {
     fs.mkdirSync(home, { recursive: true });
-    fs.writeFileSync(`${file}.tmp`, widenModel(fs.readFileSync(resolveModel({ cacheDir: config.modelCacheDir }).path)));
-    fs.renameSync(`${file}.tmp`, file);
+    await writeFileAtomic(file, widenModel(fs.readFileSync(resolveModel({ cacheDir: config.modelCacheDir }).path)));
   }
   return { ...process.env, U2NET_HOME: home, MODEL_CHECKSUM_DISABLED: '1' };
 }
@@ -229,7 +232,7 @@ for name in files:
 times.sort()
 print(json.dumps({"perPhotoMs": times[len(times) // 2], "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 `;
-  const out = execFileSync(rembgPython()!, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 20, env: rembgEnv() });
+  const out = execFileSync(rembgPython()!, ['-c', script, ...files], { encoding: 'utf8', maxBuffer: 1 << 20, env: rembgEnv });
   return JSON.parse(out.trim().split('\n').pop()!) as Measured;
 }
 
@@ -267,7 +270,7 @@ for index, name in enumerate(files):
         f.write(remove(data, session=session))
 print(json.dumps({"seconds": time.perf_counter() - start, "peakRssMb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
 `;
-  const out = execFileSync(rembgPython()!, ['-c', script, outDir, ...files], { encoding: 'utf8', maxBuffer: 1 << 20, env: rembgEnv() });
+  const out = execFileSync(rembgPython()!, ['-c', script, outDir, ...files], { encoding: 'utf8', maxBuffer: 1 << 20, env: rembgEnv });
   return JSON.parse(out.trim().split('\n').pop()!) as BatchMeasured;
 }
 
@@ -341,6 +344,7 @@ async function main() {
   }
   const { values } = parseArgs({ args, options: { sizes: { type: 'string' }, reps: { type: 'string' }, batch: { type: 'string' } } });
   const reps = positiveCount('--reps', values.reps ?? '2');
+  if (rembgPython()) rembgEnv = await rembgModelHome();
   if (values.batch !== undefined) {
     const batch = positiveCount('--batch', values.batch);
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-peers-batch-'));

@@ -83,6 +83,21 @@ describe('int8 convolutions (QDQ)', () => {
     expect(quantizeConvs(fp32, {}).model.equals(fp32)).toBe(true);
   });
 
+  test('Convs sharing a weight and bias stay fp32 (an integer bias follows one input scale); the model still runs', async () => {
+    const graph = convGraph();
+    graph.initializers = graph.initializers.filter((t) => t.name !== 'w2' && t.name !== 'b2');
+    graph.nodes[2] = { op: 'Conv', inputs: ['x', 'w1', 'b1'], outputs: ['c2'], attributes: { pads: [1, 1, 1, 1] } };
+    graph.nodes.push({ op: 'Add', inputs: ['r1', 'y0'], outputs: ['sum'] });
+    graph.nodes[3] = { op: 'Relu', inputs: ['c2'], outputs: ['y0'] };
+    graph.outputs = [{ name: 'sum', type: DataType.FLOAT, shape: [1, 4, 8, 8] }];
+    const fp32 = encodeModel(graph);
+    const { model, quantized } = quantizeConvs(fp32, { x: [-1, 1], c1: [-2, 2], c2: [-2, 2] });
+    expect(quantized).toBe(0);
+    expect(model.equals(fp32)).toBe(true);
+    const out = await (await ort.InferenceSession.create(model)).run({ x: input });
+    expect(out.sum.dims).toEqual([1, 4, 8, 8]);
+  });
+
   test('int8 asked for a model without calibrated ranges: its fp32 copy, and a warning saying so', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'int8-'));
     const file = path.join(dir, 'convs.onnx');

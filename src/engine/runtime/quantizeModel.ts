@@ -127,9 +127,9 @@ function rewireNode(node: Buffer, inputs: string[], outputs: string[]): Buffer {
 }
 
 /**
- * The model with each calibrated Conv in QDQ form (see above). Weights and biases a Conv
- * alone reads are replaced by their integer copies; the model is otherwise byte for byte the
- * same. Returns the model and how many Convs were quantized.
+ * The model with each calibrated Conv whose weights and bias no other node reads in QDQ form
+ * (see above); those are replaced by their integer copies; the model is otherwise byte for
+ * byte the same. Returns the model and how many Convs were quantized.
  */
 export function quantizeConvs(model: Buffer, ranges: ActivationRanges): { model: Buffer; quantized: number } {
   const graph = graphOf(model);
@@ -150,7 +150,9 @@ export function quantizeConvs(model: Buffer, ranges: ActivationRanges): { model:
     ranges[node.inputs[0]] !== undefined &&
     ranges[node.outputs[0]] !== undefined &&
     floats.get(node.inputs[1])?.dims.length === 4 &&
-    (node.inputs.length < 3 || floats.has(node.inputs[2]));
+    readers.get(node.inputs[1]) === 1 &&
+    // A shared weight or bias would need one integer copy per reader (a bias's scale follows its input's).
+    (node.inputs.length < 3 || (floats.has(node.inputs[2]) && readers.get(node.inputs[2]) === 1));
   const builder = new QdqBuilder();
   for (const node of nodes) if (quantizable(node)) builder.markDequantized(node.outputs[0]);
   const replaced = new Set<string>();
@@ -169,7 +171,7 @@ export function quantizeConvs(model: Buffer, ranges: ActivationRanges): { model:
     const weights = builder.weights(w, floats.get(w)!.dims, floats.get(w)!.values);
     const inputs = [input, weights.name];
     if (b) inputs.push(builder.bias(b, floats.get(b)!.values, inputAffine.scale, weights.scales));
-    for (const name of [w, b]) if (name && readers.get(name) === 1) replaced.add(name);
+    for (const name of [w, b]) if (name) replaced.add(name);
     const conv = bytesField(GRAPH_NODE, rewireNode(field.payload, inputs, [`${y}::conv`]));
     builder.pair(`${y}::conv`, y, uint8Affine(ranges[y]));
     return Buffer.concat([...builder.nodes.slice(before, -2), conv, ...builder.nodes.slice(-2)]);
