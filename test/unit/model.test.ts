@@ -109,5 +109,8 @@ describe('custom models and devices', () => {
     expect(readEngineConfig({}).inferenceWorkers).toBe(1);
     expect(readEngineConfig({ BG_INFERENCE_WORKERS: '3' }).inferenceWorkers).toBe(3);
     expect(() => readEngineConfig({ BG_INFERENCE_WORKERS: '12' })).toThrow(/BG_INFERENCE_WORKERS="12" is invalid/);
+    expect(readEngineConfig({}).modelPrecision).toBe('fp32');
+    expect(readEngineConfig({ BG_MODEL_PRECISION: ' INT8 ' }).modelPrecision).toBe('int8');
+    expect(() => readEngineConfig({ BG_MODEL_PRECISION: 'int4' })).toThrow(/BG_MODEL_PRECISION="int4" is invalid: .*'fp32' \| 'int8'/);
   });
 });

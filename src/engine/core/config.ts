@@ -40,7 +40,11 @@ const envSchema = z.object({
   BG_INFERENCE_THREADS: z.coerce.number().int().min(0).max(256).default(0),
   BG_INFERENCE_WORKERS: z.coerce.number().int().min(1).max(8).default(1),
   BG_GRAPH_OPTIMIZATION: z.enum(['basic', 'extended', 'all']).default('all'),
-  BG_MODEL_PRECISION: z.enum(MODEL_PRECISIONS).default('fp32'),
+  BG_MODEL_PRECISION: z
+    .string()
+    .transform((value) => value.trim().toLowerCase())
+    .pipe(z.enum(MODEL_PRECISIONS))
+    .default('fp32'),
   // Remote engines (Runway), with the old background service's client settings as defaults.
   BACKGROUND_TIMEOUT: z.coerce.number().int().min(1000).max(3_600_000).default(300_000),
   BACKGROUND_RETRY_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(3),
