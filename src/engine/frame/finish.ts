@@ -198,7 +198,7 @@ function barShare(solid: Uint8Array, w: number, h: number): number {
  */
 
 /** Squared Mahalanobis distance under which a colour is the finish's (3 sigma). */
-const FINISH_D2 = 9;
+export const FINISH_D2 = 9;
 /** A finish colour this common in the ring outside the box is the background's as well. */
 const COMMON_IN_RING = 0.02;
 /**
@@ -268,7 +268,7 @@ export interface ColorModel {
   inverse: number[];
 }
 
-function fitColor(rgb: RawImage, members: (i: number) => boolean, box: BoundingBox, previous?: ColorModel): ColorModel | undefined {
+export function fitColor(rgb: RawImage, members: (i: number) => boolean, box: BoundingBox, previous?: ColorModel): ColorModel | undefined {
   const { width, channels, data } = rgb;
   const sum = [0, 0, 0];
   const products = [0, 0, 0, 0, 0, 0];
@@ -328,7 +328,7 @@ const SHADE_MIN = 0.75;
 const SHADE_MAX = 1.35;
 
 /** Squared distance of a colour to the finish scaled by the brightness that fits it best (within SHADE_MIN..SHADE_MAX). */
-function shadeDistance2(model: ColorModel, r: number, g: number, b: number): number {
+export function shadeDistance2(model: ColorModel, r: number, g: number, b: number): number {
   const q = model.inverse;
   const [mr, mg, mb] = model.mean;
   // Least squares under the finish's metric: s = (m' Q c) / (m' Q m).
@@ -343,7 +343,7 @@ function shadeDistance2(model: ColorModel, r: number, g: number, b: number): num
 }
 
 /** Box-local mean colours of the pixels `weight` marks, over (2 radius + 1)^2 windows (sums and weights, divide to use). */
-function localMeans(rgb: RawImage, box: BoundingBox, weight: Uint8Array, radius: number) {
+export function localMeans(rgb: RawImage, box: BoundingBox, weight: Uint8Array, radius: number) {
   const { width, channels, data } = rgb;
   const w = box.width;
   const h = box.height;
@@ -555,7 +555,7 @@ export function finishCandidates(rgb: RawImage, box: BoundingBox, model: AlphaMa
  * touching the box's band (`depth` deep), or large ones; the others are dropped from `solid`.
  * Returns the extent of what is kept.
  */
-function keepHeldTogether(solid: Uint8Array, w: number, h: number, depth: number): { width: number; height: number } {
+export function keepHeldTogether(solid: Uint8Array, w: number, h: number, depth: number): { width: number; height: number } {
   const { labels, sizes } = labelComponents(dilate(solid, w, h, 1), w);
   const touches = new Uint8Array(sizes.length);
   for (let y = 0; y < h; y++) {

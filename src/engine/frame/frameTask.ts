@@ -9,6 +9,7 @@ import { keepInside } from '../matte/matte';
 import { poolForPixelWork } from '../runtime/pool';
 import { boxColorPrior, boxCover, preferColorPrior } from './boxPrior';
 import { matteByFinish } from './finish';
+import { matteOnPlainBackdrop } from './plainBackdrop';
 
 export interface FrameSearchRequest {
   rgb: RawImage;
@@ -37,7 +38,9 @@ export const CLOSE_UP_KEPT_TOO_LITTLE = 0.1;
 const CLOSE_UP_KEPT_NOTHING = 0.01;
 
 /**
- * The frame by its finish, from the close-up's matte, else from the whole photo's: seen close
+ * On a plain backdrop (a sweep, a clear sky: plainBackdrop.ts), the frame is what stands off
+ * it in the finish's colour; the finish's colour alone would take a sweep lit to a white
+ * frame's tone. Else the frame by its finish, from the close-up's matte, else from the whole photo's: seen close
  * up, the model can take what shows through the frame for the product (a cat's eye behind a
  * diagonal trellis) and keep too little of the frame to learn its finish from (under
  * CLOSE_UP_KEPT_TOO_LITTLE of the box), where seen whole the same frame is what stands out; only
@@ -47,8 +50,11 @@ const CLOSE_UP_KEPT_NOTHING = 0.01;
  * else the whole photo's matte inside the box when the close-up kept nothing.
  */
 export function searchFrame({ rgb, box, closeUp, whole, mayAskWhole }: FrameSearchRequest): FrameSearchResult {
+  const model = whole ? keepInside(whole, box) : closeUp;
+  const onBackdrop = matteOnPlainBackdrop(rgb, box, model);
+  if (onBackdrop) return { alpha: onBackdrop.alpha, byFinishColors: true, askWhole: false };
   const colors = boxColorPrior(rgb, box);
-  const found = matteByFinish(rgb, box, whole ? keepInside(whole, box) : closeUp, colors);
+  const found = matteByFinish(rgb, box, model, colors);
   if (found) return { alpha: found.alpha, byFinishColors: true, askWhole: false };
   const kept = boxCover(closeUp, box);
   if (!whole && mayAskWhole && kept < CLOSE_UP_KEPT_TOO_LITTLE) return { byFinishColors: false, askWhole: true };

@@ -1,0 +1,335 @@
+import type { AlphaMask, BoundingBox, RawImage } from '../image/types';
+import { SUBJECT_ALPHA } from '../image/types';
+import { labelComponents } from '../matte/components';
+import { straightBarPixels } from './straightBars';
+import { bandDepth, colorBin, MAX_FRAME_FILL } from './boxPrior';
+import { type ColorModel, FINISH_D2, type FinishMatte, fitColor, keepHeldTogether, localMeans, shadeDistance2 } from './finish';
+import { dilate } from './panels';
+
+/**
+ * A frame on a plain backdrop (a studio sweep, a painted wall, a clear sky): the backdrop is
+ * a smooth surface of colour, fitted over the photo, and the frame is what stands off it in
+ * the finish's colour. Where a white frame meets a sweep lit to its own tone, no colour bound
+ * tells them apart (the finish's cloud reaches the sweep's brightest part and takes it whole),
+ * but the sweep's smoothness does: the frame is off the surface by its shading and tint, the
+ * sweep only by its noise. Things standing behind the frame (a table, a ball) are off the
+ * surface too, in another colour: background.
+ */
+
+/** The fit reads every this many pixels each way (a sweep changes over hundreds). */
+const SAMPLE_STEP = 4;
+/** Rounds of the robust fit: each refits on the samples within the tolerance of the last. */
+const FIT_ROUNDS = 6;
+/** Residual (8-bit levels, largest channel) a backdrop pixel always may have: noise and JPEG. */
+const BACKDROP_NOISE = 4;
+/** A backdrop noisier than this (levels) is no plain one: a photo's textures, a wall meeting a floor. */
+const MAX_BACKDROP_TOLERANCE = 8;
+/** The backdrop's pixels lie within this many of its residuals' median absolute deviations. */
+const NOISE_SPREAD = 3;
+/** A pixel this far off the backdrop (levels, largest channel) stands in front of it... */
+const MIN_STEP = 6;
+/** ...or this many times the backdrop's noise, when that is more. */
+const STEP_OVER_NOISE = 4;
+/** Share of the ring just outside the box that must be the backdrop's (what stands beside the product, a table leg, may reach out of the box). */
+const MIN_RING_BACKDROP = 0.8;
+/** Share of the box that must be the backdrop's: a frame leaves most of its box open (MAX_FRAME_FILL). */
+const MIN_OPEN_BACKDROP = 1 - MAX_FRAME_FILL;
+/** Fewer ring samples than this say nothing about the backdrop beside the box. */
+const MIN_RING_SAMPLES = 64;
+/**
+ * A pixel of the frame stands off the backdrop at least this share of the way the finish does
+ * there: a glass's reflections and tint, lighter than a white frame's step, stay background.
+ */
+const FINISH_REACH = 0.5;
+/** A finish and the backdrop closer than this (levels) cannot be mixed into an edge's alpha. */
+const MIN_MIX_CONTRAST = 6;
+/** What a box is drawn around spans most of it both ways. */
+const MIN_SPAN = 0.75;
+
+/** Cubic surface terms at normalised coordinates (u, v in -1..1). */
+const TERMS = 10;
+function terms(u: number, v: number, out: Float64Array): void {
+  out[0] = 1;
+  out[1] = u;
+  out[2] = v;
+  out[3] = u * u;
+  out[4] = u * v;
+  out[5] = v * v;
+  out[6] = u * u * u;
+  out[7] = u * u * v;
+  out[8] = u * v * v;
+  out[9] = v * v * v;
+}
+
+export interface Backdrop {
+  /** Per channel, the cubic's coefficients. */
+  coefficients: Float64Array[];
+  /** A backdrop pixel lies within this of the surface (levels, largest channel). */
+  tolerance: number;
+  /** A pixel this far off the surface stands in front of it. */
+  step: number;
+  width: number;
+  height: number;
+}
+
+/** The backdrop's colour at (x, y), into `out`. */
+function surfaceAt(backdrop: Backdrop, x: number, y: number, basis: Float64Array, out: Float64Array): void {
+  terms((2 * x) / backdrop.width - 1, (2 * y) / backdrop.height - 1, basis);
+  for (let c = 0; c < 3; c++) {
+    let s = 0;
+    for (let t = 0; t < TERMS; t++) s += backdrop.coefficients[c][t] * basis[t];
+    out[c] = s;
+  }
+}
+
+/** Weighted least squares of the samples' colours on the cubic terms; undefined when singular. */
+function solveSurface(basis: Float64Array[], colors: Float64Array, use: Uint8Array): Float64Array[] | undefined {
+  const normal = new Float64Array(TERMS * TERMS);
+  const rhs = [new Float64Array(TERMS), new Float64Array(TERMS), new Float64Array(TERMS)];
+  for (let s = 0; s < basis.length; s++) {
+    if (!use[s]) continue;
+    const b = basis[s];
+    for (let i = 0; i < TERMS; i++) {
+      for (let j = i; j < TERMS; j++) normal[i * TERMS + j] += b[i] * b[j];
+      for (let c = 0; c < 3; c++) rhs[c][i] += b[i] * colors[s * 3 + c];
+    }
+  }
+  for (let i = 0; i < TERMS; i++) for (let j = 0; j < i; j++) normal[i * TERMS + j] = normal[j * TERMS + i];
+  const solved = rhs.map((r) => gaussSolve(normal.slice(), r.slice()));
+  return solved.every((x) => x !== undefined) ? (solved as Float64Array[]) : undefined;
+}
+
+/** Solves A x = b (n x n, row-major) by Gaussian elimination with partial pivoting. */
+function gaussSolve(a: Float64Array, b: Float64Array): Float64Array | undefined {
+  const n = b.length;
+  for (let col = 0; col < n; col++) {
+    let pivot = col;
+    for (let r = col + 1; r < n; r++) if (Math.abs(a[r * n + col]) > Math.abs(a[pivot * n + col])) pivot = r;
+    if (Math.abs(a[pivot * n + col]) < 1e-9) return undefined;
+    if (pivot !== col) {
+      for (let k = 0; k < n; k++) [a[col * n + k], a[pivot * n + k]] = [a[pivot * n + k], a[col * n + k]];
+      [b[col], b[pivot]] = [b[pivot], b[col]];
+    }
+    for (let r = col + 1; r < n; r++) {
+      const f = a[r * n + col] / a[col * n + col];
+      for (let k = col; k < n; k++) a[r * n + k] -= f * a[col * n + k];
+      b[r] -= f * b[col];
+    }
+  }
+  const x = new Float64Array(n);
+  for (let r = n - 1; r >= 0; r--) {
+    let s = b[r];
+    for (let k = r + 1; k < n; k++) s -= a[r * n + k] * x[k];
+    x[r] = s / a[r * n + r];
+  }
+  return x;
+}
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0;
+  const sorted = values.slice().sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * The photo's plain backdrop around and behind the box, when it has one: a cubic surface per
+ * channel fitted robustly (each round on the samples near the last round's surface), believed
+ * when the ring outside the box and most of the box lie on it.
+ */
+export function fitBackdrop(rgb: RawImage, box: BoundingBox): Backdrop | undefined {
+  const { width, height, channels, data } = rgb;
+  const basis: Float64Array[] = [];
+  const colors: number[] = [];
+  const where: Array<'box' | 'ring' | 'far'> = [];
+  const depth = bandDepth(box);
+  for (let y = SAMPLE_STEP >> 1; y < height; y += SAMPLE_STEP) {
+    for (let x = SAMPLE_STEP >> 1; x < width; x += SAMPLE_STEP) {
+      const b = new Float64Array(TERMS);
+      terms((2 * x) / width - 1, (2 * y) / height - 1, b);
+      basis.push(b);
+      const o = (y * width + x) * channels;
+      colors.push(data[o], data[o + 1], data[o + 2]);
+      const dx = Math.max(box.x - x, x - (box.x + box.width - 1), 0);
+      const dy = Math.max(box.y - y, y - (box.y + box.height - 1), 0);
+      where.push(dx === 0 && dy === 0 ? 'box' : Math.max(dx, dy) <= depth ? 'ring' : 'far');
+    }
+  }
+  if (basis.length < 4 * TERMS) return undefined;
+  const values = Float64Array.from(colors);
+  const use = new Uint8Array(basis.length).fill(1);
+  const residual = new Float64Array(basis.length);
+  let coefficients: Float64Array[] | undefined;
+  let tolerance = Infinity;
+  for (let round = 0; round < FIT_ROUNDS; round++) {
+    coefficients = solveSurface(basis, values, use);
+    if (!coefficients) return undefined;
+    const kept: number[] = [];
+    for (let s = 0; s < basis.length; s++) {
+      let r = 0;
+      for (let c = 0; c < 3; c++) {
+        let v = 0;
+        for (let t = 0; t < TERMS; t++) v += coefficients[c][t] * basis[s][t];
+        r = Math.max(r, Math.abs(values[s * 3 + c] - v));
+      }
+      residual[s] = r;
+      if (use[s]) kept.push(r);
+    }
+    // Half the samples (then those near the surface) set the next round's bound.
+    tolerance = Math.max(BACKDROP_NOISE, NOISE_SPREAD * 1.4826 * median(kept));
+    if (round === 0) tolerance = Math.max(tolerance, median(kept));
+    for (let s = 0; s < basis.length; s++) use[s] = residual[s] <= tolerance ? 1 : 0;
+  }
+  const share = (place: 'box' | 'ring') => {
+    let on = 0;
+    let all = 0;
+    for (let s = 0; s < basis.length; s++) {
+      if (where[s] !== place) continue;
+      all++;
+      if (residual[s] <= tolerance) on++;
+    }
+    return { on: all ? on / all : 0, all };
+  };
+  const ring = share('ring');
+  const inside = share('box');
+  if (tolerance > MAX_BACKDROP_TOLERANCE || ring.all < MIN_RING_SAMPLES || ring.on < MIN_RING_BACKDROP || inside.on < MIN_OPEN_BACKDROP) return undefined;
+  const step = Math.max(MIN_STEP, (STEP_OVER_NOISE * tolerance) / NOISE_SPREAD);
+  return { coefficients: coefficients!, tolerance, step, width, height };
+}
+
+/**
+ * The frame's matte on a plain backdrop: pixels off the surface (Backdrop.step) in the finish's
+ * colour (the colour of what stands off the surface in the box's band), held together with
+ * the band; on its edges, how far each pixel lies from the surface towards the local finish.
+ * Undefined when the photo has no plain backdrop or what stands off it is no frame.
+ */
+export function matteOnPlainBackdrop(rgb: RawImage, box: BoundingBox, model: AlphaMask): FinishMatte | undefined {
+  const backdrop = fitBackdrop(rgb, box);
+  if (!backdrop) return undefined;
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const surface = new Float32Array(w * h * 3);
+  const off = new Uint8Array(w * h);
+  const basis = new Float64Array(TERMS);
+  const at = new Float64Array(3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      surfaceAt(backdrop, box.x + x, box.y + y, basis, at);
+      const o = ((box.y + y) * width + box.x + x) * channels;
+      let r = 0;
+      for (let c = 0; c < 3; c++) {
+        surface[k * 3 + c] = at[c];
+        r = Math.max(r, Math.abs(data[o + c] - at[c]));
+      }
+      if (r >= backdrop.step) off[k] = 1;
+    }
+  }
+  const finish = bandFinish(rgb, box, off);
+  if (!finish) return undefined;
+  const solid = new Uint8Array(w * h);
+  for (let k = 0; k < solid.length; k++) {
+    if (!off[k]) continue;
+    const o = ((box.y + Math.floor(k / w)) * width + box.x + (k % w)) * channels;
+    let own = 0;
+    let reach = 0;
+    for (let c = 0; c < 3; c++) {
+      own = Math.max(own, Math.abs(data[o + c] - surface[k * 3 + c]));
+      reach = Math.max(reach, Math.abs(finish.mean[c] - surface[k * 3 + c]));
+    }
+    if (own < FINISH_REACH * reach) continue;
+    if (shadeDistance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) solid[k] = 1;
+  }
+  dropUnbackedOffBar(solid, w, h, (k) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= SUBJECT_ALPHA);
+  const span = keepHeldTogether(solid, w, h, bandDepth(box));
+  if (span.width < MIN_SPAN * w || span.height < MIN_SPAN * h) return undefined;
+  let cover = 0;
+  for (const v of solid) cover += v;
+  if (cover > MAX_FRAME_FILL * w * h) return undefined;
+  return { alpha: mixedEdges(rgb, box, solid, surface, finish), finish: finish.mean.map(Math.round) as [number, number, number] };
+}
+
+/** The model sees the frame when it took at least this share of the frame's straight bars; then an off-bar piece it took less of than this share is not the frame's. */
+const MODEL_SEES = 0.5;
+
+/**
+ * Where the model sees the frame, drops the pieces off its straight bars that the model
+ * mostly left out: glass reflections in the finish's tone (a door's panel the model sees).
+ * Where it does not (a white frame on a sweep of its tone), its matte says nothing.
+ */
+function dropUnbackedOffBar(solid: Uint8Array, w: number, h: number, modelHas: (k: number) => boolean) {
+  const bars = straightBarPixels(solid, w, h);
+  let onBars = 0;
+  let seen = 0;
+  for (let k = 0; k < bars.length; k++) {
+    if (!bars[k] || !solid[k]) continue;
+    onBars++;
+    if (modelHas(k)) seen++;
+  }
+  if (onBars === 0 || seen < MODEL_SEES * onBars) return;
+  const off = new Uint8Array(w * h);
+  for (let k = 0; k < off.length; k++) off[k] = solid[k] && !bars[k] ? 1 : 0;
+  const { labels, sizes } = labelComponents(off, w);
+  const support = new Float64Array(sizes.length);
+  for (let k = 0; k < off.length; k++) if (labels[k] && modelHas(k)) support[labels[k]]++;
+  for (let k = 0; k < off.length; k++) if (labels[k] && support[labels[k]] < MODEL_SEES * sizes[labels[k]]) solid[k] = 0;
+}
+
+/** Refits of the finish from its commonest colour bin outwards (each on the pixels within 3 sigma of the last). */
+const FINISH_REFITS = 3;
+
+/**
+ * The finish: the commonest colour of what stands off the backdrop in the box's band (a
+ * person or a table behind the frame reaches the band too, in another colour), grown by
+ * refitting on the pixels near it.
+ */
+function bandFinish(rgb: RawImage, box: BoundingBox, off: Uint8Array): ColorModel | undefined {
+  const depth = bandDepth(box);
+  const w = box.width;
+  const h = box.height;
+  const inBand = (i: number) => {
+    const x = (i % rgb.width) - box.x;
+    const y = Math.floor(i / rgb.width) - box.y;
+    return off[y * w + x] === 1 && Math.min(x, y, w - 1 - x, h - 1 - y) < depth;
+  };
+  const counts = new Float64Array(512);
+  for (let y = box.y; y < box.y + h; y++)
+    for (let x = box.x; x < box.x + w; x++) if (inBand(y * rgb.width + x)) counts[colorBin(rgb.data, y * rgb.width + x, rgb.channels)]++;
+  const modal = counts.indexOf(Math.max(...counts));
+  let model = fitColor(rgb, (i) => inBand(i) && colorBin(rgb.data, i, rgb.channels) === modal, box);
+  for (let round = 0; model && round < FINISH_REFITS; round++) model = fitColor(rgb, inBand, box, model) ?? model;
+  return model;
+}
+
+/** Full-size alpha: opaque inside the frame; on its edges, a pixel's colour projected from the surface onto the local finish. */
+function mixedEdges(rgb: RawImage, box: BoundingBox, solid: Uint8Array, surface: Float32Array, finish: ColorModel): AlphaMask {
+  const { width, channels, data } = rgb;
+  const w = box.width;
+  const h = box.height;
+  const near = dilate(solid, w, h, 1);
+  const { sums, weights } = localMeans(rgb, box, solid, 2);
+  const out = Buffer.alloc(width * rgb.height);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const k = y * w + x;
+      if (!near[k]) continue;
+      const i = (box.y + y) * width + box.x + x;
+      const interior = solid[k] && (x === 0 || solid[k - 1]) && (x === w - 1 || solid[k + 1]) && (y === 0 || solid[k - w]) && (y === h - 1 || solid[k + w]);
+      if (interior) {
+        out[i] = 255;
+        continue;
+      }
+      let dot = 0;
+      let length2 = 0;
+      for (let c = 0; c < 3; c++) {
+        const f = weights[k] > 1e-4 ? sums[c][k] / weights[k] : finish.mean[c];
+        const b = surface[k * 3 + c];
+        dot += (data[i * channels + c] - b) * (f - b);
+        length2 += (f - b) * (f - b);
+      }
+      if (length2 < MIN_MIX_CONTRAST * MIN_MIX_CONTRAST) out[i] = solid[k] ? 255 : 0;
+      else out[i] = Math.round(255 * Math.max(0, Math.min(1, dot / length2)));
+    }
+  }
+  return { data: out, width, height: rgb.height };
+}
