@@ -227,20 +227,21 @@ export function matteOnPlainBackdrop(rgb: RawImage, box: BoundingBox, model: Alp
   }
   const finish = bandFinish(rgb, box, off);
   if (!finish) return undefined;
+  const modelHas = (k: number) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= SUBJECT_ALPHA;
   const solid = new Uint8Array(w * h);
   for (let k = 0; k < solid.length; k++) {
     if (!off[k]) continue;
     const o = ((box.y + Math.floor(k / w)) * width + box.x + (k % w)) * channels;
+    if (shadeDistance2(finish, data[o], data[o + 1], data[o + 2]) > FINISH_D2) continue;
     let own = 0;
     let reach = 0;
     for (let c = 0; c < 3; c++) {
       own = Math.max(own, Math.abs(data[o + c] - surface[k * 3 + c]));
       reach = Math.max(reach, Math.abs(finish.mean[c] - surface[k * 3 + c]));
     }
-    if (own < FINISH_REACH * reach) continue;
-    if (shadeDistance2(finish, data[o], data[o + 1], data[o + 2]) <= FINISH_D2) solid[k] = 1;
+    if (own >= FINISH_REACH * reach) solid[k] = 1;
   }
-  dropUnbackedOffBar(solid, w, h, (k) => model.data[(box.y + Math.floor(k / w)) * width + box.x + (k % w)] >= SUBJECT_ALPHA);
+  if (modelSeesFrame(solid, w, h, modelHas)) dropUnbackedOffBar(solid, w, h, bandDepth(box), modelHas);
   const span = keepHeldTogether(solid, w, h, bandDepth(box));
   if (span.width < MIN_SPAN * w || span.height < MIN_SPAN * h) return undefined;
   let cover = 0;
@@ -252,12 +253,8 @@ export function matteOnPlainBackdrop(rgb: RawImage, box: BoundingBox, model: Alp
 /** The model sees the frame when it took at least this share of the frame's straight bars; then an off-bar piece it took less of than this share is not the frame's. */
 const MODEL_SEES = 0.5;
 
-/**
- * Where the model sees the frame, drops the pieces off its straight bars that the model
- * mostly left out: glass reflections in the finish's tone (a door's panel the model sees).
- * Where it does not (a white frame on a sweep of its tone), its matte says nothing.
- */
-function dropUnbackedOffBar(solid: Uint8Array, w: number, h: number, modelHas: (k: number) => boolean) {
+/** Whether the model took most of the straight bars of `solid` (a white frame on a sweep of its tone: it took nothing). */
+function modelSeesFrame(solid: Uint8Array, w: number, h: number, modelHas: (k: number) => boolean): boolean {
   const bars = straightBarPixels(solid, w, h);
   let onBars = 0;
   let seen = 0;
@@ -266,13 +263,37 @@ function dropUnbackedOffBar(solid: Uint8Array, w: number, h: number, modelHas: (
     onBars++;
     if (modelHas(k)) seen++;
   }
-  if (onBars === 0 || seen < MODEL_SEES * onBars) return;
+  return onBars > 0 && seen >= MODEL_SEES * onBars;
+}
+
+/** An off-bar piece with at least this share of it in the box's band is the frame's outer part. */
+const MOSTLY_IN_BAND = 0.5;
+
+/**
+ * Drops the pieces off the straight bars of `solid` that the model mostly left out and that lie
+ * mostly inside the frame, off the box's band: glass reflections in the finish's tone. A
+ * frame's own thick parts lie in the band (a rail wide in perspective); a door's panel the
+ * model sees.
+ */
+function dropUnbackedOffBar(solid: Uint8Array, w: number, h: number, depth: number, modelHas: (k: number) => boolean) {
+  const bars = straightBarPixels(solid, w, h);
   const off = new Uint8Array(w * h);
   for (let k = 0; k < off.length; k++) off[k] = solid[k] && !bars[k] ? 1 : 0;
   const { labels, sizes } = labelComponents(off, w);
   const support = new Float64Array(sizes.length);
-  for (let k = 0; k < off.length; k++) if (labels[k] && modelHas(k)) support[labels[k]]++;
-  for (let k = 0; k < off.length; k++) if (labels[k] && support[labels[k]] < MODEL_SEES * sizes[labels[k]]) solid[k] = 0;
+  const inBand = new Float64Array(sizes.length);
+  for (let k = 0; k < off.length; k++) {
+    const label = labels[k];
+    if (!label) continue;
+    if (modelHas(k)) support[label]++;
+    const x = k % w;
+    const y = (k - x) / w;
+    if (Math.min(x, y, w - 1 - x, h - 1 - y) < depth) inBand[label]++;
+  }
+  for (let k = 0; k < off.length; k++) {
+    const label = labels[k];
+    if (label && inBand[label] < MOSTLY_IN_BAND * sizes[label] && support[label] < MODEL_SEES * sizes[label]) solid[k] = 0;
+  }
 }
 
 /** Refits of the finish from its commonest colour bin outwards (each on the pixels within 3 sigma of the last). */
