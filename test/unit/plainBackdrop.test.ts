@@ -66,6 +66,34 @@ describe('a frame on a plain backdrop (plainBackdrop.ts)', () => {
     expect(maskIoU(found!.alpha.data, truth)).toBeGreaterThan(byColorIoU + 0.1);
   });
 
+  it('drops a glass reflection in the pane when the model sees the frame, keeping the frame', () => {
+    // A grey window frame (14 px members) on a pinkish sweep, a light streak across its glass.
+    const grey = [164, 169, 173];
+    const { x, y, width, height } = BOX;
+    const truth = Buffer.alloc(W * H);
+    const model = Buffer.alloc(W * H);
+    const data = Buffer.alloc(W * H * 3);
+    for (let py = 0; py < H; py++) {
+      for (let px = 0; px < W; px++) {
+        const i = py * W + px;
+        const inBox = px >= x && px < x + width && py >= y && py < y + height;
+        const member = inBox && (px < x + 14 || px >= x + width - 14 || py < y + 14 || py >= y + height - 14);
+        const streak = inBox && !member && Math.abs(px - x - (py - y) * 0.8 - 60) < 12;
+        const sweep = sweepAt(px, py).map((v, c) => v * [0.82, 0.72, 0.72][c]);
+        const color = member ? grey : streak ? sweep.map((v) => v + 0.45 * (255 - v)) : sweep;
+        for (let c = 0; c < 3; c++) data[i * 3 + c] = Math.round(color[c]);
+        if (member) truth[i] = model[i] = 255;
+      }
+    }
+    const rgb: RawImage = { data, width: W, height: H, channels: 3 };
+    const seen = matteOnPlainBackdrop(rgb, BOX, { data: model, width: W, height: H });
+    expect(seen).toBeDefined();
+    expect(maskIoU(seen!.alpha.data, truth)).toBeGreaterThan(0.95);
+    // Where the model saw nothing, the streak stays (nothing tells it from a light bar).
+    const unseen = matteOnPlainBackdrop(rgb, BOX, nothing);
+    expect(unseen && maskIoU(unseen.alpha.data, truth)).toBeLessThan(maskIoU(seen!.alpha.data, truth));
+  });
+
   it('finds no plain backdrop behind a busy scene or a wall meeting a floor', () => {
     const tiles = [
       [190, 170, 120],

@@ -270,8 +270,9 @@ function modelSeesFrame(solid: Uint8Array, w: number, h: number, modelHas: (k: n
 const MOSTLY_IN_BAND = 0.5;
 
 /**
- * Drops the pieces off the straight bars of `solid` that the model mostly left out and that lie
- * mostly inside the frame, off the box's band: glass reflections in the finish's tone. A
+ * Drops from the pieces off the straight bars of `solid` that the model mostly left out and that
+ * lie mostly inside the frame, off the box's band, what the model left out: glass reflections in
+ * the finish's tone (and not the rail a reflection meets). A
  * frame's own thick parts lie in the band (a rail wide in perspective); a door's panel the
  * model sees.
  */
@@ -292,7 +293,7 @@ function dropUnbackedOffBar(solid: Uint8Array, w: number, h: number, depth: numb
   }
   for (let k = 0; k < off.length; k++) {
     const label = labels[k];
-    if (label && inBand[label] < MOSTLY_IN_BAND * sizes[label] && support[label] < MODEL_SEES * sizes[label]) solid[k] = 0;
+    if (label && inBand[label] < MOSTLY_IN_BAND * sizes[label] && support[label] < MODEL_SEES * sizes[label] && !modelHas(k)) solid[k] = 0;
   }
 }
 
