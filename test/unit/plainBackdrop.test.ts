@@ -94,7 +94,7 @@ describe('a frame on a plain backdrop (plainBackdrop.ts)', () => {
     expect(unseen && maskIoU(unseen.alpha.data, truth)).toBeLessThan(maskIoU(seen!.alpha.data, truth));
   });
 
-  it('finds no plain backdrop behind a busy scene or a wall meeting a floor', () => {
+  it('finds no plain backdrop behind a busy scene', () => {
     const tiles = [
       [190, 170, 120],
       [90, 140, 70],
@@ -104,7 +104,15 @@ describe('a frame on a plain backdrop (plainBackdrop.ts)', () => {
     const busy = pergola((x, y) => tiles[((x >> 3) * 7 + (y >> 3) * 3) % tiles.length]);
     expect(fitBackdrop(busy.rgb, BOX)).toBeUndefined();
     expect(matteOnPlainBackdrop(busy.rgb, BOX, nothing)).toBeUndefined();
-    const floor = pergola((x, y) => (y > 150 ? [120, 100, 80] : [200, 196, 190]));
-    expect(fitBackdrop(floor.rgb, BOX)).toBeUndefined();
+  });
+
+  it('fits a wall meeting a floor as two surfaces and cuts the frame out across the line where they meet', () => {
+    const floor = pergola((x, y) => (y > 150 ? [120 + y / 10, 100 + y / 10, 80] : [200 - x / 40, 196, 190 - x / 40]));
+    const backdrop = fitBackdrop(floor.rgb, BOX);
+    expect(backdrop?.parts.length).toBe(2);
+    expect(Math.abs(backdrop!.floorFrom - 151)).toBeLessThanOrEqual(4);
+    const found = matteOnPlainBackdrop(floor.rgb, BOX, nothing);
+    expect(found).toBeDefined();
+    expect(maskIoU(found!.alpha.data, floor.truth)).toBeGreaterThan(0.9);
   });
 });

@@ -18,7 +18,9 @@ import { dilate } from './panels';
 
 /** The fit reads every this many pixels each way (a sweep changes over hundreds). */
 const SAMPLE_STEP = 4;
-/** Rounds of the robust fit: each refits on the samples within the tolerance of the last. */
+/** Rounds of the robust fit: each refits on the samples within FIT_TRIM times the last round's median residual. */
+const FIT_TRIM = 2;
+/** Rounds of the robust fit. */
 const FIT_ROUNDS = 6;
 /** Residual (8-bit levels, largest channel) a backdrop pixel always may have: noise and JPEG. */
 const BACKDROP_NOISE = 4;
@@ -61,9 +63,16 @@ function terms(u: number, v: number, out: Float64Array): void {
   out[9] = v * v * v;
 }
 
-export interface Backdrop {
+/** One smooth part of a backdrop: a wall, or the floor below it. */
+interface BackdropPart {
   /** Per channel, the cubic's coefficients. */
   coefficients: Float64Array[];
+}
+
+export interface Backdrop {
+  /** The wall, and the floor from row `floorFrom` down when the backdrop has one. */
+  parts: BackdropPart[];
+  floorFrom: number;
   /** A backdrop pixel lies within this of the surface (levels, largest channel). */
   tolerance: number;
   /** A pixel this far off the surface stands in front of it. */
@@ -72,14 +81,36 @@ export interface Backdrop {
   height: number;
 }
 
-/** The backdrop's colour at (x, y), into `out`. */
-function surfaceAt(backdrop: Backdrop, x: number, y: number, basis: Float64Array, out: Float64Array): void {
+/** Rows either side of a wall's meeting with the floor where a pixel may be either's. */
+const FLOOR_LINE_ROWS = 3;
+
+/** A part's colour at (x, y), into `out`. */
+function partAt(part: BackdropPart, backdrop: Backdrop, x: number, y: number, basis: Float64Array, out: Float64Array): void {
   terms((2 * x) / backdrop.width - 1, (2 * y) / backdrop.height - 1, basis);
   for (let c = 0; c < 3; c++) {
     let s = 0;
-    for (let t = 0; t < TERMS; t++) s += backdrop.coefficients[c][t] * basis[t];
+    for (let t = 0; t < TERMS; t++) s += part.coefficients[c][t] * basis[t];
     out[c] = s;
   }
+}
+
+/**
+ * The backdrop's colour at (x, y) nearest the pixel's own (`pixel`), into `out`: the wall's
+ * or the floor's, or near the line where they meet, the closer of the two.
+ */
+function surfaceAt(backdrop: Backdrop, x: number, y: number, pixel: ArrayLike<number>, basis: Float64Array, out: Float64Array, other: Float64Array): void {
+  const { parts, floorFrom } = backdrop;
+  const below = parts.length > 1 && y >= floorFrom;
+  partAt(parts[below ? 1 : 0], backdrop, x, y, basis, out);
+  if (parts.length < 2 || Math.abs(y - floorFrom) > FLOOR_LINE_ROWS) return;
+  partAt(parts[below ? 0 : 1], backdrop, x, y, basis, other);
+  let mine = 0;
+  let theirs = 0;
+  for (let c = 0; c < 3; c++) {
+    mine = Math.max(mine, Math.abs(pixel[c] - out[c]));
+    theirs = Math.max(theirs, Math.abs(pixel[c] - other[c]));
+  }
+  if (theirs < mine) out.set(other);
 }
 
 /** Weighted least squares of the samples' colours on the cubic terms; undefined when singular. */
@@ -131,15 +162,19 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)];
 }
 
-/**
- * The photo's plain backdrop around and behind the box, when it has one: a cubic surface per
- * channel fitted robustly (each round on the samples near the last round's surface), believed
- * when the ring outside the box and most of the box lie on it.
- */
-export function fitBackdrop(rgb: RawImage, box: BoundingBox): Backdrop | undefined {
+/** Samples of the photo for the fit: their cubic terms, colours, rows and where they lie. */
+interface Samples {
+  basis: Float64Array[];
+  values: Float64Array;
+  rows: Int32Array;
+  where: Array<'box' | 'ring' | 'far'>;
+}
+
+function samplePhoto(rgb: RawImage, box: BoundingBox): Samples {
   const { width, height, channels, data } = rgb;
   const basis: Float64Array[] = [];
   const colors: number[] = [];
+  const rows: number[] = [];
   const where: Array<'box' | 'ring' | 'far'> = [];
   const depth = bandDepth(box);
   for (let y = SAMPLE_STEP >> 1; y < height; y += SAMPLE_STEP) {
@@ -149,22 +184,33 @@ export function fitBackdrop(rgb: RawImage, box: BoundingBox): Backdrop | undefin
       basis.push(b);
       const o = (y * width + x) * channels;
       colors.push(data[o], data[o + 1], data[o + 2]);
+      rows.push(y);
       const dx = Math.max(box.x - x, x - (box.x + box.width - 1), 0);
       const dy = Math.max(box.y - y, y - (box.y + box.height - 1), 0);
       where.push(dx === 0 && dy === 0 ? 'box' : Math.max(dx, dy) <= depth ? 'ring' : 'far');
     }
   }
-  if (basis.length < 4 * TERMS) return undefined;
-  const values = Float64Array.from(colors);
-  const use = new Uint8Array(basis.length).fill(1);
-  const residual = new Float64Array(basis.length);
+  return { basis, values: Float64Array.from(colors), rows: Int32Array.from(rows), where };
+}
+
+/**
+ * A robust cubic fit over the samples `member` marks: each round refits on the samples within
+ * the last round's tolerance. Writes each member's residual (levels, largest channel).
+ */
+function fitPart(samples: Samples, member: Uint8Array, residual: Float64Array): { part: BackdropPart; tolerance: number } | undefined {
+  const { basis, values } = samples;
+  let count = 0;
+  for (const m of member) count += m;
+  if (count < 4 * TERMS) return undefined;
+  const use = Uint8Array.from(member);
   let coefficients: Float64Array[] | undefined;
-  let tolerance = Infinity;
+  const all: number[] = [];
   for (let round = 0; round < FIT_ROUNDS; round++) {
     coefficients = solveSurface(basis, values, use);
     if (!coefficients) return undefined;
-    const kept: number[] = [];
+    all.length = 0;
     for (let s = 0; s < basis.length; s++) {
+      if (!member[s]) continue;
       let r = 0;
       for (let c = 0; c < 3; c++) {
         let v = 0;
@@ -172,28 +218,104 @@ export function fitBackdrop(rgb: RawImage, box: BoundingBox): Backdrop | undefin
         r = Math.max(r, Math.abs(values[s * 3 + c] - v));
       }
       residual[s] = r;
-      if (use[s]) kept.push(r);
+      all.push(r);
     }
-    // Half the samples (then those near the surface) set the next round's bound.
-    tolerance = Math.max(BACKDROP_NOISE, NOISE_SPREAD * 1.4826 * median(kept));
-    if (round === 0) tolerance = Math.max(tolerance, median(kept));
-    for (let s = 0; s < basis.length; s++) use[s] = residual[s] <= tolerance ? 1 : 0;
+    // The backdrop is most of the samples: their median residual is the backdrop's, and a frame
+    // standing off it lies beyond twice that (then leaves the next round's fit).
+    const bound = Math.max(BACKDROP_NOISE, FIT_TRIM * median(all));
+    for (let s = 0; s < basis.length; s++) use[s] = member[s] && residual[s] <= bound ? 1 : 0;
   }
+  const kept: number[] = [];
+  for (let s = 0; s < basis.length; s++) if (use[s]) kept.push(residual[s]);
+  const tolerance = Math.max(BACKDROP_NOISE, NOISE_SPREAD * 1.4826 * median(kept));
+  return { part: { coefficients: coefficients! }, tolerance };
+}
+
+/** Samples outside the box a row needs for its median to be read there alone. */
+const MIN_ROW_OUTSIDE = 4;
+
+/** The sample row where the rows' median colour steps most (a wall meeting a floor), as a photo row. */
+function floorLine(samples: Samples, height: number): number {
+  const byRow = new Map<number, number[][]>();
+  // Outside the box where a row has enough there: a frame's slats may fill most of a row inside it.
+  const outside = new Map<number, number>();
+  for (let s = 0; s < samples.rows.length; s++) if (samples.where[s] !== 'box') outside.set(samples.rows[s], (outside.get(samples.rows[s]) ?? 0) + 1);
+  for (let s = 0; s < samples.rows.length; s++) {
+    const row = samples.rows[s];
+    if ((outside.get(row) ?? 0) >= MIN_ROW_OUTSIDE && samples.where[s] === 'box') continue;
+    if (!byRow.has(row)) byRow.set(row, [[], [], []]);
+    for (let c = 0; c < 3; c++) byRow.get(row)![c].push(samples.values[s * 3 + c]);
+  }
+  const rows = [...byRow.keys()].sort((a, b) => a - b);
+  const medians = rows.map((row) => byRow.get(row)!.map(median));
+  let best = height;
+  let bestStep = 0;
+  for (let i = 1; i + 1 < medians.length; i++) {
+    let step = 0;
+    for (let c = 0; c < 3; c++) step = Math.max(step, Math.abs(medians[i + 1][c] - medians[i - 1][c]));
+    if (step > bestStep) {
+      bestStep = step;
+      best = rows[i];
+    }
+  }
+  return best;
+}
+
+/**
+ * The photo's plain backdrop around and behind the box, when it has one: a cubic surface per
+ * channel fitted robustly, or two (a wall and the floor it meets, split at the row where the
+ * photo's row colours step most) when one does not fit; believed when its noise is low and the
+ * ring outside the box and most of the box lie on it.
+ */
+export function fitBackdrop(rgb: RawImage, box: BoundingBox): Backdrop | undefined {
+  const { width, height } = rgb;
+  const samples = samplePhoto(rgb, box);
+  const residual = new Float64Array(samples.basis.length);
+  const all = new Uint8Array(samples.basis.length).fill(1);
+  const whole = fitPart(samples, all, residual);
+  if (!whole) return undefined;
+  let backdrop: Backdrop = { parts: [whole.part], floorFrom: height, tolerance: whole.tolerance, step: 0, width, height };
+  if (whole.tolerance > MAX_BACKDROP_TOLERANCE) {
+    const floorFrom = floorLine(samples, height);
+    const wall = fitPart(
+      samples,
+      Uint8Array.from(samples.rows, (row) => (row < floorFrom ? 1 : 0)),
+      residual,
+    );
+    const floor = fitPart(
+      samples,
+      Uint8Array.from(samples.rows, (row) => (row >= floorFrom ? 1 : 0)),
+      residual,
+    );
+    if (!wall || !floor) return undefined;
+    backdrop = { parts: [wall.part, floor.part], floorFrom, tolerance: Math.max(wall.tolerance, floor.tolerance), step: 0, width, height };
+    // Samples by the line where wall and floor meet may be either's.
+    const basis = new Float64Array(TERMS);
+    const out = new Float64Array(3);
+    const other = new Float64Array(3);
+    for (let s = 0; s < residual.length; s++) {
+      if (Math.abs(samples.rows[s] - floorFrom) > FLOOR_LINE_ROWS) continue;
+      const x = (samples.basis[s][1] + 1) * (width / 2);
+      const pixel = samples.values.subarray(s * 3, s * 3 + 3);
+      surfaceAt(backdrop, x, samples.rows[s], pixel, basis, out, other);
+      residual[s] = Math.max(...[0, 1, 2].map((c) => Math.abs(pixel[c] - out[c])));
+    }
+  }
+  const { tolerance } = backdrop;
   const share = (place: 'box' | 'ring') => {
     let on = 0;
-    let all = 0;
-    for (let s = 0; s < basis.length; s++) {
-      if (where[s] !== place) continue;
-      all++;
+    let count = 0;
+    for (let s = 0; s < residual.length; s++) {
+      if (samples.where[s] !== place) continue;
+      count++;
       if (residual[s] <= tolerance) on++;
     }
-    return { on: all ? on / all : 0, all };
+    return { on: count ? on / count : 0, count };
   };
   const ring = share('ring');
   const inside = share('box');
-  if (tolerance > MAX_BACKDROP_TOLERANCE || ring.all < MIN_RING_SAMPLES || ring.on < MIN_RING_BACKDROP || inside.on < MIN_OPEN_BACKDROP) return undefined;
-  const step = Math.max(MIN_STEP, (STEP_OVER_NOISE * tolerance) / NOISE_SPREAD);
-  return { coefficients: coefficients!, tolerance, step, width, height };
+  if (tolerance > MAX_BACKDROP_TOLERANCE || ring.count < MIN_RING_SAMPLES || ring.on < MIN_RING_BACKDROP || inside.on < MIN_OPEN_BACKDROP) return undefined;
+  return { ...backdrop, step: Math.max(MIN_STEP, (STEP_OVER_NOISE * tolerance) / NOISE_SPREAD) };
 }
 
 /**
@@ -212,11 +334,12 @@ export function matteOnPlainBackdrop(rgb: RawImage, box: BoundingBox, model: Alp
   const off = new Uint8Array(w * h);
   const basis = new Float64Array(TERMS);
   const at = new Float64Array(3);
+  const other = new Float64Array(3);
   for (let y = 0; y < h; y++) {
     for (let x = 0; x < w; x++) {
       const k = y * w + x;
-      surfaceAt(backdrop, box.x + x, box.y + y, basis, at);
       const o = ((box.y + y) * width + box.x + x) * channels;
+      surfaceAt(backdrop, box.x + x, box.y + y, data.subarray(o, o + 3), basis, at, other);
       let r = 0;
       for (let c = 0; c < 3; c++) {
         surface[k * 3 + c] = at[c];
