@@ -55,12 +55,13 @@ async function writeSheet(file: string, columns: number, rows: number, composite
   console.log(`wrote ${path.relative(process.cwd(), file) || file}`);
 }
 
-/** Tuning scenes of bench:frames with something behind the frame. */
+/** Tuning scenes of bench:frames with something behind the frame, and a white pergola on a studio sweep (held out once, looked at since). */
 const FRAME_SCENES: Array<[FrameKind, number]> = [
   ['window', 5],
   ['door', 1],
   ['railing', 1],
   ['pergola', 2],
+  ['pergola', 11003],
 ];
 
 async function framesSheet(file: string) {
