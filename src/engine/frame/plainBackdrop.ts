@@ -7,11 +7,11 @@ import { type ColorModel, FINISH_D2, type FinishMatte, fitColor, keepHeldTogethe
 import { dilate } from './panels';
 
 /**
- * A frame on a plain backdrop (a studio sweep, a painted wall, a clear sky): the backdrop is
- * a smooth surface of colour, fitted over the photo, and the frame is what stands off it in
- * the finish's colour. Where a white frame meets a sweep lit to its own tone, no colour bound
- * tells them apart (the finish's cloud reaches the sweep's brightest part and takes it whole),
- * but the sweep's smoothness does: the frame is off the surface by its shading and tint, the
+ * A frame on a plain backdrop (a studio sweep, a painted wall and its floor, a clear sky): the
+ * backdrop is a smooth surface of colour (two: wall and floor), fitted over the photo, and the
+ * frame is what stands off it in the finish's colour. Where a white frame meets a sweep lit to
+ * its own tone, no colour bound tells them apart (the finish's cloud reaches the sweep's
+ * brightest part and takes it whole), but the sweep's smoothness does: the frame is off the surface by its shading and tint, the
  * sweep only by its noise. Things standing behind the frame (a table, a ball) are off the
  * surface too, in another colour: background.
  */
@@ -20,13 +20,13 @@ import { dilate } from './panels';
 const SAMPLE_STEP = 4;
 /** ...and no more than about this many samples, whatever the photo's size (its cost grows with them: 0.25-0.4 s at 1280 x 960 read every 4 px). */
 const MAX_SAMPLES = 20000;
-/** Rounds of the robust fit: each refits on the samples within FIT_TRIM times the last round's median residual. */
+/** Each round of the robust fit refits on the samples within this many times the last round's median residual. */
 const FIT_TRIM = 2;
 /** Rounds of the robust fit. */
 const FIT_ROUNDS = 6;
 /** Residual (8-bit levels, largest channel) a backdrop pixel always may have: noise and JPEG. */
 const BACKDROP_NOISE = 4;
-/** A backdrop noisier than this (levels) is no plain one: a photo's textures, a wall meeting a floor. */
+/** A backdrop noisier than this (levels) is no plain one: a photo's textures, foliage, clutter. */
 const MAX_BACKDROP_TOLERANCE = 8;
 /** The backdrop's pixels lie within this many of its residuals' median absolute deviations. */
 const NOISE_SPREAD = 3;
