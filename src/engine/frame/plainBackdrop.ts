@@ -421,10 +421,16 @@ function dropUnbackedOffBar(solid: Uint8Array, bars: Uint8Array, w: number, h: n
 /** Refits of the finish from its commonest colour bin outwards (each on the pixels within 3 sigma of the last). */
 const FINISH_REFITS = 3;
 
+/** Only a colour at least this common in the band (against its commonest) may be the finish: not the mixed edges of thin bars, which reach every side. */
+const RIVAL_SHARE = 0.25;
+/** A colour is on a side of the band when it holds at least this share of that side's off-backdrop pixels. */
+const SIDE_MIN_SHARE = 0.05;
+
 /**
- * The finish: the commonest colour of what stands off the backdrop in the box's band (a
- * person or a table behind the frame reaches the band too, in another colour), grown by
- * refitting on the pixels near it.
+ * The finish: of the colours of what stands off the backdrop in the box's band, the one on
+ * most of the band's four sides (a box is drawn around the frame; a table or a person behind
+ * it reaches one side or two, and may fill it), the commonest among those; grown by refitting
+ * on the pixels near it.
  */
 function bandFinish(rgb: RawImage, box: BoundingBox, off: Uint8Array): ColorModel | undefined {
   const depth = bandDepth(box);
@@ -435,10 +441,31 @@ function bandFinish(rgb: RawImage, box: BoundingBox, off: Uint8Array): ColorMode
     const y = Math.floor(i / rgb.width) - box.y;
     return off[y * w + x] === 1 && Math.min(x, y, w - 1 - x, h - 1 - y) < depth;
   };
-  const counts = new Float64Array(512);
-  for (let y = box.y; y < box.y + h; y++)
-    for (let x = box.x; x < box.x + w; x++) if (inBand(y * rgb.width + x)) counts[colorBin(rgb.data, y * rgb.width + x, rgb.channels)]++;
-  const modal = counts.indexOf(Math.max(...counts));
+  // Per side (top, bottom, left, right: the nearest), the off-backdrop pixels of each colour bin.
+  const counts = [0, 1, 2, 3].map(() => new Float64Array(512));
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (box.y + y) * rgb.width + box.x + x;
+      if (!inBand(i)) continue;
+      const gaps = [y, h - 1 - y, x, w - 1 - x];
+      counts[gaps.indexOf(Math.min(...gaps))][colorBin(rgb.data, i, rgb.channels)]++;
+    }
+  }
+  const totals = counts.map((side) => side.reduce((a, b) => a + b, 0));
+  const all = new Float64Array(512);
+  for (const side of counts) for (let bin = 0; bin < 512; bin++) all[bin] += side[bin];
+  const commonest = Math.max(...all);
+  let modal = -1;
+  let best = [-1, -1];
+  for (let bin = 0; bin < 512; bin++) {
+    if (all[bin] === 0 || all[bin] < RIVAL_SHARE * commonest) continue;
+    const sides = counts.filter((side, s) => totals[s] > 0 && side[bin] >= SIDE_MIN_SHARE * totals[s]).length;
+    if (sides > best[0] || (sides === best[0] && all[bin] > best[1])) {
+      best = [sides, all[bin]];
+      modal = bin;
+    }
+  }
+  if (modal < 0) return undefined;
   let model = fitColor(rgb, (i) => inBand(i) && colorBin(rgb.data, i, rgb.channels) === modal, box);
   for (let round = 0; model && round < FINISH_REFITS; round++) model = fitColor(rgb, inBand, box, model) ?? model;
   return model;
