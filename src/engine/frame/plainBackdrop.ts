@@ -164,6 +164,7 @@ function median(values: number[]): number {
 interface Samples {
   basis: Float64Array[];
   values: Float64Array;
+  columns: Int32Array;
   rows: Int32Array;
   where: Array<'box' | 'ring' | 'far'>;
 }
@@ -172,6 +173,7 @@ function samplePhoto(rgb: RawImage, box: BoundingBox): Samples {
   const { width, height, channels, data } = rgb;
   const basis: Float64Array[] = [];
   const colors: number[] = [];
+  const columns: number[] = [];
   const rows: number[] = [];
   const where: Array<'box' | 'ring' | 'far'> = [];
   const depth = bandDepth(box);
@@ -183,18 +185,20 @@ function samplePhoto(rgb: RawImage, box: BoundingBox): Samples {
       basis.push(b);
       const o = (y * width + x) * channels;
       colors.push(data[o], data[o + 1], data[o + 2]);
+      columns.push(x);
       rows.push(y);
       const dx = Math.max(box.x - x, x - (box.x + box.width - 1), 0);
       const dy = Math.max(box.y - y, y - (box.y + box.height - 1), 0);
       where.push(dx === 0 && dy === 0 ? 'box' : Math.max(dx, dy) <= depth ? 'ring' : 'far');
     }
   }
-  return { basis, values: Float64Array.from(colors), rows: Int32Array.from(rows), where };
+  return { basis, values: Float64Array.from(colors), columns: Int32Array.from(columns), rows: Int32Array.from(rows), where };
 }
 
 /**
  * A robust quadratic fit over the samples `member` marks: each round refits on the samples within
- * the last round's tolerance. Writes each member's residual (levels, largest channel).
+ * FIT_TRIM times the last round's median residual. Writes each member's residual (levels,
+ * largest channel).
  */
 function fitPart(samples: Samples, member: Uint8Array, residual: Float64Array): { part: BackdropPart; tolerance: number } | undefined {
   const { basis, values } = samples;
@@ -294,9 +298,8 @@ export function fitBackdrop(rgb: RawImage, box: BoundingBox): Backdrop | undefin
     const other = new Float64Array(3);
     for (let s = 0; s < residual.length; s++) {
       if (Math.abs(samples.rows[s] - floorFrom) > FLOOR_LINE_ROWS) continue;
-      const x = (samples.basis[s][1] + 1) * (width / 2);
       const pixel = samples.values.subarray(s * 3, s * 3 + 3);
-      surfaceAt(backdrop, x, samples.rows[s], pixel, basis, out, other);
+      surfaceAt(backdrop, samples.columns[s], samples.rows[s], pixel, basis, out, other);
       residual[s] = Math.max(...[0, 1, 2].map((c) => Math.abs(pixel[c] - out[c])));
     }
   }
